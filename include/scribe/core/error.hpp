@@ -1,0 +1,36 @@
+// Errors raised by the pure core. They carry what ereport needs (SQLSTATE,
+// message, detail, hint) so the server-facing wrappers can report them in
+// PostgreSQL's style without the core depending on server headers.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace scribe {
+
+// SQLSTATE codes used by the core, spelled as in PostgreSQL's errcodes.txt.
+namespace sqlstate {
+inline constexpr const char kInvalidParameterValue[] = "22023";
+inline constexpr const char kSyntaxError[] = "42601";
+inline constexpr const char kInternalError[] = "XX000";
+}  // namespace sqlstate
+
+class Error : public std::runtime_error {
+ public:
+  Error(const char* sqlstate, std::string message, std::string detail = {}, std::string hint = {})
+      : std::runtime_error(std::move(message)),
+        sqlstate_(sqlstate),
+        detail_(std::move(detail)),
+        hint_(std::move(hint)) {}
+
+  const char* sqlstate() const noexcept { return sqlstate_; }
+  const std::string& detail() const noexcept { return detail_; }
+  const std::string& hint() const noexcept { return hint_; }
+
+ private:
+  const char* sqlstate_;
+  std::string detail_;
+  std::string hint_;
+};
+
+}  // namespace scribe

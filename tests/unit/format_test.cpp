@@ -1,0 +1,52 @@
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "scribe/core/format.hpp"
+
+namespace {
+
+std::string lsn(std::uint64_t v) {
+  char buf[scribe::kLsnTextSize];
+  scribe::format_lsn(v, buf);
+  return buf;
+}
+
+std::string ts(std::int64_t v) {
+  char buf[scribe::kTimestampTextSize];
+  scribe::format_utc_timestamp(v, buf);
+  return buf;
+}
+
+constexpr std::int64_t kUsecPerDay = 86400LL * 1000000LL;
+
+TEST(FormatLsn, MatchesPgLsnText) {
+  EXPECT_EQ(lsn(0), "0/0");
+  EXPECT_EQ(lsn(0x3A1F2B8), "0/3A1F2B8");
+  EXPECT_EQ(lsn(0x1600000000ULL | 0xABCDEFULL), "16/ABCDEF");
+  EXPECT_EQ(lsn(std::numeric_limits<std::uint64_t>::max()), "FFFFFFFF/FFFFFFFF");
+}
+
+TEST(FormatTimestamp, PostgresEpoch) { EXPECT_EQ(ts(0), "2000-01-01T00:00:00.000000Z"); }
+
+TEST(FormatTimestamp, MicrosecondsAndLeapDays) {
+  // 2026-11-21 12:00:01.123456 UTC: 9821 days after 2000-01-01.
+  const std::int64_t t = 9821 * kUsecPerDay + (12 * 3600 + 1) * 1000000LL + 123456;
+  EXPECT_EQ(ts(t), "2026-11-21T12:00:01.123456Z");
+  // 2000 is a leap year: day 59 is Feb 29.
+  EXPECT_EQ(ts(59 * kUsecPerDay), "2000-02-29T00:00:00.000000Z");
+}
+
+TEST(FormatTimestamp, BeforeTheEpoch) {
+  EXPECT_EQ(ts(-1), "1999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(ts(-10957 * kUsecPerDay), "1970-01-01T00:00:00.000000Z");
+}
+
+TEST(FormatTimestamp, SpecialValues) {
+  EXPECT_EQ(ts(std::numeric_limits<std::int64_t>::max()), "infinity");
+  EXPECT_EQ(ts(std::numeric_limits<std::int64_t>::min()), "-infinity");
+}
+
+}  // namespace

@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "scribe/core/quote.hpp"
+
+namespace {
+
+std::string ident(std::string_view s) {
+  std::string out;
+  scribe::append_identifier(out, s);
+  return out;
+}
+
+std::string literal(std::string_view s) {
+  std::string out;
+  scribe::append_literal(out, s);
+  return out;
+}
+
+TEST(QuoteIdentifier, PlainLowerCaseNamesStayBare) {
+  EXPECT_EQ(ident("users"), "users");
+  EXPECT_EQ(ident("_private"), "_private");
+  EXPECT_EQ(ident("t2_col9"), "t2_col9");
+}
+
+TEST(QuoteIdentifier, NamesThatWouldFoldOrBreakAreQuoted) {
+  EXPECT_EQ(ident("Users"), "\"Users\"");
+  EXPECT_EQ(ident("my table"), "\"my table\"");
+  EXPECT_EQ(ident("9lives"), "\"9lives\"");
+  EXPECT_EQ(ident("a;b"), "\"a;b\"");
+  EXPECT_EQ(ident("a--b"), "\"a--b\"");
+  EXPECT_EQ(ident("line\nbreak"), "\"line\nbreak\"");
+  EXPECT_EQ(ident("cost$"), "\"cost$\"");
+  EXPECT_EQ(ident("naïve"), "\"naïve\"");
+  EXPECT_EQ(ident(""), "\"\"");
+}
+
+TEST(QuoteIdentifier, EmbeddedDoubleQuotesAreDoubled) {
+  EXPECT_EQ(ident("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(ident("\""), "\"\"\"\"");
+  EXPECT_EQ(ident("x\"; DROP TABLE t; --"), "\"x\"\"; DROP TABLE t; --\"");
+}
+
+TEST(QuoteIdentifier, ReservedKeywordsAreQuotedUnreservedAreNot) {
+  EXPECT_EQ(ident("select"), "\"select\"");
+  EXPECT_EQ(ident("table"), "\"table\"");
+  EXPECT_EQ(ident("user"), "\"user\"");      // reserved
+  EXPECT_EQ(ident("between"), "\"between\"");  // col_name keyword
+  EXPECT_EQ(ident("left"), "\"left\"");      // type_func_name keyword
+  EXPECT_EQ(ident("abort"), "abort");        // unreserved
+  EXPECT_EQ(ident("name"), "name");          // unreserved
+  EXPECT_EQ(ident("zone"), "zone");          // last entry, unreserved
+}
+
+TEST(QuoteIdentifier, QualifiedNames) {
+  std::string out;
+  scribe::append_qualified_name(out, "My Schema", "order");
+  EXPECT_EQ(out, "\"My Schema\".\"order\"");
+}
+
+TEST(QuoteLiteral, QuotesAreDoubled) {
+  EXPECT_EQ(literal("O'Brien"), "'O''Brien'");
+  EXPECT_EQ(literal(""), "''");
+  EXPECT_EQ(literal("'); DROP TABLE x; --"), "'''); DROP TABLE x; --'");
+}
+
+TEST(QuoteLiteral, BackslashesUseEscapeStringSyntax) {
+  // E'' strings mean the same under any standard_conforming_strings.
+  EXPECT_EQ(literal("C:\\dir"), "E'C:\\\\dir'");
+  EXPECT_EQ(literal("\\'); DROP TABLE x; --"), "E'\\\\''); DROP TABLE x; --'");
+  EXPECT_EQ(literal("\\x00ff"), "E'\\\\x00ff'");
+}
+
+TEST(QuoteLiteral, ControlCharactersAndUnicodePassThrough) {
+  EXPECT_EQ(literal("a\nb\tc\r"), "'a\nb\tc\r'");
+  EXPECT_EQ(literal("日本語 🙂"), "'日本語 🙂'");
+}
+
+}  // namespace
