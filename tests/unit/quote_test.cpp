@@ -78,3 +78,19 @@ TEST(QuoteLiteral, ControlCharactersAndUnicodePassThrough) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string dollar(std::string_view body) {
+  std::string out;
+  scribe::append_dollar_quoted(out, body);
+  return out;
+}
+
+TEST(DollarQuote, PicksATagAbsentFromTheBody) {
+  EXPECT_EQ(dollar("RAISE 'x'"), "$wal2sql$RAISE 'x'$wal2sql$");
+  EXPECT_EQ(dollar("a $wal2sql$ b"), "$wal2sql1$a $wal2sql$ b$wal2sql1$");
+  EXPECT_EQ(dollar("$wal2sql$ $wal2sql1$"), "$wal2sql2$$wal2sql$ $wal2sql1$$wal2sql2$");
+}
+
+}  // namespace

@@ -82,4 +82,24 @@ void append_literal(Sink& out, std::string_view value) {
   out.push_back('\'');
 }
 
+// A dollar-quoted string whose tag ("$wal2sql$", "$wal2sql1$", ...) does not
+// occur in `body`, so the body can hold anything, even the base tag.
+template <class Sink>
+void append_dollar_quoted(Sink& out, std::string_view body) {
+  char tag[32] = "$wal2sql$";
+  for (unsigned n = 1; std::string_view(body).find(tag) != std::string_view::npos; ++n) {
+    char digits[12];
+    int len = 0;
+    for (unsigned v = n; v != 0; v /= 10) digits[len++] = static_cast<char>('0' + v % 10);
+    char* p = tag + 8;  // after "$wal2sql"
+    while (len > 0) *p++ = digits[--len];
+    *p++ = '$';
+    *p = '\0';
+  }
+  const std::size_t tag_len = std::strlen(tag);
+  out.append(tag, tag_len);
+  out.append(body.data(), body.size());
+  out.append(tag, tag_len);
+}
+
 }  // namespace scribe

@@ -1,0 +1,34 @@
+# pg_scribe: top-level PGXS build.
+#   make              builds wal2sql.so (and, later, scribe.so and the CLI)
+#   make install      installs them with the scribe extension's SQL
+#   make installcheck runs the pg_regress tests against a running server
+#                     (wal_level = logical, wal2sql in output_plugin_libraries;
+#                     tests/run.sh starts such a server)
+EXTENSION = scribe
+DATA = sql/scribe--0.1.sql
+
+REGRESS = wal2sql_options wal2sql_types wal2sql_identity wal2sql_toast wal2sql_truncate \
+	wal2sql_partitions wal2sql_generated wal2sql_messages wal2sql_filters wal2sql_names
+REGRESS_OPTS = --inputdir=$(CURDIR) --outputdir=$(CURDIR)/build/regress
+
+SUBDIRS = wal2sql
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+all: all-subdirs
+install: install-subdirs
+clean: clean-subdirs
+installcheck: | regress-dir
+
+.PHONY: all-subdirs install-subdirs clean-subdirs regress-dir
+all-subdirs:
+	$(MAKE) -C wal2sql all
+install-subdirs:
+	$(MAKE) -C wal2sql install
+clean-subdirs:
+	$(MAKE) -C wal2sql clean
+	rm -rf build/regress
+regress-dir:
+	mkdir -p build/regress

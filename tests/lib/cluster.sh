@@ -1,0 +1,49 @@
+# Throwaway PostgreSQL clusters for tests and demos. Source this file.
+#
+#   cluster_start DIR [PORT]   initdb + start a cluster in DIR (created), on a
+#                              loopback port and a socket in DIR, configured
+#                              for logical decoding with wal2sql
+#   cluster_stop DIR           stop it (immediately) and remove DIR
+#   as_pg CMD...               run CMD as the postgres OS user when we are root
+#                              (initdb and postgres refuse to run as root)
+#
+# After cluster_start, PGHOST, PGPORT and PGUSER point at the cluster.
+
+PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+cluster_start() {
+  local dir=$1 port=${2:-$((20000 + RANDOM % 20000))}
+  mkdir -p "$dir"
+  chmod 755 "$dir"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
+  as_pg "$PG_BINDIR/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+    { cat "$dir/initdb.log" >&2; return 1; }
+  cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+wal_level = logical
+max_replication_slots = 10
+max_wal_senders = 10
+output_plugin_libraries = 'pgoutput, test_decoding, wal2sql'
+fsync = off
+full_page_writes = off
+CONF
+  as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+    { cat "$dir/server.log" >&2; return 1; }
+  export PGHOST=$dir PGPORT=$port PGUSER=postgres
+}
+
+cluster_stop() {
+  local dir=$1
+  [ -d "$dir/data" ] && as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
+  rm -rf "$dir"
+}

@@ -1,0 +1,293 @@
+// wal2sql: a logical decoding output plugin that writes each committed
+// transaction as a replayable SQL script (DESIGN.md, "Differential file
+// format"). The callbacks are thin extern "C" wrappers: run_entry turns any
+// C++ exception into ereport, call_pg turns any ereport into an exception.
+#include <cstring>
+#include <new>
+
+#include "wal2sql.hpp"
+
+#include "scribe/core/format.hpp"
+#include "scribe/core/quote.hpp"
+#include "scribe/core/replay_settings.hpp"
+#include "scribe/pg/guard.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "mb/pg_wchar.h"
+#include "nodes/parsenodes.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks* cb);
+}
+
+namespace wal2sql {
+namespace {
+
+using scribe::pg::call_pg;
+using scribe::pg::run_entry;
+
+constexpr const char kDdlMessagePrefix[] = "scribe.ddl";
+
+#if PG_VERSION_NUM >= 170000
+HeapTuple change_tuple(HeapTuple t) { return t; }
+#else
+HeapTuple change_tuple(ReorderBufferTupleBuf* t) { return t != nullptr ? &t->tuple : nullptr; }
+#endif
+
+TimestampTz commit_time_of(ReorderBufferTXN* txn) {
+#if PG_VERSION_NUM >= 150000
+  return txn->xact_time.commit_time;
+#else
+  return txn->commit_time;
+#endif
+}
+
+PluginState* state_of(LogicalDecodingContext* ctx) { return static_cast<PluginState*>(ctx->output_plugin_private); }
+
+// The state holds a C++ object; it is destroyed with the decoding context,
+// on success and on error alike.
+void destroy_state(void* arg) {
+  auto* state = static_cast<PluginState*>(arg);
+  relation_cache_shutdown(state);
+  state->~PluginState();
+}
+
+// Output settings under which every type prints a text that reads back
+// exactly. In a transaction (SQL API) they are restored at shutdown; a
+// walsender session exists only for this decoding, so they simply stay.
+void pin_output_settings(PluginState* state) {
+  if (IsTransactionState()) state->guc_nest_level = NewGUCNestLevel();
+  const GucAction action = state->guc_nest_level > 0 ? GUC_ACTION_SAVE : GUC_ACTION_SET;
+  for (const scribe::SettingPin& pin : scribe::kDecoderSettings)
+    (void)set_config_option(pin.name, pin.value, PGC_USERSET, PGC_S_SESSION, action, true, 0, false);
+}
+
+// Replay settings (once per session), header comment and BEGIN.
+bool xact_start_pending(PluginState* state) {
+  const scribe::DecoderOptions& o = state->options;
+  return !state->xact_written &&
+         ((o.include_settings && !state->settings_written) || o.include_header || o.include_transaction);
+}
+
+void append_xact_start(StringInfoSink& out, PluginState* state, ReorderBufferTXN* txn) {
+  const scribe::DecoderOptions& o = state->options;
+  if (o.include_settings && !state->settings_written) scribe::append_replay_settings(out, GetDatabaseEncodingName());
+  if (o.include_header) {
+    char lsn[scribe::kLsnTextSize];
+    char commit[scribe::kTimestampTextSize];
+    scribe::format_lsn(txn->final_lsn, lsn);
+    scribe::format_utc_timestamp(commit_time_of(txn), commit);
+    appendStringInfo(out.buf, "-- scribe xid=%u lsn=%s commit=%s\n", txn->xid, lsn, commit);
+  }
+  if (o.include_transaction) out.append("BEGIN;\n");
+}
+
+void mark_xact_started(PluginState* state) {
+  if (state->options.include_settings) state->settings_written = true;
+  state->xact_written = true;
+}
+
+// Each statement is one write. The first one of a transaction carries the
+// transaction's start, so that (with skip_empty_xacts) a transaction whose
+// changes all turn out to write nothing leaves no trace. `emit` returns
+// false when it wrote nothing.
+template <class Emit>
+void write_statement(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Emit emit) {
+  PluginState* state = state_of(ctx);
+  OutputPluginPrepareWrite(ctx, true);
+  StringInfoSink out{ctx->out};
+  const bool starting = xact_start_pending(state);
+  if (starting) append_xact_start(out, state, txn);
+  if (!emit(out)) return;  // the prepared buffer is simply not sent
+  OutputPluginWrite(ctx, true);
+  mark_xact_started(state);
+}
+
+// Runs one callback's work in the per-change memory context and frees it.
+template <class Work>
+void in_change_context(PluginState* state, Work work) {
+  call_pg([&] {
+    MemoryContext old = MemoryContextSwitchTo(state->change_context);
+    work();
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(state->change_context);
+  });
+}
+
+void startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init) {
+  (void)is_init;
+  PluginState* state = nullptr;
+  MemoryContextCallback* cleanup = nullptr;
+  call_pg([&] {
+    state = static_cast<PluginState*>(MemoryContextAllocZero(ctx->context, sizeof(PluginState)));
+    cleanup = static_cast<MemoryContextCallback*>(MemoryContextAllocZero(ctx->context, sizeof(MemoryContextCallback)));
+  });
+  new (state) PluginState();
+  cleanup->func = destroy_state;
+  cleanup->arg = state;
+  MemoryContextRegisterResetCallback(ctx->context, cleanup);
+  ctx->output_plugin_private = state;
+
+  ListCell* cell;
+  foreach (cell, ctx->output_plugin_options) {
+    auto* elem = static_cast<DefElem*>(lfirst(cell));
+    const char* value = elem->arg != nullptr && IsA(elem->arg, String) ? strVal(elem->arg) : nullptr;
+    scribe::set_decoder_option(state->options, elem->defname, value);
+  }
+
+  opt->output_type = OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
+  opt->receive_rewrites = false;
+  call_pg([&] {
+    state->change_context = AllocSetContextCreate(ctx->context, "wal2sql change", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(ctx->context);
+    relation_cache_init(state);
+    MemoryContextSwitchTo(old);
+    pin_output_settings(state);
+  });
+}
+
+void shutdown(LogicalDecodingContext* ctx) {
+  PluginState* state = state_of(ctx);
+  if (state == nullptr) return;
+  call_pg([&] {
+    if (state->guc_nest_level > 0) AtEOXact_GUC(true, state->guc_nest_level);
+    state->guc_nest_level = 0;
+  });
+}
+
+void begin_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn) {
+  PluginState* state = state_of(ctx);
+  state->xact_written = false;
+  if (state->options.skip_empty_xacts || !xact_start_pending(state)) return;
+  call_pg([&] {
+    OutputPluginPrepareWrite(ctx, true);
+    StringInfoSink out{ctx->out};
+    append_xact_start(out, state, txn);
+    if (out.buf->len > 0 && out.buf->data[out.buf->len - 1] == '\n') out.buf->data[--out.buf->len] = '\0';
+    OutputPluginWrite(ctx, true);
+    mark_xact_started(state);
+  });
+}
+
+void commit_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr commit_lsn) {
+  (void)txn;
+  (void)commit_lsn;
+  PluginState* state = state_of(ctx);
+  if (!state->xact_written || !state->options.include_transaction) return;
+  call_pg([&] {
+    OutputPluginPrepareWrite(ctx, true);
+    appendStringInfoString(ctx->out, "COMMIT;");
+    OutputPluginWrite(ctx, true);
+  });
+}
+
+void change(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Relation relation, ReorderBufferChange* change) {
+  PluginState* state = state_of(ctx);
+  in_change_context(state, [&] {
+    RelationInfo* info = relation_info_for(state, relation);
+    if (!info->wanted) return;
+    TupleDesc desc = RelationGetDescr(relation);
+    HeapTuple newtuple = change_tuple(change->data.tp.newtuple);
+    HeapTuple oldtuple = change_tuple(change->data.tp.oldtuple);
+    write_statement(ctx, txn, [&](StringInfoSink& out) {
+      switch (change->action) {
+        case REORDER_BUFFER_CHANGE_INSERT:
+          emit_insert(out, info, newtuple, desc);
+          return true;
+        case REORDER_BUFFER_CHANGE_UPDATE:
+          return emit_update(out, info, oldtuple, newtuple, desc);
+        case REORDER_BUFFER_CHANGE_DELETE:
+          emit_delete(out, info, oldtuple, desc);
+          return true;
+        default:
+          elog(ERROR, "wal2sql: unexpected change type %d", static_cast<int>(change->action));
+          return false;
+      }
+    });
+  });
+}
+
+void truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations, Relation relations[],
+              ReorderBufferChange* change) {
+  PluginState* state = state_of(ctx);
+  in_change_context(state, [&] {
+    auto** infos = static_cast<RelationInfo**>(palloc(sizeof(RelationInfo*) * nrelations));
+    int ninfos = 0;
+    for (int i = 0; i < nrelations; i++) {
+      RelationInfo* info = relation_info_for(state, relations[i]);
+      if (info->wanted) infos[ninfos++] = info;
+    }
+    if (ninfos == 0) return;
+    write_statement(ctx, txn, [&](StringInfoSink& out) {
+      emit_truncate(out, infos, ninfos, change->data.truncate.cascade, change->data.truncate.restart_seqs);
+      return true;
+    });
+  });
+}
+
+// Transactional messages with our prefix carry captured DDL, already SQL;
+// they are written at their place in the transaction. Others are not ours.
+void message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr message_lsn, bool transactional,
+             const char* prefix, Size message_size, const char* message) {
+  (void)message_lsn;
+  if (!transactional || std::strcmp(prefix, kDdlMessagePrefix) != 0) return;
+  PluginState* state = state_of(ctx);
+  in_change_context(state, [&] {
+    write_statement(ctx, txn, [&](StringInfoSink& out) {
+      out.append(message, message_size);
+      // A statement without its terminator would merge with the next one.
+      Size end = message_size;
+      while (end > 0 && (message[end - 1] == ' ' || message[end - 1] == '\n' || message[end - 1] == '\t' ||
+                         message[end - 1] == '\r'))
+        --end;
+      if (end == 0 || message[end - 1] != ';') out.append("\n;");
+      return true;
+    });
+  });
+}
+
+}  // namespace
+}  // namespace wal2sql
+
+extern "C" {
+
+static void wal2sql_startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init) {
+  scribe::pg::run_entry([&] { wal2sql::startup(ctx, opt, is_init); });
+}
+static void wal2sql_shutdown(LogicalDecodingContext* ctx) {
+  scribe::pg::run_entry([&] { wal2sql::shutdown(ctx); });
+}
+static void wal2sql_begin(LogicalDecodingContext* ctx, ReorderBufferTXN* txn) {
+  scribe::pg::run_entry([&] { wal2sql::begin_txn(ctx, txn); });
+}
+static void wal2sql_commit(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr commit_lsn) {
+  scribe::pg::run_entry([&] { wal2sql::commit_txn(ctx, txn, commit_lsn); });
+}
+static void wal2sql_change(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Relation rel,
+                           ReorderBufferChange* change) {
+  scribe::pg::run_entry([&] { wal2sql::change(ctx, txn, rel, change); });
+}
+static void wal2sql_truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations,
+                             Relation relations[], ReorderBufferChange* change) {
+  scribe::pg::run_entry([&] { wal2sql::truncate(ctx, txn, nrelations, relations, change); });
+}
+static void wal2sql_message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr message_lsn,
+                            bool transactional, const char* prefix, Size message_size, const char* message) {
+  scribe::pg::run_entry(
+      [&] { wal2sql::message(ctx, txn, message_lsn, transactional, prefix, message_size, message); });
+}
+
+void _PG_output_plugin_init(OutputPluginCallbacks* cb) {
+  cb->startup_cb = wal2sql_startup;
+  cb->shutdown_cb = wal2sql_shutdown;
+  cb->begin_cb = wal2sql_begin;
+  cb->commit_cb = wal2sql_commit;
+  cb->change_cb = wal2sql_change;
+  cb->truncate_cb = wal2sql_truncate;
+  cb->message_cb = wal2sql_message;
+}
+
+}  // extern "C"

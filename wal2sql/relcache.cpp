@@ -1,0 +1,200 @@
+// Per-relation metadata, computed once and reused by every change of the
+// relation: quoted names, output functions, value styles, identity columns.
+// Entries are invalidated by relcache and syscache callbacks (as pgoutput
+// does) and rebuilt on next use.
+#include "wal2sql.hpp"
+
+#include "scribe/core/quote.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "nodes/bitmapset.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+}
+
+namespace wal2sql {
+namespace {
+
+// The callbacks cannot be unregistered and outlive any one decoding
+// session, so they reach the live cache through this pointer, which is
+// null between sessions.
+HTAB* live_relations = nullptr;
+bool callbacks_registered = false;
+
+void invalidate_relation(Datum, Oid relid) {
+  if (live_relations == nullptr) return;
+  HASH_SEQ_STATUS seq;
+  if (OidIsValid(relid)) {
+    auto* entry = static_cast<RelationInfo*>(hash_search(live_relations, &relid, HASH_FIND, nullptr));
+    if (entry != nullptr) entry->valid = false;
+    return;
+  }
+  hash_seq_init(&seq, live_relations);
+  while (auto* entry = static_cast<RelationInfo*>(hash_seq_search(&seq))) entry->valid = false;
+}
+
+// Type and schema renames change the names we print without touching the
+// relcache of the tables that use them.
+void invalidate_all(Datum, int, uint32) { invalidate_relation(0, InvalidOid); }
+
+char* copy_cstring(MemoryContext cxt, StringInfo buf) { return MemoryContextStrdup(cxt, buf->data); }
+
+// " = " for pg_catalog's equality, " OPERATOR(schema.op) " for any other,
+// nullptr when the type has no default equality operator (json, xml, point).
+const char* equality_operator_for(MemoryContext cxt, Oid typid) {
+  TypeCacheEntry* tce = lookup_type_cache(typid, TYPECACHE_EQ_OPR);
+  if (!OidIsValid(tce->eq_opr)) return nullptr;
+  HeapTuple tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tce->eq_opr));
+  if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for operator %u", tce->eq_opr);
+  auto* form = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tup));
+  const char* result;
+  if (form->oprnamespace == PG_CATALOG_NAMESPACE && strcmp(NameStr(form->oprname), "=") == 0) {
+    result = " = ";
+  } else {
+    StringInfoData buf;
+    initStringInfo(&buf);
+    StringInfoSink out{&buf};
+    out.append(" OPERATOR(");
+    scribe::append_identifier(out, get_namespace_name(form->oprnamespace));
+    out.push_back('.');
+    out.append(NameStr(form->oprname));  // operator names are symbols, never quoted
+    out.append(") ");
+    result = copy_cstring(cxt, &buf);
+  }
+  ReleaseSysCache(tup);
+  return result;
+}
+
+scribe::ValueStyle value_style_for(Oid typid) {
+  HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+  if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for type %u", typid);
+  const Oid type_namespace = reinterpret_cast<Form_pg_type>(GETSTRUCT(tup))->typnamespace;
+  ReleaseSysCache(tup);
+  // Enums, domains, composites and extension types: cast to the qualified
+  // name, so the literal means the same type wherever it is compared.
+  if (type_namespace != PG_CATALOG_NAMESPACE) return scribe::ValueStyle::kTypedText;
+  switch (typid) {
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case NUMERICOID:
+      return scribe::ValueStyle::kNumber;
+    case BOOLOID:
+      return scribe::ValueStyle::kBoolean;
+    default:
+      return scribe::ValueStyle::kText;
+  }
+}
+
+void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
+  if (info->context != nullptr) MemoryContextDelete(info->context);
+  info->context = AllocSetContextCreate(state->cache_context, "wal2sql relation", ALLOCSET_SMALL_SIZES);
+  MemoryContext cxt = info->context;
+  MemoryContext old = MemoryContextSwitchTo(cxt);
+
+  const char* schema = get_namespace_name(RelationGetNamespace(rel));
+  const char* relname = RelationGetRelationName(rel);
+  info->wanted = state->options.table_wanted(schema, relname);
+
+  StringInfoData buf;
+  initStringInfo(&buf);
+  StringInfoSink out{&buf};
+  scribe::append_qualified_name(out, schema, relname);
+  info->qualified_name = pstrdup(buf.data);
+
+  info->replident = rel->rd_rel->relreplident;
+  info->relkind = rel->rd_rel->relkind;
+  TupleDesc desc = RelationGetDescr(rel);
+  info->natts = desc->natts;
+  info->columns = static_cast<ColumnInfo*>(palloc0(sizeof(ColumnInfo) * Max(desc->natts, 1)));
+  info->new_values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(desc->natts, 1)));
+  info->new_nulls = static_cast<bool*>(palloc(sizeof(bool) * Max(desc->natts, 1)));
+  info->old_values = static_cast<Datum*>(palloc(sizeof(Datum) * Max(desc->natts, 1)));
+  info->old_nulls = static_cast<bool*>(palloc(sizeof(bool) * Max(desc->natts, 1)));
+  info->assign = static_cast<bool*>(palloc(sizeof(bool) * Max(desc->natts, 1)));
+
+  // With DEFAULT and USING INDEX, the key is the identity index's columns;
+  // with NOTHING (or DEFAULT and no primary key) no column identifies a row.
+  Bitmapset* key_attrs = nullptr;
+  const bool full = info->replident == REPLICA_IDENTITY_FULL;
+  if (!full) key_attrs = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+
+  info->has_key = false;
+  info->has_identity_always = false;
+  for (int i = 0; i < desc->natts; i++) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    ColumnInfo* col = &info->columns[i];
+    col->dropped = att->attisdropped;
+    if (col->dropped) continue;
+
+    resetStringInfo(&buf);
+    scribe::append_identifier(out, NameStr(att->attname));
+    col->name = pstrdup(buf.data);
+    col->type_name = format_type_be_qualified(att->atttypid);
+    col->style = value_style_for(att->atttypid);
+    col->eq_op = equality_operator_for(cxt, att->atttypid);
+    col->typlen = att->attlen;
+    col->typbyval = att->attbyval;
+    col->generated = att->attgenerated == ATTRIBUTE_GENERATED_STORED;
+    col->identity_always = att->attidentity == ATTRIBUTE_IDENTITY_ALWAYS;
+    col->key = full || bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, key_attrs);
+    info->has_key |= col->key;
+    info->has_identity_always |= col->identity_always;
+
+    Oid output_fn;
+    bool is_varlena;
+    getTypeOutputInfo(att->atttypid, &output_fn, &is_varlena);
+    fmgr_info_cxt(output_fn, &col->output_fn, cxt);
+  }
+  bms_free(key_attrs);
+  MemoryContextSwitchTo(old);
+  info->valid = true;
+}
+
+}  // namespace
+
+void relation_cache_init(PluginState* state) {
+  state->cache_context = AllocSetContextCreate(CurrentMemoryContext, "wal2sql relation cache", ALLOCSET_DEFAULT_SIZES);
+  HASHCTL ctl;
+  memset(&ctl, 0, sizeof ctl);
+  ctl.keysize = sizeof(Oid);
+  ctl.entrysize = sizeof(RelationInfo);
+  ctl.hcxt = state->cache_context;
+  state->relations = hash_create("wal2sql relations", 128, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+  live_relations = state->relations;
+  if (!callbacks_registered) {
+    CacheRegisterRelcacheCallback(invalidate_relation, 0);
+    CacheRegisterSyscacheCallback(TYPEOID, invalidate_all, 0);
+    CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_all, 0);
+    callbacks_registered = true;
+  }
+}
+
+void relation_cache_shutdown(PluginState* state) {
+  if (live_relations == state->relations) live_relations = nullptr;
+  state->relations = nullptr;
+}
+
+RelationInfo* relation_info_for(PluginState* state, Relation rel) {
+  Oid relid = RelationGetRelid(rel);
+  bool found;
+  auto* info = static_cast<RelationInfo*>(hash_search(state->relations, &relid, HASH_ENTER, &found));
+  if (!found) {
+    info->valid = false;
+    info->context = nullptr;
+  }
+  // A relation whose shape changed inside the decoded transaction gets an
+  // invalidation too; the attribute count check is a cheap second guard.
+  if (!info->valid || info->natts != RelationGetDescr(rel)->natts) build_relation_info(state, info, rel);
+  return info;
+}
+
+}  // namespace wal2sql

@@ -1,0 +1,237 @@
+// INSERT, UPDATE, DELETE and TRUNCATE statements for decoded changes.
+//
+// Rows are identified by the replica identity: the key columns for DEFAULT
+// and USING INDEX; for FULL, every column of the old row, through
+// "ctid = (SELECT ctid ... LIMIT 1)" so that exactly one of several
+// identical rows is changed, as on the source.
+#include "wal2sql.hpp"
+
+#include "scribe/core/quote.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "utils/datum.h"
+}
+
+namespace wal2sql {
+namespace {
+
+constexpr const char kImageEquality[] = ") OPERATOR(pg_catalog.*=) ROW(";
+
+void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, bool isnull) {
+  if (isnull) {
+    out.append(col->name);
+    out.append(" IS NULL");
+  } else if (col->eq_op != nullptr) {
+    out.append(col->name);
+    out.append(col->eq_op);
+    append_column_value(out, col, value);
+  } else {
+    // No equality operator (json, xml, point, ...): compare the stored
+    // images, which is exact for every type.
+    out.append("ROW(");
+    out.append(col->name);
+    out.append(kImageEquality);
+    append_column_value(out, col, value);
+    if (col->style != scribe::ValueStyle::kTypedText) {
+      out.append("::");
+      out.append(col->type_name);
+    }
+    out.push_back(')');
+  }
+}
+
+void append_row_filter(StringInfoSink& out, RelationInfo* info, Datum* values, bool* nulls) {
+  const bool full = info->replident == REPLICA_IDENTITY_FULL;
+  if (full) {
+    out.append("ctid = (SELECT ctid FROM ");
+    out.append(info->qualified_name);
+    out.append(" WHERE ");
+  }
+  bool first = true;
+  for (int i = 0; i < info->natts; i++) {
+    ColumnInfo* col = &info->columns[i];
+    if (col->dropped || !col->key) continue;
+    if (!first) out.append(" AND ");
+    first = false;
+    append_column_condition(out, col, values[i], nulls[i]);
+  }
+  if (first) out.append("true");
+  if (full) out.append(" LIMIT 1)");
+}
+
+// A change that the replica identity cannot pin to a row (NOTHING, or
+// DEFAULT without a primary key). Dropping it would silently corrupt the
+// restore, so replay stops here with an error that says why.
+void emit_unidentifiable(StringInfoSink& out, RelationInfo* info, const char* command) {
+  StringInfoData body_buf;
+  initStringInfo(&body_buf);
+  StringInfoSink body{&body_buf};
+  body.append("BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'wal2sql: cannot replay ");
+  body.append(command);  // UPDATE or DELETE
+  body.append(" on table ' || ");
+  scribe::append_literal(body, info->qualified_name);
+  body.append(
+      ", DETAIL = 'The table''s replica identity does not identify rows, so the change was not recorded.', "
+      "HINT = 'Give the table a primary key, REPLICA IDENTITY USING INDEX or REPLICA IDENTITY FULL on the source, "
+      "then take a new base backup.'; END");
+  out.append("-- wal2sql: the next change cannot be replayed: its table has no usable replica identity\nDO ");
+  scribe::append_dollar_quoted(out, std::string_view(body_buf.data, body_buf.len));
+  out.push_back(';');
+  pfree(body_buf.data);
+}
+
+bool same_value(const ColumnInfo* col, Datum a, bool a_null, Datum b, bool b_null) {
+  if (a_null || b_null) return a_null == b_null;
+  return datumIsEqual(a, b, col->typbyval, col->typlen);
+}
+
+void append_alter_identity(StringInfoSink& out, RelationInfo* info, const ColumnInfo* col, const char* kind) {
+  out.append("ALTER TABLE ");
+  out.append(info->qualified_name);
+  out.append(" ALTER COLUMN ");
+  out.append(col->name);
+  out.append(" SET GENERATED ");
+  out.append(kind);
+  out.append(";\n");
+}
+
+}  // namespace
+
+void emit_insert(StringInfoSink& out, RelationInfo* info, HeapTuple newtuple, TupleDesc desc) {
+  heap_deform_tuple(newtuple, desc, info->new_values, info->new_nulls);
+  out.append("INSERT INTO ");
+  out.append(info->qualified_name);
+  bool any = false;
+  for (int i = 0; i < info->natts; i++) {
+    ColumnInfo* col = &info->columns[i];
+    if (col->dropped || col->generated) continue;
+    out.append(any ? ", " : " (");
+    out.append(col->name);
+    any = true;
+  }
+  if (!any) {
+    out.append(" DEFAULT VALUES;");
+    return;
+  }
+  out.append(info->has_identity_always ? ") OVERRIDING SYSTEM VALUE VALUES (" : ") VALUES (");
+  any = false;
+  for (int i = 0; i < info->natts; i++) {
+    ColumnInfo* col = &info->columns[i];
+    if (col->dropped || col->generated) continue;
+    if (any) out.append(", ");
+    any = true;
+    if (info->new_nulls[i])
+      out.append("NULL");
+    else
+      append_column_value(out, col, info->new_values[i]);
+  }
+  out.append(");");
+}
+
+bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc) {
+  const bool full = info->replident == REPLICA_IDENTITY_FULL;
+  if (!info->has_key || (full && oldtuple == nullptr)) {
+    emit_unidentifiable(out, info, "UPDATE");
+    return true;
+  }
+  heap_deform_tuple(newtuple, desc, info->new_values, info->new_nulls);
+  if (oldtuple != nullptr) heap_deform_tuple(oldtuple, desc, info->old_values, info->old_nulls);
+
+  // Pass 1: which columns change. With FULL every old value is known; with a
+  // key, only the key's (and only when the key changed or was toasted).
+  bool* assign = info->assign;
+  memset(assign, 0, sizeof(bool) * info->natts);
+  bool any = false, identity_override = false;
+  for (int i = 0; i < info->natts; i++) {
+    ColumnInfo* col = &info->columns[i];
+    if (col->dropped || col->generated) continue;
+    if (is_unchanged_toast(col, info->new_values[i], info->new_nulls[i])) continue;
+    const bool old_known = oldtuple != nullptr && col->key;
+    if (old_known && same_value(col, info->old_values[i], info->old_nulls[i], info->new_values[i], info->new_nulls[i]))
+      continue;
+    if (col->key && oldtuple == nullptr) continue;  // the key did not change
+    if (col->identity_always) {
+      // Only DEFAULT may be assigned to such a column; a value we know
+      // changed is set with the identity relaxed for the statement. One we
+      // cannot compare is taken as unchanged (documented in the README).
+      if (!old_known) continue;
+      identity_override = true;
+    }
+    assign[i] = true;
+    any = true;
+  }
+  if (!any) return false;
+
+  if (identity_override)
+    for (int i = 0; i < info->natts; i++)
+      if (assign[i] && info->columns[i].identity_always) append_alter_identity(out, info, &info->columns[i], "BY DEFAULT");
+
+  out.append("UPDATE ");
+  out.append(info->qualified_name);
+  out.append(" SET ");
+  bool first = true;
+  for (int i = 0; i < info->natts; i++) {
+    if (!assign[i]) continue;
+    ColumnInfo* col = &info->columns[i];
+    if (!first) out.append(", ");
+    first = false;
+    out.append(col->name);
+    out.append(" = ");
+    if (info->new_nulls[i])
+      out.append("NULL");
+    else
+      append_column_value(out, col, info->new_values[i]);
+  }
+  out.append(" WHERE ");
+  if (oldtuple != nullptr)
+    append_row_filter(out, info, info->old_values, info->old_nulls);
+  else
+    append_row_filter(out, info, info->new_values, info->new_nulls);
+  out.push_back(';');
+
+  if (identity_override)
+    for (int i = 0; i < info->natts; i++)
+      if (assign[i] && info->columns[i].identity_always) {
+        out.push_back('\n');
+        append_alter_identity(out, info, &info->columns[i], "ALWAYS");
+        --out.buf->len;  // no newline after the last statement
+        out.buf->data[out.buf->len] = '\0';
+      }
+  return true;
+}
+
+void emit_delete(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, TupleDesc desc) {
+  if (!info->has_key || oldtuple == nullptr) {
+    emit_unidentifiable(out, info, "DELETE");
+    return;
+  }
+  heap_deform_tuple(oldtuple, desc, info->old_values, info->old_nulls);
+  out.append("DELETE FROM ");
+  out.append(info->qualified_name);
+  out.append(" WHERE ");
+  append_row_filter(out, info, info->old_values, info->old_nulls);
+  out.push_back(';');
+}
+
+}  // namespace wal2sql
+
+namespace wal2sql {
+
+void emit_truncate(StringInfoSink& out, RelationInfo** infos, int ninfos, bool cascade, bool restart_seqs) {
+  // The WAL lists every relation the TRUNCATE reached (cascaded ones and
+  // partitions included), so each is named with ONLY, except partitioned
+  // tables, which refuse it and have no rows of their own.
+  out.append("TRUNCATE ");
+  for (int i = 0; i < ninfos; i++) {
+    if (i > 0) out.append(", ");
+    if (infos[i]->relkind != RELKIND_PARTITIONED_TABLE) out.append("ONLY ");
+    out.append(infos[i]->qualified_name);
+  }
+  if (restart_seqs) out.append(" RESTART IDENTITY");
+  if (cascade) out.append(" CASCADE");
+  out.push_back(';');
+}
+
+}  // namespace wal2sql
