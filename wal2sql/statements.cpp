@@ -17,7 +17,6 @@ extern "C" {
 namespace wal2sql {
 namespace {
 
-constexpr const char kImageEquality[] = ") OPERATOR(pg_catalog.*=) ROW(";
 
 void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, bool isnull) {
   if (isnull) {
@@ -29,16 +28,17 @@ void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, 
     append_column_value(out, col, value);
   } else {
     // No equality operator (json, xml, point, ...): compare the stored
-    // images, which is exact for every type.
-    out.append("ROW(");
+    // images, which is exact for every type. (Not "ROW(a) *= ROW(b)": the
+    // parser splits a comparison of two ROW()s into column comparisons.)
+    out.append("pg_catalog.record_image_eq(ROW(");
     out.append(col->name);
-    out.append(kImageEquality);
+    out.append("), ROW(");
     append_column_value(out, col, value);
     if (col->style != scribe::ValueStyle::kTypedText) {
       out.append("::");
       out.append(col->type_name);
     }
-    out.push_back(')');
+    out.append("))");
   }
 }
 

@@ -47,6 +47,7 @@ TEST(DecoderOptions, UnknownOptionAndBadValueAreErrors) {
   }
   EXPECT_THROW(scribe::set_decoder_option(o, "skip_empty_xacts", "sometimes"), scribe::Error);
   EXPECT_THROW(scribe::set_decoder_option(o, "add_tables", nullptr), scribe::Error);
+  EXPECT_THROW(scribe::set_decoder_option(o, "filter_tables", " , "), scribe::Error);
 }
 
 TEST(TableFilter, ExactSchemaAndWildcards) {

@@ -1,0 +1,55 @@
+# Compare two databases by content, not by row counts. Source this file;
+# needs psql/pg_dump on PATH and PGHOST/PGPORT/PGUSER set.
+#
+#   table_checksums DB        one line per user table: name|md5 of its rows'
+#                             text, sorted (duplicates count)
+#   normalized_dump DB        pg_dump (schema and data), comments and
+#                             sequence values removed, lines sorted
+#   compare_databases A B DIR 0 if both are equal; otherwise prints what
+#                             differs and returns 1 (DIR keeps the files)
+#
+# Sequence values are left out: logical decoding does not carry them (the
+# backup engine records them when it seals a file).
+
+table_checksums() {
+  psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
+SET extra_float_digits = 3;
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET TimeZone = 'UTC';
+SET bytea_output = 'hex';
+SET lc_monetary = 'C';
+SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text COLLATE "C"), '''')) FROM %I.%I t',
+              n.nspname || '.' || c.relname, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+ ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C" \gexec
+SQL
+}
+
+normalized_dump() {
+  # pg_dump 15.14+ brackets its script with \restrict / \unrestrict and a
+  # random key, different on every run.
+  pg_dump --no-sync -d "$1" |
+    grep -v -e '^--' -e '^SELECT pg_catalog.setval' -e '^\\restrict ' -e '^\\unrestrict ' |
+    LC_ALL=C sort
+}
+
+compare_databases() {
+  local a=$1 b=$2 dir=$3 status=0
+  table_checksums "$a" >"$dir/$a.sums"
+  table_checksums "$b" >"$dir/$b.sums"
+  normalized_dump "$a" >"$dir/$a.dump"
+  normalized_dump "$b" >"$dir/$b.dump"
+  if ! diff "$dir/$a.sums" "$dir/$b.sums" >"$dir/sums.diff"; then
+    echo "tables whose content differs ($a < > $b):" >&2
+    cat "$dir/sums.diff" >&2
+    status=1
+  fi
+  if ! diff "$dir/$a.dump" "$dir/$b.dump" >"$dir/dump.diff"; then
+    echo "pg_dump output differs ($a < > $b), first lines:" >&2
+    head -20 "$dir/dump.diff" | cut -c1-200 >&2
+    status=1
+  fi
+  return $status
+}

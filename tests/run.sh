@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test of pg_scribe: the core's unit tests (ctest), then builds and
+# installs the server libraries, starts a throwaway cluster and runs the
+# pg_regress tests and the round-trip test against it.
+# Needs write access to PostgreSQL's install directories (run as root, as CI
+# does, or with sudo). Clusters run as the postgres OS user when run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PG_CONFIG=${PG_CONFIG:-$(command -v /usr/lib/postgresql/15/bin/pg_config || command -v pg_config)}
+source tests/lib/cluster.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "unit tests (GoogleTest)"
+cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_CONFIG="$PG_CONFIG" >/dev/null
+cmake --build build/cmake -j2
+(cd build/cmake && ctest --output-on-failure)
+
+step "build and install"
+make -s -j2 PG_CONFIG="$PG_CONFIG"
+# A mangled entry point is silently never found; a missing C++ runtime
+# shows only at load time.
+nm -D --defined-only wal2sql/wal2sql.so | grep -q ' _PG_output_plugin_init$' ||
+  { echo "wal2sql.so does not export _PG_output_plugin_init with C linkage" >&2; exit 1; }
+if ldd -r wal2sql/wal2sql.so 2>&1 | grep -E 'undefined symbol: _Z|__gxx|__cxa' >&2; then
+  echo "wal2sql.so has unresolved C++ runtime symbols" >&2
+  exit 1
+fi
+make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
+
+step "pg_regress (make installcheck)"
+cluster_dir=$(mktemp -d /tmp/pg_scribe_regress.XXXXXX)
+trap 'cluster_stop "$cluster_dir"' EXIT
+cluster_start "$cluster_dir"
+if ! make -s installcheck PG_CONFIG="$PG_CONFIG"; then
+  cat build/regress/regression.diffs >&2 || true
+  exit 1
+fi
+cluster_stop "$cluster_dir"
+trap - EXIT
+
+step "round trip: decode, replay under other settings, compare"
+if [ -f tests/roundtrip/run.sh ]; then bash tests/roundtrip/run.sh; else echo "(round-trip test not present yet)"; fi
+
+step "all tests passed"
