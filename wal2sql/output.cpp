@@ -270,14 +270,13 @@ static void wal2sql_change(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, R
                            ReorderBufferChange* change) {
   scribe::pg::run_entry([&] { wal2sql::change(ctx, txn, rel, change); });
 }
-static void wal2sql_truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations,
-                             Relation relations[], ReorderBufferChange* change) {
+static void wal2sql_truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations, Relation relations[],
+                             ReorderBufferChange* change) {
   scribe::pg::run_entry([&] { wal2sql::truncate(ctx, txn, nrelations, relations, change); });
 }
 static void wal2sql_message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr message_lsn,
                             bool transactional, const char* prefix, Size message_size, const char* message) {
-  scribe::pg::run_entry(
-      [&] { wal2sql::message(ctx, txn, message_lsn, transactional, prefix, message_size, message); });
+  scribe::pg::run_entry([&] { wal2sql::message(ctx, txn, message_lsn, transactional, prefix, message_size, message); });
 }
 
 void _PG_output_plugin_init(OutputPluginCallbacks* cb) {

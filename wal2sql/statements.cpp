@@ -17,7 +17,6 @@ extern "C" {
 namespace wal2sql {
 namespace {
 
-
 void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, bool isnull) {
   if (isnull) {
     out.append(col->name);
@@ -166,7 +165,8 @@ bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, He
 
   if (identity_override)
     for (int i = 0; i < info->natts; i++)
-      if (assign[i] && info->columns[i].identity_always) append_alter_identity(out, info, &info->columns[i], "BY DEFAULT");
+      if (assign[i] && info->columns[i].identity_always)
+        append_alter_identity(out, info, &info->columns[i], "BY DEFAULT");
 
   out.append("UPDATE ");
   out.append(info->qualified_name);

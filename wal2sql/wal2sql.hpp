@@ -39,9 +39,9 @@ struct ColumnInfo {
   int16 typlen;
   bool typbyval;
   bool dropped;
-  bool generated;          // stored generated column: never assigned
-  bool identity_always;    // GENERATED ALWAYS AS IDENTITY
-  bool key;                // part of the replica identity (all columns with FULL)
+  bool generated;        // stored generated column: never assigned
+  bool identity_always;  // GENERATED ALWAYS AS IDENTITY
+  bool key;              // part of the replica identity (all columns with FULL)
 };
 
 struct RelationInfo {

@@ -28,8 +28,9 @@ constexpr Keyword kKeywords[] = {
 bool is_keyword_requiring_quotes(std::string_view word) noexcept {
   // kwlist.h is sorted by name (the server's lookup relies on it).
   const Keyword* end = std::end(kKeywords);
-  const Keyword* it = std::lower_bound(std::begin(kKeywords), end, word,
-                                       [](const Keyword& kw, std::string_view w) { return std::string_view(kw.word) < w; });
+  const Keyword* it = std::lower_bound(std::begin(kKeywords), end, word, [](const Keyword& kw, std::string_view w) {
+    return std::string_view(kw.word) < w;
+  });
   return it != end && std::string_view(it->word) == word && it->category != UNRESERVED_KEYWORD;
 }
 

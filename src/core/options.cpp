@@ -66,8 +66,9 @@ void set_decoder_option(DecoderOptions& options, std::string_view raw_name, cons
     TableFilter parsed = value != nullptr ? TableFilter::parse(value, raw_name) : TableFilter();
     // An empty list would read as "all tables" for add_tables: refuse it.
     if (parsed.empty())
-      throw Error(sqlstate::kInvalidParameterValue, "option \"" + std::string(raw_name) + "\" needs at least one table pattern",
-                  {}, "Give a comma-separated list such as 'public.orders,audit.*'.");
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "option \"" + std::string(raw_name) + "\" needs at least one table pattern", {},
+                  "Give a comma-separated list such as 'public.orders,audit.*'.");
     TableFilter& target = name == "add_tables" ? options.add_tables : options.filter_tables;
     target = std::move(parsed);
     return;

@@ -9,9 +9,11 @@ using scribe::DecoderOptions;
 using scribe::TableFilter;
 
 TEST(ParseBool, PostgresSpellings) {
-  for (const char* t : {"true", "TRUE", "t", "tr", "yes", "y", "on", "ON", "1", " on "}) EXPECT_EQ(scribe::parse_bool(t), true) << t;
+  for (const char* t : {"true", "TRUE", "t", "tr", "yes", "y", "on", "ON", "1", " on "})
+    EXPECT_EQ(scribe::parse_bool(t), true) << t;
   for (const char* f : {"false", "f", "no", "N", "off", "of", "0"}) EXPECT_EQ(scribe::parse_bool(f), false) << f;
-  for (const char* bad : {"", "o", "2", "truex", "yess", "maybe"}) EXPECT_FALSE(scribe::parse_bool(bad).has_value()) << bad;
+  for (const char* bad : {"", "o", "2", "truex", "yess", "maybe"})
+    EXPECT_FALSE(scribe::parse_bool(bad).has_value()) << bad;
 }
 
 TEST(DecoderOptions, Defaults) {

@@ -45,12 +45,12 @@ TEST(QuoteIdentifier, EmbeddedDoubleQuotesAreDoubled) {
 TEST(QuoteIdentifier, ReservedKeywordsAreQuotedUnreservedAreNot) {
   EXPECT_EQ(ident("select"), "\"select\"");
   EXPECT_EQ(ident("table"), "\"table\"");
-  EXPECT_EQ(ident("user"), "\"user\"");      // reserved
+  EXPECT_EQ(ident("user"), "\"user\"");        // reserved
   EXPECT_EQ(ident("between"), "\"between\"");  // col_name keyword
-  EXPECT_EQ(ident("left"), "\"left\"");      // type_func_name keyword
-  EXPECT_EQ(ident("abort"), "abort");        // unreserved
-  EXPECT_EQ(ident("name"), "name");          // unreserved
-  EXPECT_EQ(ident("zone"), "zone");          // last entry, unreserved
+  EXPECT_EQ(ident("left"), "\"left\"");        // type_func_name keyword
+  EXPECT_EQ(ident("abort"), "abort");          // unreserved
+  EXPECT_EQ(ident("name"), "name");            // unreserved
+  EXPECT_EQ(ident("zone"), "zone");            // last entry, unreserved
 }
 
 TEST(QuoteIdentifier, QualifiedNames) {

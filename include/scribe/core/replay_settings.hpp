@@ -16,8 +16,8 @@ struct SettingPin {
 // Output-side settings pinned while decoding: values are printed in the
 // forms the replay settings below read back without loss.
 inline constexpr SettingPin kDecoderSettings[] = {
-    {"DateStyle", "ISO, YMD"}, {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
-    {"extra_float_digits", "3"}, {"bytea_output", "hex"},   {"lc_monetary", "C"},
+    {"DateStyle", "ISO, YMD"},   {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
+    {"extra_float_digits", "3"}, {"bytea_output", "hex"},       {"lc_monetary", "C"},
 };
 
 // The prologue for a replay session, for a source database whose encoding is
