@@ -42,4 +42,10 @@ trap - EXIT
 step "round trip: decode, replay under other settings, compare"
 if [ -f tests/roundtrip/run.sh ]; then bash tests/roundtrip/run.sh; else echo "(round-trip test not present yet)"; fi
 
+step "end-to-end tests"
+for test in tests/e2e/*.sh; do
+  echo "-- $test"
+  bash "$test"
+done
+
 step "all tests passed"

@@ -15,7 +15,9 @@
 extern "C" {
 #include "access/xact.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "replication/walsender.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -72,9 +74,17 @@ bool xact_start_pending(PluginState* state) {
          ((o.include_settings && !state->settings_written) || o.include_header || o.include_transaction);
 }
 
+// The encoding the consumer receives the text in: a walsender (and a
+// background worker) passes the database's bytes through unchanged, while
+// the SQL functions' result is converted to the client's encoding.
+const char* output_encoding_name() {
+  const bool sql_function_client = MyBackendType == B_BACKEND && !am_walsender;
+  return sql_function_client ? pg_get_client_encoding_name() : GetDatabaseEncodingName();
+}
+
 void append_xact_start(StringInfoSink& out, PluginState* state, ReorderBufferTXN* txn) {
   const scribe::DecoderOptions& o = state->options;
-  if (o.include_settings && !state->settings_written) scribe::append_replay_settings(out, GetDatabaseEncodingName());
+  if (o.include_settings && !state->settings_written) scribe::append_replay_settings(out, output_encoding_name());
   if (o.include_header) {
     char lsn[scribe::kLsnTextSize];
     char commit[scribe::kTimestampTextSize];

@@ -14,7 +14,7 @@ CREATE SCHEMA "My Schema";
 CREATE TYPE "My Schema"."mood ""enum""" AS ENUM ('sad', 'it''s ok', 'with space', 'ünï 表', 'back\slash');
 CREATE TYPE "My Schema".comp AS (i int, t text, f float8, ts timestamptz, a int[], pt point);
 CREATE DOMAIN "My Schema".posint AS int CHECK (VALUE > 0);
-CREATE DOMAIN "My Schema"."short text" AS varchar(40) NOT NULL CHECK (VALUE <> 'forbidden');
+CREATE DOMAIN "My Schema"."short text" AS varchar(40) CHECK (VALUE <> 'forbidden');
 CREATE TYPE "My Schema".floatrange AS RANGE (subtype = float8);
 
 -- Every built-in type (and extension, user-defined and array types),
@@ -104,7 +104,7 @@ line" ("col
 x" int PRIMARY KEY, "v;--" text, "x"" = 1; DROP TABLE t; --" text, "back\slash" int);
 
 -- The longest identifier (63 bytes).
-CREATE TABLE public.a_table_name_of_exactly_sixty_three_bytes_which_is_the_maximum (
+CREATE TABLE public.a_table_name_of_exactly_sixty_three_bytes_which_is_the_maximum_ (
   a_column_name_of_exactly_sixty_three_bytes_which_is_the_maximum int PRIMARY KEY, v text
 );
 
@@ -150,13 +150,13 @@ INSERT INTO public.all_types_full (id, c_int4, c_text) VALUES (1, 1, 'initial ro
 
 INSERT INTO "My Schema"."tab""quote" (k, t, j, p, f, n, arr, h, ci, bx, x, jb, comp, big_j)
 SELECT 1, 'dup', '{"a" : [1, 2.50]}', '(1.5,-2)', 0.1, 1.5, '{1,NULL}', 'a=>1, b=>NULL', 'MiXeD',
-       '(1,1),(0,0)', '<d a="1">x</d>', '{"z": 1, "a": [true, null]}', ROW(1, 'x', 'NaN', 'infinity', '{1}', '(1,2)'),
+       '(1,1),(0,0)', '<d a="1">x</d>', '{"z": 1, "a": [true, null]}', ROW(1, 'x', 'NaN', 'infinity', '{1}', '(1,2)')::"My Schema".comp,
        NULL
 FROM generate_series(1, 4);  -- four identical rows
 INSERT INTO "My Schema"."tab""quote" (k) VALUES (NULL), (NULL), (NULL);  -- three all-NULL rows
 INSERT INTO "My Schema"."tab""quote" (k, t, f, n, j, big_j)
 VALUES (2, NULL, 'NaN', 'NaN', 'null', (SELECT json_agg(md5(g::text)) FROM generate_series(1, 400) g)),
-       (3, '', 'Infinity', '-Infinity', '[]', '{"big": ' || (SELECT json_agg(g) FROM generate_series(1, 3000) g) || '}');
+       (3, '', 'Infinity', '-Infinity', '[]', ('{"big": ' || (SELECT json_agg(g) FROM generate_series(1, 3000) g) || '}')::json);
 
 INSERT INTO "My Schema"."Composite ""PK""" VALUES
   ('eu', 1, '2020-01-01', 'p1', 1.25), ('eu', 1, '2020-01-02', 'p2', -0.5), ('us', -9223372036854775808, '0044-03-15 BC', 'p3', NULL);
@@ -186,7 +186,7 @@ FROM generate_series(1, 3) i;
 INSERT INTO public."new
 line" VALUES (1, 'a', 'b', 1), (2, NULL, E'multi\nline', 2);
 
-INSERT INTO public.a_table_name_of_exactly_sixty_three_bytes_which_is_the_maximum VALUES (1, 'long');
+INSERT INTO public.a_table_name_of_exactly_sixty_three_bytes_which_is_the_maximum_ VALUES (1, 'long');
 
 INSERT INTO public.tr_parent (v) VALUES ('p1'), ('p2');
 INSERT INTO public.tr_child (parent_id, v) VALUES (1, 'c1'), (2, 'c2');
