@@ -260,7 +260,7 @@ BEGIN;
 UPDATE public.all_types SET c_text = c_text || ' upd', c_f8 = pg_temp.rfloat8(), c_tstz = NULL WHERE id % 13 = 1;
 UPDATE public.all_types_full SET c_json = NULL, c_point = NULL, c_xml = NULL WHERE id % 9 = 2;
 UPDATE public.all_types_full SET c_text = 'after nulls' WHERE id % 9 = 2 AND id % 2 = 0;
-UPDATE public.all_types_full SET c_f4 = c_f4 * 2, c_ai = CASE WHEN array_ndims(c_ai) = 1 THEN c_ai || 7 END WHERE id BETWEEN 10 AND 16;
+UPDATE public.all_types_full SET c_f4 = -c_f4, c_ai = CASE WHEN array_ndims(c_ai) = 1 THEN c_ai || 7 END WHERE id BETWEEN 10 AND 16;
 -- Primary key changes.
 UPDATE public.all_types SET id = id + 100000 WHERE id % 11 = 0 AND id >= 1000;
 UPDATE public.all_types SET id = -id, c_text = c_text || ' neg' WHERE id BETWEEN 12 AND 13;
