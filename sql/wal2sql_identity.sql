@@ -13,12 +13,16 @@ ALTER TABLE full_t REPLICA IDENTITY FULL;
 CREATE TABLE nothing_t (a int PRIMARY KEY, v text);
 ALTER TABLE nothing_t REPLICA IDENTITY NOTHING;
 CREATE TABLE nokey (a int, v text);
+-- Equal by "=" but not identical: the identical row must be the one changed.
+CREATE TABLE full_coarse (f float8, n numeric, i interval, k int);
+ALTER TABLE full_coarse REPLICA IDENTITY FULL;
 INSERT INTO pk VALUES (1, 'a'), (2, 'b');
 INSERT INTO pk2 VALUES (1, 'x', 'a');
 INSERT INTO ui VALUES (1, 2, 'a');
 INSERT INTO full_t VALUES (1, 'dup', '{"k": 1}', '(1,2)'), (1, 'dup', '{"k": 1}', '(1,2)'), (NULL, NULL, NULL, NULL);
 INSERT INTO nothing_t VALUES (1, 'a');
 INSERT INTO nokey VALUES (1, 'a');
+INSERT INTO full_coarse VALUES ('0', 1.0, '1 day', 1), ('-0', 1.00, '24 hours', 1);
 SELECT 'init' FROM pg_create_logical_replication_slot('regress_identity', 'wal2sql');
 
 -- DEFAULT: key unchanged (key from the new row), key changed (old key logged).
@@ -37,6 +41,7 @@ UPDATE full_t SET a = 2 WHERE a IS NULL;
 DELETE FROM full_t WHERE b = 'dup';
 -- A no-op update writes nothing.
 UPDATE full_t SET b = b WHERE b = 'one';
+DELETE FROM full_coarse WHERE f::text = '-0';
 -- NOTHING, and DEFAULT without a primary key: replay must stop loudly.
 UPDATE nothing_t SET v = 'b';
 DELETE FROM nokey;
@@ -44,4 +49,4 @@ SELECT data FROM pg_logical_slot_get_changes('regress_identity', NULL, NULL,
   'include_settings', '0', 'include_header', '0');
 
 SELECT 'stop' FROM pg_drop_replication_slot('regress_identity');
-DROP TABLE pk, pk2, ui, full_t, nothing_t, nokey;
+DROP TABLE pk, pk2, ui, full_t, nothing_t, nokey, full_coarse;

@@ -54,6 +54,16 @@ SELECT data FROM pg_logical_slot_get_changes('regress_types', NULL, NULL,
   'include_settings', '0', 'include_header', '0');
 RESET ALL;
 
+-- reg* types print names as the search path shows them: decoding pins it to
+-- pg_catalog, so every other name comes out qualified.
+CREATE FUNCTION public.answer() RETURNS int LANGUAGE sql AS 'SELECT 42';
+CREATE TABLE regs (id int PRIMARY KEY, c regclass, t regtype, p regproc, cat regclass);
+INSERT INTO regs VALUES (1, 'regs', 'mood', 'answer', 'pg_class');
+SELECT data FROM pg_logical_slot_get_changes('regress_types', NULL, NULL,
+  'include_settings', '0', 'include_header', '0');
+DROP TABLE regs;
+DROP FUNCTION public.answer();
+
 SELECT 'stop' FROM pg_drop_replication_slot('regress_types');
 DROP TABLE types;
 DROP TYPE mood, pair;

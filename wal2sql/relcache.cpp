@@ -8,7 +8,10 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/nbtree.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_namespace.h"
+#include "commands/defrem.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "nodes/bitmapset.h"
@@ -71,6 +74,18 @@ const char* equality_operator_for(MemoryContext cxt, Oid typid) {
   }
   ReleaseSysCache(tup);
   return result;
+}
+
+// Whether the type's btree equality implies identical values, as the
+// opfamily's "equalimage" support function (used for deduplication) says.
+// Without one, PostgreSQL assumes it does not, and so do we.
+bool equality_is_image_equality(Oid typid, Oid collation) {
+  const Oid opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+  if (!OidIsValid(opclass)) return false;
+  const Oid opcintype = get_opclass_input_type(opclass);
+  const Oid proc = get_opfamily_proc(get_opclass_family(opclass), opcintype, opcintype, BTEQUALIMAGE_PROC);
+  if (!OidIsValid(proc)) return false;
+  return DatumGetBool(OidFunctionCall1Coll(proc, collation, ObjectIdGetDatum(opcintype)));
 }
 
 scribe::ValueStyle value_style_for(Oid typid) {
@@ -141,6 +156,7 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
     col->type_name = format_type_be_qualified(att->atttypid);
     col->style = value_style_for(att->atttypid);
     col->eq_op = equality_operator_for(cxt, att->atttypid);
+    col->equal_image = col->eq_op != nullptr && equality_is_image_equality(att->atttypid, att->attcollation);
     col->typlen = att->attlen;
     col->typbyval = att->attbyval;
     col->generated = att->attgenerated == ATTRIBUTE_GENERATED_STORED;

@@ -17,6 +17,15 @@ extern "C" {
 namespace wal2sql {
 namespace {
 
+// The value with an explicit cast, as a ROW() for record_image_eq needs.
+void append_typed_value(StringInfoSink& out, ColumnInfo* col, Datum value) {
+  append_column_value(out, col, value);
+  if (col->style != scribe::ValueStyle::kTypedText) {
+    out.append("::");
+    out.append(col->type_name);
+  }
+}
+
 void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, bool isnull) {
   if (isnull) {
     out.append(col->name);
@@ -32,13 +41,35 @@ void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, 
     out.append("pg_catalog.record_image_eq(ROW(");
     out.append(col->name);
     out.append("), ROW(");
-    append_column_value(out, col, value);
-    if (col->style != scribe::ValueStyle::kTypedText) {
-      out.append("::");
-      out.append(col->type_name);
-    }
+    append_typed_value(out, col, value);
     out.append("))");
   }
+}
+
+// With FULL, "=" may match rows that are equal but not identical (-0 and 0,
+// 1.0 and 1.00, 'a' and 'A' under citext). Among the matches, the row whose
+// values are identical is taken first; "=" alone still decides, so a value
+// whose text does not read back bit for bit cannot make the change miss.
+void append_exact_match_preference(StringInfoSink& out, RelationInfo* info, Datum* values, bool* nulls) {
+  bool any = false;
+  for (int i = 0; i < info->natts; i++) {
+    ColumnInfo* col = &info->columns[i];
+    if (col->dropped || !col->key || nulls[i] || col->eq_op == nullptr || col->equal_image) continue;
+    out.append(any ? ", " : " ORDER BY pg_catalog.record_image_eq(ROW(");
+    out.append(col->name);
+    any = true;
+  }
+  if (!any) return;
+  out.append("), ROW(");
+  any = false;
+  for (int i = 0; i < info->natts; i++) {
+    ColumnInfo* col = &info->columns[i];
+    if (col->dropped || !col->key || nulls[i] || col->eq_op == nullptr || col->equal_image) continue;
+    if (any) out.append(", ");
+    any = true;
+    append_typed_value(out, col, values[i]);
+  }
+  out.append(")) DESC");
 }
 
 void append_row_filter(StringInfoSink& out, RelationInfo* info, Datum* values, bool* nulls) {
@@ -57,7 +88,10 @@ void append_row_filter(StringInfoSink& out, RelationInfo* info, Datum* values, b
     append_column_condition(out, col, values[i], nulls[i]);
   }
   if (first) out.append("true");
-  if (full) out.append(" LIMIT 1)");
+  if (full) {
+    append_exact_match_preference(out, info, values, nulls);
+    out.append(" LIMIT 1)");
+  }
 }
 
 // A change that the replica identity cannot pin to a row (NOTHING, or

@@ -15,9 +15,12 @@ struct SettingPin {
 
 // Output-side settings pinned while decoding: values are printed in the
 // forms the replay settings below read back without loss.
+// search_path matters to the reg* types (regclass, regtype, ...), which
+// print a name unqualified when it is visible: with only pg_catalog on the
+// path, every other name comes out qualified.
 inline constexpr SettingPin kDecoderSettings[] = {
     {"DateStyle", "ISO, YMD"},   {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
-    {"extra_float_digits", "3"}, {"bytea_output", "hex"},       {"lc_monetary", "C"},
+    {"extra_float_digits", "3"}, {"bytea_output", "hex"}, {"lc_monetary", "C"}, {"search_path", "pg_catalog"},
 };
 
 // The prologue for a replay session, for a source database whose encoding is
@@ -37,6 +40,7 @@ void append_replay_settings(Sink& out, std::string_view encoding) {
       "SET extra_float_digits = 3;\n"
       "SET lc_monetary = 'C';\n"
       "SET xmloption = content;\n"
+      "SET array_nulls = on;\n"
       // Triggers and foreign-key checks already ran on the source; their
       // effects are in the stream, so firing them again would double them.
       "SET session_replication_role = replica;\n"
