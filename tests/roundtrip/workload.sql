@@ -392,6 +392,7 @@ INSERT INTO public.tr_parent (v) VALUES ('after truncate 1'), ('after truncate 2
 INSERT INTO public.tr_child (parent_id, v) VALUES (2, 'child after truncate');
 INSERT INTO public."tr;other" (v) VALUES ('other after truncate');
 COMMIT;
+UPDATE public.tr_parent SET id = 20 WHERE id = 2;                        -- ON UPDATE CASCADE to tr_child
 
 ---------------------------------------------------------------------------
 -- Triggers fired on the source only; tables without a key get INSERTs only.
@@ -407,6 +408,88 @@ UPDATE public.evolved SET a = 'one changed' WHERE id = 1;
 DELETE FROM public.evolved WHERE id = 2;
 UPDATE public.evolved SET e = 5 WHERE id = 3;
 INSERT INTO public.evolved (id, a) VALUES (4, 'four');
+
+---------------------------------------------------------------------------
+-- Out-of-line primary key, inheritance, COPY, MERGE, a table rewrite.
+---------------------------------------------------------------------------
+UPDATE public.toast_key SET v = -v, note = 'key kept' WHERE v = 1;
+UPDATE public.toast_key SET k = k || 'changed', note = 'key changed' WHERE v = 2;
+DELETE FROM public.toast_key WHERE v = 3;
+INSERT INTO public.toast_key VALUES (repeat('k', 2500), 4, 'new long key');
+
+TRUNCATE public.inh_parent;                                              -- reaches inh_child
+INSERT INTO public.inh_parent VALUES (1, 'parent again'), (3, 'parent 3');
+INSERT INTO public.inh_child VALUES (2, 'child again', 'extra'), (4, 'child 4', NULL);
+UPDATE public.inh_parent SET v = v || ' (updated through the parent)' WHERE id IN (1, 2);
+DELETE FROM public.inh_parent WHERE id = 4;
+
+-- COPY writes multi-insert WAL records. The data goes through files in the
+-- server's data directory.
+SELECT current_setting('data_directory') || '/roundtrip_copy.data' AS copy_file,
+       current_setting('data_directory') || '/roundtrip_part.data' AS part_file \gset
+COPY (SELECT g, pg_temp.rtext(10), decode(md5(g::text), 'hex'),
+             CASE WHEN g % 50 = 0 THEN (SELECT string_agg(md5(g || '-' || h), '') FROM generate_series(1, 300) h) END
+      FROM generate_series(1, 500) g) TO :'copy_file';
+COPY public.copied FROM :'copy_file';
+COPY (SELECT CASE WHEN g % 3 = 0 THEN 'eu' WHEN g % 3 = 1 THEN 'us' ELSE 'elsewhere' END, 10000 + g, 'copied ' || g
+      FROM generate_series(1, 200) g) TO :'part_file';
+COPY public.part FROM :'part_file';
+UPDATE public.copied SET t = 'updated after copy' WHERE id % 7 = 0;
+DELETE FROM public.copied WHERE id % 11 = 0;
+
+MERGE INTO public."select" s
+USING (VALUES ('merge new', 1), ('upsert', 99), ('upsert 2', -1)) AS v(k, n) ON s."user" = v.k
+WHEN MATCHED AND v.n < 0 THEN DELETE
+WHEN MATCHED THEN UPDATE SET "from" = v.n
+WHEN NOT MATCHED THEN INSERT VALUES (v.k, v.n, 'merged');
+
+-- A rewrite (new relfilenode, new TOAST pointers), then changes.
+VACUUM FULL public.toasty;
+UPDATE public.toasty SET note = 'after VACUUM FULL' WHERE id = 1;
+
+---------------------------------------------------------------------------
+-- DDL, carried by transactional scribe.ddl messages at its place in the
+-- transaction: the changes after it must use the new shape and names.
+---------------------------------------------------------------------------
+BEGIN;
+ALTER TABLE public.ddl_target ADD COLUMN added text DEFAULT 'dflt';
+SELECT pg_logical_emit_message(true, 'scribe.ddl', $ddl$ALTER TABLE public.ddl_target ADD COLUMN added text DEFAULT 'dflt';$ddl$) IS NOT NULL AS ok \gset
+INSERT INTO public.ddl_target VALUES (10, 10, 'after add column', 'explicit');
+UPDATE public.ddl_target SET added = 'updated' WHERE id = 1;
+COMMIT;
+
+BEGIN;
+ALTER TABLE public.ddl_target ALTER COLUMN n TYPE numeric USING n::numeric;
+SELECT pg_logical_emit_message(true, 'scribe.ddl', 'ALTER TABLE public.ddl_target ALTER COLUMN n TYPE numeric USING n::numeric') IS NOT NULL AS ok \gset
+UPDATE public.ddl_target SET n = 1.5 WHERE id = 1;
+INSERT INTO public.ddl_target VALUES (11, 'NaN', 'numeric now', NULL);
+COMMIT;
+
+BEGIN;
+ALTER TABLE public.ddl_target DROP COLUMN v;
+ALTER TABLE public.ddl_target RENAME COLUMN added TO "Added ""renamed""";
+ALTER TABLE public.ddl_target RENAME TO "ddl target; renamed";
+ALTER TABLE public."ddl target; renamed" REPLICA IDENTITY FULL;
+SELECT pg_logical_emit_message(true, 'scribe.ddl', $ddl$
+ALTER TABLE public.ddl_target DROP COLUMN v;
+ALTER TABLE public.ddl_target RENAME COLUMN added TO "Added ""renamed""";
+ALTER TABLE public.ddl_target RENAME TO "ddl target; renamed";
+ALTER TABLE public."ddl target; renamed" REPLICA IDENTITY FULL;
+$ddl$) IS NOT NULL AS ok \gset
+INSERT INTO public."ddl target; renamed" VALUES (12, 12, 'after rename');
+UPDATE public."ddl target; renamed" SET "Added ""renamed""" = 'full identity now' WHERE id = 2;
+DELETE FROM public."ddl target; renamed" WHERE id = 3;
+COMMIT;
+
+BEGIN;
+CREATE TABLE public.ddl_new (id int PRIMARY KEY, m "My Schema"."mood ""enum""");
+ALTER TYPE "My Schema"."mood ""enum""" ADD VALUE 'added later';
+SELECT pg_logical_emit_message(true, 'scribe.ddl', $ddl$CREATE TABLE public.ddl_new (id int PRIMARY KEY, m "My Schema"."mood ""enum""");
+ALTER TYPE "My Schema"."mood ""enum""" ADD VALUE 'added later';$ddl$) IS NOT NULL AS ok \gset
+INSERT INTO public.ddl_new VALUES (1, 'sad');
+COMMIT;
+INSERT INTO public.ddl_new VALUES (2, 'added later');
+UPDATE public.ddl_new SET m = 'added later' WHERE id = 1;
 
 ---------------------------------------------------------------------------
 -- Rolled back: none of this may appear in the decoded SQL.
