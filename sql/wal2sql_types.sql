@@ -59,6 +59,9 @@ RESET ALL;
 CREATE FUNCTION public.answer() RETURNS int LANGUAGE sql AS 'SELECT 42';
 CREATE TABLE regs (id int PRIMARY KEY, c regclass, t regtype, p regproc, cat regclass);
 INSERT INTO regs VALUES (1, 'regs', 'mood', 'answer', 'pg_class');
+-- Under FULL identity they are compared with oid's "=": the literal is cast.
+ALTER TABLE regs REPLICA IDENTITY FULL, ADD COLUMN vc varchar(10) DEFAULT 'v';
+DELETE FROM regs;
 SELECT data FROM pg_logical_slot_get_changes('regress_types', NULL, NULL,
   'include_settings', '0', 'include_header', '0');
 DROP TABLE regs;

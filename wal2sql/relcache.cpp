@@ -52,12 +52,25 @@ char* copy_cstring(MemoryContext cxt, StringInfo buf) { return MemoryContextStrd
 
 // " = " for pg_catalog's equality, " OPERATOR(schema.op) " for any other,
 // nullptr when the type has no default equality operator (json, xml, point).
-const char* equality_operator_for(MemoryContext cxt, Oid typid) {
+// *cast_literal is set when an untyped literal would be read as the
+// operator's input type by a different input function than the column's
+// (regclass and friends compare with oid's "=": 'public.t' is no oid).
+const char* equality_operator_for(MemoryContext cxt, Oid typid, bool* cast_literal) {
+  *cast_literal = false;
   TypeCacheEntry* tce = lookup_type_cache(typid, TYPECACHE_EQ_OPR);
   if (!OidIsValid(tce->eq_opr)) return nullptr;
   HeapTuple tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tce->eq_opr));
   if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for operator %u", tce->eq_opr);
   auto* form = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tup));
+  const Oid base = getBaseType(typid);
+  if (form->oprleft != base) {
+    char base_category, operand_category;
+    bool preferred;
+    get_type_category_preferred(base, &base_category, &preferred);
+    get_type_category_preferred(form->oprleft, &operand_category, &preferred);
+    // varchar, bpchar, name compared as text read the literal the same way.
+    *cast_literal = !(base_category == TYPCATEGORY_STRING && operand_category == TYPCATEGORY_STRING);
+  }
   const char* result;
   if (form->oprnamespace == PG_CATALOG_NAMESPACE && strcmp(NameStr(form->oprname), "=") == 0) {
     result = " = ";
@@ -155,7 +168,7 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
     col->name = pstrdup(buf.data);
     col->type_name = format_type_be_qualified(att->atttypid);
     col->style = value_style_for(att->atttypid);
-    col->eq_op = equality_operator_for(cxt, att->atttypid);
+    col->eq_op = equality_operator_for(cxt, att->atttypid, &col->cast_in_comparison);
     col->equal_image = col->eq_op != nullptr && equality_is_image_equality(att->atttypid, att->attcollation);
     col->typlen = att->attlen;
     col->typbyval = att->attbyval;

@@ -33,7 +33,10 @@ void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, 
   } else if (col->eq_op != nullptr) {
     out.append(col->name);
     out.append(col->eq_op);
-    append_column_value(out, col, value);
+    if (col->cast_in_comparison)
+      append_typed_value(out, col, value);
+    else
+      append_column_value(out, col, value);
   } else {
     // No equality operator (json, xml, point, ...): compare the stored
     // images, which is exact for every type. (Not "ROW(a) *= ROW(b)": the

@@ -11,6 +11,7 @@
 # Sequence values are left out: logical decoding does not carry them (the
 # backup engine records them when it seals a file).
 
+# ROW(t.*) and not t: a column named "t" would shadow the row alias.
 table_checksums() {
   psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
 SET extra_float_digits = 3;
@@ -19,7 +20,7 @@ SET IntervalStyle = 'postgres';
 SET TimeZone = 'UTC';
 SET bytea_output = 'hex';
 SET lc_monetary = 'C';
-SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text COLLATE "C"), '''')) FROM %I.%I t',
+SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(ROW(t.*)::text, E''\n'' ORDER BY ROW(t.*)::text COLLATE "C"), '''')) FROM %I.%I t',
               n.nspname || '.' || c.relname, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'

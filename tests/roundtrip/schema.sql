@@ -156,6 +156,27 @@ CREATE TABLE public.copied (id int PRIMARY KEY, t text, b bytea, big text);
 -- Changed by DDL during the workload; the DDL travels as scribe.ddl messages.
 CREATE TABLE public.ddl_target (id int PRIMARY KEY, n int, v text);
 
+-- REPLICA IDENTITY FULL where "=" is coarser than identity: within each pair
+-- (or group) the rows are equal by "=" in every column but not identical
+-- (-0 and 0, 1.0 and 1.00, '1 day' and '24:00:00', 'a' and 'A' under citext
+-- or a nondeterministic collation); the workload changes exactly one of them.
+CREATE COLLATION "My Schema".case_insensitive (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE public.full_equal (
+  pair int, f8 float8, f4 float4, n numeric, iv interval, ci citext,
+  cs text COLLATE "My Schema".case_insensitive, jb jsonb, nr numrange, af float8[], note text
+);
+ALTER TABLE public.full_equal REPLICA IDENTITY FULL;
+
+-- reg* types print names, qualified only when not visible on the search_path.
+-- regs is keyed; regs_full finds rows by every column (oid's "=" with a cast literal).
+CREATE TEXT SEARCH CONFIGURATION "My Schema".cfg (COPY = pg_catalog.simple);
+CREATE TABLE public.regs (
+  id int PRIMARY KEY, c regclass, t regtype, p regproc, pp regprocedure, o regoperator, cfg regconfig,
+  ns regnamespace, r regrole, ta regtype[]
+);
+CREATE TABLE public.regs_full (c regclass, t regtype, p regproc, o regoperator, cfg regconfig);
+ALTER TABLE public.regs_full REPLICA IDENTITY FULL;
+
 -- Concurrent, interleaved transactions (through dblink).
 CREATE EXTENSION dblink;
 CREATE TABLE public.interleave (id int PRIMARY KEY, who text, n int);
@@ -228,3 +249,23 @@ INSERT INTO public.inh_child VALUES (2, 'child 2', 'extra 2');
 INSERT INTO public.copied VALUES (0, 'before copy', NULL, NULL);
 
 INSERT INTO public.ddl_target VALUES (1, 1, 'one'), (2, 2, 'two'), (3, 3, 'three');
+
+-- Pairs of "="-equal rows. The workload changes the row holding -0, 1.00,
+-- 24:00:00, 'A', {"a": 1.00}, [1.00,2) or {-0}: second in some pairs, first
+-- in others.
+INSERT INTO public.full_equal (pair, f8) VALUES (1, '0'), (1, '-0'), (2, '-0'), (2, '0');
+INSERT INTO public.full_equal (pair, f4) VALUES (3, '0'), (3, '-0');
+INSERT INTO public.full_equal (pair, n) VALUES (4, 1.00), (4, 1.0), (5, 1.0), (5, 1.00);
+INSERT INTO public.full_equal (pair, iv) VALUES (6, '24 hours'), (6, '1 day'), (7, '1 day'), (7, '24 hours');
+INSERT INTO public.full_equal (pair, ci) VALUES (8, 'A'), (8, 'a'), (9, 'a'), (9, 'A');
+INSERT INTO public.full_equal (pair, cs) VALUES (10, 'A'), (10, 'a'), (11, 'a'), (11, 'A');
+INSERT INTO public.full_equal (pair, jb) VALUES (12, '{"a": 1.0}'), (12, '{"a": 1.00}');
+INSERT INTO public.full_equal (pair, nr) VALUES (13, '[1.0,2)'), (13, '[1.00,2)');
+INSERT INTO public.full_equal (pair, af) VALUES (14, '{0}'), (14, '{-0}');
+-- A group in which several columns differ by identity only.
+INSERT INTO public.full_equal (pair, f8, n, ci, cs) VALUES
+  (15, '0', 1.0, 'a', 'a'), (15, '-0', 1.0, 'a', 'a'), (15, '-0', 1.00, 'A', 'a'), (15, '-0', 1.00, 'A', 'A'), (15, '0', 1.00, 'A', 'A');
+
+INSERT INTO public.regs VALUES
+  (1, 'public.all_types', '"My Schema".comp', 'public.audit_fn', 'public.audit_fn()', 'public.->(public.hstore,text)',
+   '"My Schema".cfg', '"My Schema"', 'postgres', ARRAY['public.hstore', '"My Schema".floatrange', 'integer']::regtype[]);

@@ -448,6 +448,44 @@ VACUUM FULL public.toasty;
 UPDATE public.toasty SET note = 'after VACUUM FULL' WHERE id = 1;
 
 ---------------------------------------------------------------------------
+-- REPLICA IDENTITY FULL among rows equal by "=" but not identical
+-- (schema.sql): exactly the row holding -0, 1.00, 24:00:00, 'A', ... changes.
+---------------------------------------------------------------------------
+BEGIN;
+DELETE FROM public.full_equal WHERE pair = 1 AND f8::text = '-0';
+UPDATE public.full_equal SET note = 'changed' WHERE pair = 2 AND f8::text = '-0';
+DELETE FROM public.full_equal WHERE pair = 3 AND f4::text = '-0';
+DELETE FROM public.full_equal WHERE pair = 4 AND n::text = '1.00';
+UPDATE public.full_equal SET note = 'changed' WHERE pair = 5 AND n::text = '1.00';
+DELETE FROM public.full_equal WHERE pair = 6 AND iv::text = '24:00:00';
+UPDATE public.full_equal SET note = 'changed' WHERE pair = 7 AND iv::text = '24:00:00';
+DELETE FROM public.full_equal WHERE pair = 8 AND ci::text = 'A';
+UPDATE public.full_equal SET note = 'changed' WHERE pair = 9 AND ci::text = 'A';
+DELETE FROM public.full_equal WHERE pair = 10 AND cs::text COLLATE "C" = 'A';
+UPDATE public.full_equal SET note = 'changed' WHERE pair = 11 AND cs::text COLLATE "C" = 'A';
+UPDATE public.full_equal SET note = 'changed' WHERE pair = 12 AND jb::text = '{"a": 1.00}';
+DELETE FROM public.full_equal WHERE pair = 13 AND nr::text = '[1.00,2)';
+UPDATE public.full_equal SET note = 'changed' WHERE pair = 14 AND af::text = '{-0}';
+UPDATE public.full_equal SET note = 'changed'
+  WHERE pair = 15 AND f8::text = '-0' AND n::text = '1.00' AND ci::text = 'A' AND cs::text COLLATE "C" = 'a';
+DELETE FROM public.full_equal WHERE pair = 15 AND f8::text = '0' AND n::text = '1.0';
+COMMIT;
+UPDATE public.full_equal SET f8 = '0', note = 'changed twice' WHERE pair = 2 AND note = 'changed';
+
+-- reg* values (printed with their schema whatever the decoding session's search_path).
+INSERT INTO public.regs VALUES
+  (2, E'public."new\nline"', 'public.hstore', 'public.audit_fn', 'public.audit_fn()', 'public.=(public.citext,public.citext)',
+   'pg_catalog.english', 'public', 'postgres', ARRAY['"My Schema"."mood ""enum"""']::regtype[]),
+  (3, '"My Schema"."tab""quote"', '"My Schema".posint', 'pg_catalog.now', 'pg_catalog.now()', 'pg_catalog.+(integer,integer)',
+   '"My Schema".cfg', 'pg_catalog', 'postgres', '{}');
+UPDATE public.regs SET c = '"My Schema"."Composite ""PK"""', t = '"My Schema"."mood ""enum"""[]' WHERE id = 1;
+DELETE FROM public.regs WHERE id = 3;
+INSERT INTO public.regs_full VALUES ('public.regs', '"My Schema".cfg'::regconfig::oid::regtype, 'pg_catalog.now', '+(integer,integer)', 'english'),
+                                    ('public.regs_full', 'int4', 'pg_catalog.now', '-(integer,integer)', '"My Schema".cfg');
+UPDATE public.regs_full SET c = 'public.interleave' WHERE c = 'public.regs'::regclass;
+DELETE FROM public.regs_full WHERE c = 'public.regs_full'::regclass;
+
+---------------------------------------------------------------------------
 -- DDL, carried by transactional scribe.ddl messages at its place in the
 -- transaction: the changes after it must use the new shape and names.
 ---------------------------------------------------------------------------
