@@ -2,19 +2,8 @@
 -- The rows' text forms are sorted (byte order) and joined, so duplicates
 -- count and physical order does not. The session settings are fixed here so
 -- that both databases print every value the same exact way.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only on
+\ir neutral_session.sql
 \pset fieldsep '\t'
-SET client_min_messages = warning;
-SET DateStyle = 'ISO, YMD';
-SET IntervalStyle = 'postgres';
-SET TimeZone = 'UTC';
-SET extra_float_digits = 3;
-SET bytea_output = 'hex';
-SET xmlbinary = 'base64';
-SET lc_monetary = 'C';
-SET search_path = pg_catalog, pg_temp;
 
 SELECT format($q$SELECT %L, count(*), coalesce(md5(string_agg(r, E'\n' ORDER BY r COLLATE "C")), '-')
                  FROM (SELECT roundtrip_row_alias::text AS r FROM %I.%I roundtrip_row_alias) s$q$,

@@ -1,18 +1,7 @@
 -- Every row of every user table, one line each: table <TAB> row text, with
 -- backslashes and newlines escaped; sorted. Only used to show what differs
 -- when the checksums (checksums.sql, same settings) do not match.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only on
-SET client_min_messages = warning;
-SET DateStyle = 'ISO, YMD';
-SET IntervalStyle = 'postgres';
-SET TimeZone = 'UTC';
-SET extra_float_digits = 3;
-SET bytea_output = 'hex';
-SET xmlbinary = 'base64';
-SET lc_monetary = 'C';
-SET search_path = pg_catalog, pg_temp;
+\ir neutral_session.sql
 
 SELECT format($q$SELECT %L || E'\t' || replace(replace(r, '\', '\\'), E'\n', '\n')
                  FROM (SELECT roundtrip_row_alias::text AS r FROM %I.%I roundtrip_row_alias) s
