@@ -133,6 +133,42 @@ void append_alter_identity(StringInfoSink& out, RelationInfo* info, const Column
   out.append(";\n");
 }
 
+// A GENERATED ALWAYS identity column outside the replica identity: the WAL
+// has its new value but not its old one, so whether this UPDATE changed it
+// (SET col = DEFAULT) is decided on replay. The usual case, unchanged, costs
+// one lookup by key; a changed value is set with the identity relaxed.
+void append_identity_guard(StringInfoSink& out, RelationInfo* info, ColumnInfo* col, Datum new_value, Datum* key_values,
+                           bool* key_nulls) {
+  StringInfoData body_buf;
+  initStringInfo(&body_buf);
+  StringInfoSink body{&body_buf};
+  body.append("BEGIN IF EXISTS (SELECT FROM ");
+  body.append(info->qualified_name);
+  body.append(" WHERE ");
+  append_row_filter(body, info, key_values, key_nulls);
+  body.append(" AND ");
+  body.append(col->name);
+  body.append(" IS DISTINCT FROM ");
+  append_typed_value(body, col, new_value);
+  body.append(") THEN ");
+  append_alter_identity(body, info, col, "BY DEFAULT");
+  body.append("UPDATE ");
+  body.append(info->qualified_name);
+  body.append(" SET ");
+  body.append(col->name);
+  body.append(" = ");
+  append_column_value(body, col, new_value);
+  body.append(" WHERE ");
+  append_row_filter(body, info, key_values, key_nulls);
+  body.append(";\n");
+  append_alter_identity(body, info, col, "ALWAYS");
+  body.append("END IF; END");
+  out.append("DO ");
+  scribe::append_dollar_quoted(out, std::string_view(body_buf.data, body_buf.len));
+  out.push_back(';');
+  pfree(body_buf.data);
+}
+
 }  // namespace
 
 void emit_insert(StringInfoSink& out, RelationInfo* info, HeapTuple newtuple, TupleDesc desc) {
@@ -179,7 +215,7 @@ bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, He
   // key, only the key's (and only when the key changed or was toasted).
   bool* assign = info->assign;
   memset(assign, 0, sizeof(bool) * info->natts);
-  bool any = false, identity_override = false;
+  bool any = false, identity_override = false, any_guard = false;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
     if (col->dropped || col->generated) continue;
@@ -191,14 +227,27 @@ bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, He
     if (col->identity_always) {
       // Only DEFAULT may be assigned to such a column; a value we know
       // changed is set with the identity relaxed for the statement. One we
-      // cannot compare is taken as unchanged (documented in the README).
-      if (!old_known) continue;
+      // cannot compare is checked on replay (append_identity_guard).
+      if (!old_known) {
+        if (!info->new_nulls[i]) {
+          if (any_guard) out.push_back('\n');
+          append_identity_guard(out, info, col, info->new_values[i],
+                                oldtuple != nullptr ? info->old_values : info->new_values,
+                                oldtuple != nullptr ? info->old_nulls : info->new_nulls);
+          any_guard = true;
+        }
+        continue;
+      }
       identity_override = true;
     }
     assign[i] = true;
     any = true;
   }
-  if (!any) return false;
+  if (!any) {
+    // A guard alone is a whole statement; the rest of the row is unchanged.
+    return any_guard;
+  }
+  if (any_guard) out.push_back('\n');
 
   if (identity_override)
     for (int i = 0; i < info->natts; i++)

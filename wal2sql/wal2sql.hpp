@@ -31,12 +31,12 @@ struct StringInfoSink {
 
 // What the plugin needs to know about one column, computed once per relation.
 struct ColumnInfo {
-  const char* name;       // quoted as needed
-  const char* type_name;  // schema-qualified type name, for casts
-  const char* eq_op;      // " = ", " OPERATOR(s.=) ", or nullptr: no equality, compare images
+  const char* name;         // quoted as needed
+  const char* type_name;    // schema-qualified type name, for casts
+  const char* eq_op;        // " = ", " OPERATOR(s.=) ", or nullptr: no equality, compare images
   bool cast_in_comparison;  // the literal must be cast to the column type before eq_op (reg* use oid's "=")
-  bool equal_image;       // eq_op implies identical values (btree "equalimage"); false for
-                          // float (-0 = 0), numeric (1.0 = 1.00), citext, nondeterministic collations
+  bool equal_image;         // eq_op implies identical values (btree "equalimage"); false for
+                            // float (-0 = 0), numeric (1.0 = 1.00), citext, nondeterministic collations
   FmgrInfo output_fn;
   scribe::ValueStyle style;
   int16 typlen;

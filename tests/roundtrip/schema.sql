@@ -174,6 +174,10 @@ CREATE TABLE public.regs (
   id int PRIMARY KEY, c regclass, t regtype, p regproc, pp regprocedure, o regoperator, cfg regconfig,
   ns regnamespace, r regrole, ta regtype[]
 );
+-- A GENERATED ALWAYS identity column outside the key: its old value is not
+-- in the WAL, so a change of it (SET id = DEFAULT) is checked on replay.
+CREATE TABLE public.identity_nonkey (pk int PRIMARY KEY, id int GENERATED ALWAYS AS IDENTITY, v text);
+INSERT INTO public.identity_nonkey (pk, v) VALUES (1, 'a'), (2, 'a');
 CREATE TABLE public.regs_full (c regclass, t regtype, p regproc, o regoperator, cfg regconfig);
 ALTER TABLE public.regs_full REPLICA IDENTITY FULL;
 

@@ -480,6 +480,8 @@ INSERT INTO public.regs VALUES
    '"My Schema".cfg', 'pg_catalog', 'postgres', '{}');
 UPDATE public.regs SET c = '"My Schema"."Composite ""PK"""', t = '"My Schema"."mood ""enum"""[]' WHERE id = 1;
 DELETE FROM public.regs WHERE id = 3;
+UPDATE public.identity_nonkey SET id = DEFAULT, v = 'b' WHERE pk = 1;
+UPDATE public.identity_nonkey SET v = 'c' WHERE pk = 2;
 INSERT INTO public.regs_full VALUES ('public.regs', '"My Schema".cfg'::regconfig::oid::regtype, 'pg_catalog.now', '+(integer,integer)', 'english'),
                                     ('public.regs_full', 'int4', 'pg_catalog.now', '-(integer,integer)', '"My Schema".cfg');
 UPDATE public.regs_full SET c = 'public.interleave' WHERE c = 'public.regs'::regclass;
