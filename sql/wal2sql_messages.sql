@@ -10,7 +10,7 @@ BEGIN;
 INSERT INTO msg VALUES (1);
 SELECT 'msg' FROM pg_logical_emit_message(true, 'scribe.ddl', 'CREATE TABLE public.added (id int);');
 INSERT INTO msg VALUES (2);
-SELECT 'msg' FROM pg_logical_emit_message(true, 'scribe.ddl', 'ALTER TABLE public.added ADD COLUMN v text');
+SELECT 'msg' FROM pg_logical_emit_message(true, 'scribe.ddl', 'ALTER TABLE public.added ADD COLUMN v text -- a comment;');
 COMMIT;
 -- Alone in its transaction: the transaction is not empty.
 SELECT 'msg' FROM pg_logical_emit_message(true, 'scribe.ddl', 'DROP TABLE public.added;');

@@ -18,6 +18,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "replication/walsender.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -58,13 +59,34 @@ void destroy_state(void* arg) {
 }
 
 // Output settings under which every type prints a text that reads back
-// exactly. In a transaction (SQL API) they are restored at shutdown; a
-// walsender session exists only for this decoding, so they simply stay.
-void pin_output_settings(PluginState* state) {
+// exactly, restored at shutdown. In a transaction (the SQL functions) the
+// GUC stack does it and also undoes them on error; outside one (a
+// walsender's START_REPLICATION, whose connection may run SQL afterwards
+// with replication=database) the previous values are saved and set back.
+void pin_output_settings(LogicalDecodingContext* ctx, PluginState* state) {
   if (IsTransactionState()) state->guc_nest_level = NewGUCNestLevel();
   const GucAction action = state->guc_nest_level > 0 ? GUC_ACTION_SAVE : GUC_ACTION_SET;
-  for (const scribe::SettingPin& pin : scribe::kDecoderSettings)
+  for (std::size_t i = 0; i < std::size(scribe::kDecoderSettings); i++) {
+    const scribe::SettingPin& pin = scribe::kDecoderSettings[i];
+    if (action == GUC_ACTION_SET)
+      state->saved_settings[i] = MemoryContextStrdup(ctx->context, GetConfigOption(pin.name, false, false));
     (void)set_config_option(pin.name, pin.value, PGC_USERSET, PGC_S_SESSION, action, true, 0, false);
+  }
+  state->settings_pinned = true;
+}
+
+void restore_output_settings(PluginState* state) {
+  if (!state->settings_pinned) return;
+  state->settings_pinned = false;
+  if (state->guc_nest_level > 0) {
+    AtEOXact_GUC(true, state->guc_nest_level);
+    state->guc_nest_level = 0;
+    return;
+  }
+  for (std::size_t i = 0; i < std::size(scribe::kDecoderSettings); i++)
+    if (state->saved_settings[i] != nullptr)
+      (void)set_config_option(scribe::kDecoderSettings[i].name, state->saved_settings[i], PGC_USERSET, PGC_S_SESSION,
+                              GUC_ACTION_SET, true, 0, false);
 }
 
 // Replay settings (once per session), header comment and BEGIN.
@@ -74,11 +96,14 @@ bool xact_start_pending(PluginState* state) {
          ((o.include_settings && !state->settings_written) || o.include_header || o.include_transaction);
 }
 
-// The encoding the consumer receives the text in: a walsender (and a
-// background worker) passes the database's bytes through unchanged, while
-// the SQL functions' result is converted to the client's encoding.
+// The encoding the consumer receives the text in. The SQL functions run in
+// a transaction for a connected client, which gets their text result
+// converted to its client_encoding; START_REPLICATION (no transaction) and
+// background workers pass the database's bytes through unchanged.
+// (pg_logical_slot_get_binary_changes, whose bytea is not converted, cannot
+// be told apart here: use include_settings = off with it.)
 const char* output_encoding_name() {
-  const bool sql_function_client = MyBackendType == B_BACKEND && !am_walsender;
+  const bool sql_function_client = IsTransactionState() && whereToSendOutput == DestRemote;
   return sql_function_client ? pg_get_client_encoding_name() : GetDatabaseEncodingName();
 }
 
@@ -128,7 +153,6 @@ void in_change_context(PluginState* state, Work work) {
 }
 
 void startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init) {
-  (void)is_init;
   PluginState* state = nullptr;
   MemoryContextCallback* cleanup = nullptr;
   call_pg([&] {
@@ -155,17 +179,15 @@ void startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init
     MemoryContext old = MemoryContextSwitchTo(ctx->context);
     relation_cache_init(state);
     MemoryContextSwitchTo(old);
-    pin_output_settings(state);
+    // Creating a slot decodes nothing: leave the session's settings alone.
+    if (!is_init) pin_output_settings(ctx, state);
   });
 }
 
 void shutdown(LogicalDecodingContext* ctx) {
   PluginState* state = state_of(ctx);
   if (state == nullptr) return;
-  call_pg([&] {
-    if (state->guc_nest_level > 0) AtEOXact_GUC(true, state->guc_nest_level);
-    state->guc_nest_level = 0;
-  });
+  call_pg([&] { restore_output_settings(state); });
 }
 
 void begin_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn) {
@@ -248,12 +270,9 @@ void message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr mess
   in_change_context(state, [&] {
     write_statement(ctx, txn, [&](StringInfoSink& out) {
       out.append(message, message_size);
-      // A statement without its terminator would merge with the next one.
-      Size end = message_size;
-      while (end > 0 && (message[end - 1] == ' ' || message[end - 1] == '\n' || message[end - 1] == '\t' ||
-                         message[end - 1] == '\r'))
-        --end;
-      if (end == 0 || message[end - 1] != ';') out.append("\n;");
+      // Always terminated, on a line of its own: a text ending in a comment
+      // or without ';' must not merge with the next statement.
+      out.append("\n;");
       return true;
     });
   });

@@ -166,7 +166,9 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
     resetStringInfo(&buf);
     scribe::append_identifier(out, NameStr(att->attname));
     col->name = pstrdup(buf.data);
-    col->type_name = format_type_be_qualified(att->atttypid);
+    // Without a typmod: "character" and "bit" alone mean length 1 and would
+    // cut values; bpchar and "bit" (typmod -1 given) keep them whole.
+    col->type_name = format_type_extended(att->atttypid, -1, FORMAT_TYPE_FORCE_QUALIFY | FORMAT_TYPE_TYPEMOD_GIVEN);
     col->style = value_style_for(att->atttypid);
     col->eq_op = equality_operator_for(cxt, att->atttypid, &col->cast_in_comparison);
     col->equal_image = col->eq_op != nullptr && equality_is_image_equality(att->atttypid, att->attcollation);

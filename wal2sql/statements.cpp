@@ -78,7 +78,7 @@ void append_exact_match_preference(StringInfoSink& out, RelationInfo* info, Datu
 void append_row_filter(StringInfoSink& out, RelationInfo* info, Datum* values, bool* nulls) {
   const bool full = info->replident == REPLICA_IDENTITY_FULL;
   if (full) {
-    out.append("ctid = (SELECT ctid FROM ");
+    out.append("ctid = (SELECT ctid FROM ONLY ");
     out.append(info->qualified_name);
     out.append(" WHERE ");
   }
@@ -142,7 +142,7 @@ void append_identity_guard(StringInfoSink& out, RelationInfo* info, ColumnInfo* 
   StringInfoData body_buf;
   initStringInfo(&body_buf);
   StringInfoSink body{&body_buf};
-  body.append("BEGIN IF EXISTS (SELECT FROM ");
+  body.append("BEGIN IF EXISTS (SELECT FROM ONLY ");
   body.append(info->qualified_name);
   body.append(" WHERE ");
   append_row_filter(body, info, key_values, key_nulls);
@@ -152,7 +152,7 @@ void append_identity_guard(StringInfoSink& out, RelationInfo* info, ColumnInfo* 
   append_typed_value(body, col, new_value);
   body.append(") THEN ");
   append_alter_identity(body, info, col, "BY DEFAULT");
-  body.append("UPDATE ");
+  body.append("UPDATE ONLY ");
   body.append(info->qualified_name);
   body.append(" SET ");
   body.append(col->name);
@@ -254,7 +254,8 @@ bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, He
       if (assign[i] && info->columns[i].identity_always)
         append_alter_identity(out, info, &info->columns[i], "BY DEFAULT");
 
-  out.append("UPDATE ");
+  // ONLY: rows of inheritance children are changes of their own.
+  out.append("UPDATE ONLY ");
   out.append(info->qualified_name);
   out.append(" SET ");
   bool first = true;
@@ -294,7 +295,7 @@ void emit_delete(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, Tu
     return;
   }
   heap_deform_tuple(oldtuple, desc, info->old_values, info->old_nulls);
-  out.append("DELETE FROM ");
+  out.append("DELETE FROM ONLY ");
   out.append(info->qualified_name);
   out.append(" WHERE ");
   append_row_filter(out, info, info->old_values, info->old_nulls);

@@ -8,6 +8,9 @@
 
 #include "scribe/core/literal.hpp"
 #include "scribe/core/options.hpp"
+#include "scribe/core/replay_settings.hpp"
+
+#include <iterator>
 #include "scribe/pg/postgres.hpp"
 
 extern "C" {
@@ -72,7 +75,9 @@ struct PluginState {
   MemoryContext change_context;  // reset after every callback
   MemoryContext cache_context;
   HTAB* relations;
-  int guc_nest_level;  // > 0 when pinned settings must be restored at shutdown
+  bool settings_pinned;
+  int guc_nest_level;  // > 0: pinned in a transaction, restored through the GUC stack
+  const char* saved_settings[std::size(scribe::kDecoderSettings)];  // outside one: the values to set back
   bool settings_written;
   bool xact_written;  // header and BEGIN of the current transaction are out
 };
