@@ -96,7 +96,7 @@ bool xact_start_pending(PluginState* state) {
          ((o.include_settings && !state->settings_written) || o.include_header || o.include_transaction);
 }
 
-// The encoding the consumer receives the text in. The SQL functions run in
+// The encoding the consumer receives the text in, decided at startup. The SQL functions run in
 // a transaction for a connected client, which gets their text result
 // converted to its client_encoding; START_REPLICATION (no transaction) and
 // background workers pass the database's bytes through unchanged.
@@ -109,7 +109,7 @@ const char* output_encoding_name() {
 
 void append_xact_start(StringInfoSink& out, PluginState* state, ReorderBufferTXN* txn) {
   const scribe::DecoderOptions& o = state->options;
-  if (o.include_settings && !state->settings_written) scribe::append_replay_settings(out, output_encoding_name());
+  if (o.include_settings && !state->settings_written) scribe::append_replay_settings(out, state->output_encoding);
   if (o.include_header) {
     char lsn[scribe::kLsnTextSize];
     char commit[scribe::kTimestampTextSize];
@@ -181,6 +181,7 @@ void startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init
     MemoryContextSwitchTo(old);
     // Creating a slot decodes nothing: leave the session's settings alone.
     if (!is_init) pin_output_settings(ctx, state);
+    state->output_encoding = output_encoding_name();
   });
 }
 

@@ -78,6 +78,7 @@ struct PluginState {
   bool settings_pinned;
   int guc_nest_level;  // > 0: pinned in a transaction, restored through the GUC stack
   const char* saved_settings[std::size(scribe::kDecoderSettings)];  // outside one: the values to set back
+  const char* output_encoding;  // for the replay prologue's client_encoding
   bool settings_written;
   bool xact_written;  // header and BEGIN of the current transaction are out
 };

@@ -422,6 +422,12 @@ INSERT INTO public.inh_parent VALUES (1, 'parent again'), (3, 'parent 3');
 INSERT INTO public.inh_child VALUES (2, 'child again', 'extra'), (4, 'child 4', NULL);
 UPDATE public.inh_parent SET v = v || ' (updated through the parent)' WHERE id IN (1, 2);
 DELETE FROM public.inh_parent WHERE id = 4;
+-- The same key in parent and child: each change must touch its own table only.
+INSERT INTO public.inh_child VALUES (1, 'child 1, same key as a parent row', 'same key');
+UPDATE ONLY public.inh_parent SET v = 'parent 1 only' WHERE id = 1;
+DELETE FROM ONLY public.inh_parent WHERE id = 3;
+INSERT INTO public.inh_child VALUES (3, 'child 3 after parent 3 was deleted', NULL);
+UPDATE public.inh_child SET v = 'child 1 only' WHERE id = 1;
 
 -- COPY writes multi-insert WAL records. The data goes through files in the
 -- server's data directory.
