@@ -7,9 +7,11 @@
 
 #include "wal2sql.hpp"
 
+#include "scribe/core/ddl_message.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/core/quote.hpp"
 #include "scribe/core/replay_settings.hpp"
+#include "scribe/pg/ddl_auth.hpp"
 #include "scribe/pg/guard.hpp"
 
 extern "C" {
@@ -31,8 +33,6 @@ namespace {
 
 using scribe::pg::call_pg;
 using scribe::pg::run_entry;
-
-constexpr const char kDdlMessagePrefix[] = "scribe.ddl";
 
 #if PG_VERSION_NUM >= 170000
 HeapTuple change_tuple(HeapTuple t) { return t; }
@@ -180,6 +180,8 @@ void startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init
     relation_cache_init(state);
     MemoryContextSwitchTo(old);
     // Creating a slot decodes nothing: leave the session's settings alone.
+    // The key exists from the moment a wal2sql slot does.
+    scribe::pg::load_or_create_ddl_key(&state->ddl_key);
     if (!is_init) pin_output_settings(ctx, state);
     state->output_encoding = output_encoding_name();
   });
@@ -262,15 +264,36 @@ void truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations
 }
 
 // Transactional messages with our prefix carry captured DDL, already SQL;
-// they are written at their place in the transaction. Others are not ours.
+// they are written at their place in the transaction, but only when their
+// HMAC proves pg_scribe wrote them: any role can emit a logical message,
+// and the stream is replayed by a superuser. Other prefixes are not ours.
 void message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr message_lsn, bool transactional,
              const char* prefix, Size message_size, const char* message) {
-  (void)message_lsn;
-  if (!transactional || std::strcmp(prefix, kDdlMessagePrefix) != 0) return;
+  if (!transactional || scribe::kDdlMessagePrefix != prefix) return;
   PluginState* state = state_of(ctx);
   in_change_context(state, [&] {
+    const std::optional<scribe::SignedDdl> ddl = scribe::parse_signed_ddl(std::string_view(message, message_size));
+    bool authentic = false;
+    if (ddl) {
+      char expected[scribe::kDdlMacHexLength];
+      scribe::pg::sign_ddl(state->ddl_key, txn->xid, ddl->statement.data(), ddl->statement.size(), expected);
+      authentic = scribe::constant_time_equal(ddl->mac_hex, std::string_view(expected, sizeof expected));
+    }
+    if (!authentic)
+      ereport(WARNING, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+                        errmsg("wal2sql: ignored a \"%s\" message that pg_scribe did not write", prefix),
+                        errdetail("Transaction %u, message at %X/%X.", txn->xid,
+                                  // LSN_FORMAT_ARGS uses a C-only builtin
+                                  static_cast<uint32>(message_lsn >> 32), static_cast<uint32>(message_lsn)),
+                        errhint("Any role may call pg_logical_emit_message(); only DDL signed with the key in "
+                                "\"%s\" is replayed.",
+                                scribe::pg::kDdlKeyPath)));
     write_statement(ctx, txn, [&](StringInfoSink& out) {
-      out.append(message, message_size);
+      if (!authentic) {
+        out.append("-- wal2sql: an unauthenticated scribe.ddl message was ignored here");
+        return true;
+      }
+      out.append(ddl->statement.data(), ddl->statement.size());
       // Always terminated, on a line of its own: a text ending in a comment
       // or without ';' must not merge with the next statement.
       out.append("\n;");

@@ -6,11 +6,12 @@
 // in the plugin state and is destroyed by a memory-context reset callback.
 #pragma once
 
+#include <iterator>
+
 #include "scribe/core/literal.hpp"
 #include "scribe/core/options.hpp"
 #include "scribe/core/replay_settings.hpp"
-
-#include <iterator>
+#include "scribe/pg/ddl_auth.hpp"
 #include "scribe/pg/postgres.hpp"
 
 extern "C" {
@@ -78,7 +79,8 @@ struct PluginState {
   bool settings_pinned;
   int guc_nest_level;  // > 0: pinned in a transaction, restored through the GUC stack
   const char* saved_settings[std::size(scribe::kDecoderSettings)];  // outside one: the values to set back
-  const char* output_encoding;  // for the replay prologue's client_encoding
+  scribe::pg::DdlKey ddl_key;                                       // authenticates scribe.ddl messages
+  const char* output_encoding;                                      // for the replay prologue's client_encoding
   bool settings_written;
   bool xact_written;  // header and BEGIN of the current transaction are out
 };

@@ -311,6 +311,9 @@ if grep -q -E '^TRUNCATE .*(nopk|all_types_full)' "$DECODED"; then
   problems+=("a rolled-back TRUNCATE was decoded")
 fi
 # shellcheck disable=SC2016 # a literal $
+if grep -q -F -- '-- wal2sql: an unauthenticated scribe.ddl message was ignored here' "$DECODED"; then
+  problems+=("a signed DDL message of the workload was rejected as unauthenticated")
+fi
 if grep -q -F -- '-- wal2sql: the next change cannot be replayed' "$DECODED"; then
   problems+=("some change was decoded as 'cannot be replayed' (DO block); the test only changes identifiable rows")
 fi

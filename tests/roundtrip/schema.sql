@@ -181,6 +181,9 @@ INSERT INTO public.identity_nonkey (pk, v) VALUES (1, 'a'), (2, 'a');
 CREATE TABLE public.regs_full (c regclass, t regtype, p regproc, o regoperator, cfg regconfig);
 ALTER TABLE public.regs_full REPLICA IDENTITY FULL;
 
+-- hmac() to sign the DDL messages of the workload.
+CREATE EXTENSION pgcrypto;
+
 -- Concurrent, interleaved transactions (through dblink).
 CREATE EXTENSION dblink;
 CREATE TABLE public.interleave (id int PRIMARY KEY, who text, n int);

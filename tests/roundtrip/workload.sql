@@ -496,17 +496,26 @@ DELETE FROM public.regs_full WHERE c = 'public.regs_full'::regclass;
 ---------------------------------------------------------------------------
 -- DDL, carried by transactional scribe.ddl messages at its place in the
 -- transaction: the changes after it must use the new shape and names.
+-- Signed as pg_scribe's DDL capture signs them (HMAC-SHA256 under the key
+-- the wal2sql slot created); unsigned ones are ignored.
 ---------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.emit_signed_ddl(statement text) RETURNS void LANGUAGE sql AS $fn$
+  SELECT FROM pg_logical_emit_message(true, 'scribe.ddl',
+    'scribe-ddl v1 hmac=' ||
+    encode(hmac(convert_to((pg_current_xact_id()::text::bigint % 4294967296)::text || E'\n' || statement, 'UTF8'),
+                pg_read_binary_file('pg_scribe/ddl_message.key'), 'sha256'), 'hex') ||
+    E'\n' || statement)
+$fn$;
 BEGIN;
 ALTER TABLE public.ddl_target ADD COLUMN added text DEFAULT 'dflt';
-SELECT pg_logical_emit_message(true, 'scribe.ddl', $ddl$ALTER TABLE public.ddl_target ADD COLUMN added text DEFAULT 'dflt';$ddl$) IS NOT NULL AS ok \gset
+SELECT pg_temp.emit_signed_ddl($ddl$ALTER TABLE public.ddl_target ADD COLUMN added text DEFAULT 'dflt';$ddl$) IS NOT NULL AS ok \gset
 INSERT INTO public.ddl_target VALUES (10, 10, 'after add column', 'explicit');
 UPDATE public.ddl_target SET added = 'updated' WHERE id = 1;
 COMMIT;
 
 BEGIN;
 ALTER TABLE public.ddl_target ALTER COLUMN n TYPE numeric USING n::numeric;
-SELECT pg_logical_emit_message(true, 'scribe.ddl', 'ALTER TABLE public.ddl_target ALTER COLUMN n TYPE numeric USING n::numeric') IS NOT NULL AS ok \gset
+SELECT pg_temp.emit_signed_ddl('ALTER TABLE public.ddl_target ALTER COLUMN n TYPE numeric USING n::numeric') IS NOT NULL AS ok \gset
 UPDATE public.ddl_target SET n = 1.5 WHERE id = 1;
 INSERT INTO public.ddl_target VALUES (11, 'NaN', 'numeric now', NULL);
 COMMIT;
@@ -516,7 +525,7 @@ ALTER TABLE public.ddl_target DROP COLUMN v;
 ALTER TABLE public.ddl_target RENAME COLUMN added TO "Added ""renamed""";
 ALTER TABLE public.ddl_target RENAME TO "ddl target; renamed";
 ALTER TABLE public."ddl target; renamed" REPLICA IDENTITY FULL;
-SELECT pg_logical_emit_message(true, 'scribe.ddl', $ddl$
+SELECT pg_temp.emit_signed_ddl($ddl$
 ALTER TABLE public.ddl_target DROP COLUMN v;
 ALTER TABLE public.ddl_target RENAME COLUMN added TO "Added ""renamed""";
 ALTER TABLE public.ddl_target RENAME TO "ddl target; renamed";
@@ -530,7 +539,7 @@ COMMIT;
 BEGIN;
 CREATE TABLE public.ddl_new (id int PRIMARY KEY, m "My Schema"."mood ""enum""");
 ALTER TYPE "My Schema"."mood ""enum""" ADD VALUE 'added later';
-SELECT pg_logical_emit_message(true, 'scribe.ddl', $ddl$CREATE TABLE public.ddl_new (id int PRIMARY KEY, m "My Schema"."mood ""enum""");
+SELECT pg_temp.emit_signed_ddl($ddl$CREATE TABLE public.ddl_new (id int PRIMARY KEY, m "My Schema"."mood ""enum""");
 ALTER TYPE "My Schema"."mood ""enum""" ADD VALUE 'added later';$ddl$) IS NOT NULL AS ok \gset
 INSERT INTO public.ddl_new VALUES (1, 'sad');
 COMMIT;

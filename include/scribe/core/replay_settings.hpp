@@ -19,8 +19,9 @@ struct SettingPin {
 // print a name unqualified when it is visible: with only pg_catalog on the
 // path, every other name comes out qualified.
 inline constexpr SettingPin kDecoderSettings[] = {
-    {"DateStyle", "ISO, YMD"},   {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
-    {"extra_float_digits", "3"}, {"bytea_output", "hex"}, {"lc_monetary", "C"}, {"search_path", "pg_catalog"},
+    {"DateStyle", "ISO, YMD"},     {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
+    {"extra_float_digits", "3"},   {"bytea_output", "hex"},       {"lc_monetary", "C"},
+    {"search_path", "pg_catalog"},
 };
 
 // The prologue for a replay session, for a source database whose encoding is
