@@ -20,9 +20,13 @@ step "build and install"
 make -s -j2 PG_CONFIG="$PG_CONFIG"
 # A mangled entry point is silently never found; a missing C++ runtime
 # shows only at load time.
-nm -D --defined-only wal2sql/wal2sql.so | grep -q ' _PG_output_plugin_init$' ||
+# (Whole outputs captured first: grep -q closing the pipe early would make
+# the producer fail under pipefail.)
+exported=$(nm -D --defined-only wal2sql/wal2sql.so)
+grep -q ' _PG_output_plugin_init$' <<<"$exported" ||
   { echo "wal2sql.so does not export _PG_output_plugin_init with C linkage" >&2; exit 1; }
-if ldd -r wal2sql/wal2sql.so 2>&1 | grep -E 'undefined symbol: _Z|__gxx|__cxa' >&2; then
+unresolved=$(ldd -r wal2sql/wal2sql.so 2>&1 || true)
+if grep -E 'undefined symbol: _Z|__gxx|__cxa' <<<"$unresolved" >&2; then
   echo "wal2sql.so has unresolved C++ runtime symbols" >&2
   exit 1
 fi
