@@ -10,11 +10,21 @@ export PG_CONFIG=${PG_CONFIG:-$(command -v /usr/lib/postgresql/15/bin/pg_config 
 source tests/lib/cluster.sh
 
 step() { printf '\n== %s\n' "$*"; }
+# One line at the end that counts the suites (unit, regress, round trip,
+# end-to-end), also when one of them stops the run.
+suites_passed=0
+trap 'echo "test suites: $suites_passed passed, 1 failed"' ERR
+die() {
+  echo "$*" >&2
+  echo "test suites: $suites_passed passed, 1 failed"
+  exit 1
+}
 
 step "unit tests (GoogleTest)"
 cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_CONFIG="$PG_CONFIG" >/dev/null
 cmake --build build/cmake -j2
 (cd build/cmake && ctest --output-on-failure)
+suites_passed=$((suites_passed + 1))
 
 step "build and install"
 make -s -j2 PG_CONFIG="$PG_CONFIG"
@@ -24,11 +34,10 @@ make -s -j2 PG_CONFIG="$PG_CONFIG"
 # the producer fail under pipefail.)
 exported=$(nm -D --defined-only wal2sql/wal2sql.so)
 grep -q ' _PG_output_plugin_init$' <<<"$exported" ||
-  { echo "wal2sql.so does not export _PG_output_plugin_init with C linkage" >&2; exit 1; }
+  die "wal2sql.so does not export _PG_output_plugin_init with C linkage"
 unresolved=$(ldd -r wal2sql/wal2sql.so 2>&1 || true)
 if grep -E 'undefined symbol: _Z|__gxx|__cxa' <<<"$unresolved" >&2; then
-  echo "wal2sql.so has unresolved C++ runtime symbols" >&2
-  exit 1
+  die "wal2sql.so has unresolved C++ runtime symbols"
 fi
 make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 
@@ -38,18 +47,22 @@ trap 'cluster_stop "$cluster_dir"' EXIT
 cluster_start "$cluster_dir"
 if ! make -s installcheck PG_CONFIG="$PG_CONFIG"; then
   cat build/regress/regression.diffs >&2 || true
-  exit 1
+  die "pg_regress failed"
 fi
 cluster_stop "$cluster_dir"
 trap - EXIT
+suites_passed=$((suites_passed + 1))
 
 step "round trip: decode, replay under other settings, compare"
 bash tests/roundtrip/run.sh
+suites_passed=$((suites_passed + 1))
 
 step "end-to-end tests"
 for test in tests/e2e/*.sh; do
   echo "-- $test"
   bash "$test"
 done
+suites_passed=$((suites_passed + 1))
 
 step "all tests passed"
+echo "test suites: $suites_passed passed, 0 failed"
