@@ -1,5 +1,5 @@
 # pg_scribe: top-level PGXS build.
-#   make              builds wal2sql.so (and, later, scribe.so and the CLI)
+#   make              builds wal2sql.so and scribe.so (and, later, the CLI)
 #   make install      installs them with the scribe extension's SQL
 #   make installcheck runs the pg_regress tests against a running server
 #                     (wal_level = logical, wal2sql in output_plugin_libraries;
@@ -12,7 +12,6 @@ REGRESS = wal2sql_options wal2sql_types wal2sql_identity wal2sql_toast wal2sql_t
 	wal2sql_transactions wal2sql_schema_changes
 REGRESS_OPTS = --inputdir=$(CURDIR) --outputdir=$(CURDIR)/build/regress
 
-SUBDIRS = wal2sql
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -24,12 +23,16 @@ clean: clean-subdirs
 installcheck: | regress-dir
 
 .PHONY: all-subdirs install-subdirs clean-subdirs regress-dir
+# One after the other: both compile the shared core objects.
 all-subdirs:
 	$(MAKE) -C wal2sql all
+	$(MAKE) -C scribe all
 install-subdirs:
 	$(MAKE) -C wal2sql install
+	$(MAKE) -C scribe install
 clean-subdirs:
 	$(MAKE) -C wal2sql clean
+	$(MAKE) -C scribe clean
 	rm -rf build/regress
 regress-dir:
 	mkdir -p build/regress

@@ -11,12 +11,17 @@ SELECT 'init' FROM pg_create_logical_replication_slot('regress_messages', 'wal2s
 -- Decoding creates the key on first use.
 SELECT count(*) FROM pg_logical_slot_get_changes('regress_messages', NULL, NULL);
 -- What pg_scribe's DDL capture does: HMAC-SHA256 of "<xid>\n<statement>".
+-- The signed body: search_path, role and flags, then the statement.
+CREATE FUNCTION pg_temp.ddl_body(statement text) RETURNS text LANGUAGE sql AS $body$
+  SELECT format('S%s:%sR%s:%sFt', octet_length(current_setting('search_path')), current_setting('search_path'),
+                octet_length(current_user::text), current_user) || E'\n' || statement
+$body$;
 CREATE FUNCTION pg_temp.emit_signed_ddl(statement text) RETURNS text LANGUAGE sql AS $$
   SELECT 'signed' FROM pg_logical_emit_message(true, 'scribe.ddl',
     'scribe-ddl v1 hmac=' ||
-    encode(hmac(convert_to((pg_current_xact_id()::text::bigint % 4294967296)::text || E'\n' || statement, 'UTF8'),
+    encode(hmac(convert_to((pg_current_xact_id()::text::bigint % 4294967296)::text || E'\n' || pg_temp.ddl_body(statement), 'UTF8'),
                 pg_read_binary_file('pg_scribe/ddl_message.key'), 'sha256'), 'hex') ||
-    E'\n' || statement)
+    E'\n' || pg_temp.ddl_body(statement))
 $$;
 
 BEGIN;

@@ -272,14 +272,17 @@ void message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr mess
   if (!transactional || scribe::kDdlMessagePrefix != prefix) return;
   PluginState* state = state_of(ctx);
   in_change_context(state, [&] {
-    const std::optional<scribe::SignedDdl> ddl = scribe::parse_signed_ddl(std::string_view(message, message_size));
+    const std::optional<scribe::SignedDdl> signed_ddl =
+        scribe::parse_signed_ddl(std::string_view(message, message_size));
     bool authentic = false;
-    if (ddl) {
+    if (signed_ddl) {
       char expected[scribe::kDdlMacHexLength];
-      scribe::pg::sign_ddl(state->ddl_key, txn->xid, ddl->statement.data(), ddl->statement.size(), expected);
-      authentic = scribe::constant_time_equal(ddl->mac_hex, std::string_view(expected, sizeof expected));
+      scribe::pg::sign_ddl(state->ddl_key, txn->xid, signed_ddl->body.data(), signed_ddl->body.size(), expected);
+      authentic = scribe::constant_time_equal(signed_ddl->mac_hex, std::string_view(expected, sizeof expected));
     }
-    if (!authentic)
+    const std::optional<scribe::DdlContext> ddl =
+        authentic ? scribe::parse_ddl_body(signed_ddl->body) : std::optional<scribe::DdlContext>();
+    if (!ddl)
       ereport(WARNING, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
                         errmsg("wal2sql: ignored a \"%s\" message that pg_scribe did not write", prefix),
                         errdetail("Transaction %u, message at %X/%X.", txn->xid,
@@ -289,14 +292,11 @@ void message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr mess
                                 "\"%s\" is replayed.",
                                 scribe::pg::kDdlKeyPath)));
     write_statement(ctx, txn, [&](StringInfoSink& out) {
-      if (!authentic) {
+      if (!ddl) {
         out.append("-- wal2sql: an unauthenticated scribe.ddl message was ignored here");
         return true;
       }
-      out.append(ddl->statement.data(), ddl->statement.size());
-      // Always terminated, on a line of its own: a text ending in a comment
-      // or without ';' must not merge with the next statement.
-      out.append("\n;");
+      scribe::append_ddl_replay(out, *ddl, state->options.include_transaction);
       return true;
     });
   });

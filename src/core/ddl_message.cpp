@@ -12,6 +12,37 @@ std::optional<SignedDdl> parse_signed_ddl(std::string_view message) noexcept {
   return SignedDdl{mac, rest.substr(kDdlMacHexLength + 1)};
 }
 
+namespace {
+
+// <tag><digits>:<bytes>; advances `in` past it.
+bool take_length_prefixed(std::string_view& in, char tag, std::string_view& field) noexcept {
+  if (in.empty() || in.front() != tag) return false;
+  in.remove_prefix(1);
+  std::size_t len = 0, i = 0;
+  for (; i < in.size() && in[i] >= '0' && in[i] <= '9'; ++i) {
+    if (len > (static_cast<std::size_t>(-1) - 9) / 10) return false;
+    len = len * 10 + static_cast<std::size_t>(in[i] - '0');
+  }
+  if (i == 0 || i >= in.size() || in[i] != ':') return false;
+  in.remove_prefix(i + 1);
+  if (len > in.size()) return false;
+  field = in.substr(0, len);
+  in.remove_prefix(len);
+  return true;
+}
+
+}  // namespace
+
+std::optional<DdlContext> parse_ddl_body(std::string_view body) noexcept {
+  DdlContext ddl;
+  if (!take_length_prefixed(body, 'S', ddl.search_path) || !take_length_prefixed(body, 'R', ddl.role))
+    return std::nullopt;
+  if (body.size() < 3 || body[0] != 'F' || (body[1] != 't' && body[1] != 'n') || body[2] != '\n') return std::nullopt;
+  ddl.transactional = body[1] == 't';
+  ddl.statement = body.substr(3);
+  return ddl;
+}
+
 void hex_encode(const unsigned char* data, std::size_t len, char* out) noexcept {
   constexpr char kDigits[] = "0123456789abcdef";
   for (std::size_t i = 0; i < len; ++i) {

@@ -34,6 +34,7 @@ wal_level = logical
 max_replication_slots = 10
 max_wal_senders = 10
 output_plugin_libraries = 'pgoutput, test_decoding, wal2sql'
+shared_preload_libraries = 'scribe'
 fsync = off
 full_page_writes = off
 CONF

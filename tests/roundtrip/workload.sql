@@ -499,12 +499,17 @@ DELETE FROM public.regs_full WHERE c = 'public.regs_full'::regclass;
 -- Signed as pg_scribe's DDL capture signs them (HMAC-SHA256 under the key
 -- the wal2sql slot created); unsigned ones are ignored.
 ---------------------------------------------------------------------------
+-- The signed body: search_path, role and flags, then the statement.
+CREATE FUNCTION pg_temp.ddl_body(statement text) RETURNS text LANGUAGE sql AS $body$
+  SELECT format('S%s:%sR%s:%sFt', octet_length(current_setting('search_path')), current_setting('search_path'),
+                octet_length(current_user::text), current_user) || E'\n' || statement
+$body$;
 CREATE FUNCTION pg_temp.emit_signed_ddl(statement text) RETURNS void LANGUAGE sql AS $fn$
   SELECT FROM pg_logical_emit_message(true, 'scribe.ddl',
     'scribe-ddl v1 hmac=' ||
-    encode(hmac(convert_to((pg_current_xact_id()::text::bigint % 4294967296)::text || E'\n' || statement, 'UTF8'),
+    encode(hmac(convert_to((pg_current_xact_id()::text::bigint % 4294967296)::text || E'\n' || pg_temp.ddl_body(statement), 'UTF8'),
                 pg_read_binary_file('pg_scribe/ddl_message.key'), 'sha256'), 'hex') ||
-    E'\n' || statement)
+    E'\n' || pg_temp.ddl_body(statement))
 $fn$;
 BEGIN;
 ALTER TABLE public.ddl_target ADD COLUMN added text DEFAULT 'dflt';

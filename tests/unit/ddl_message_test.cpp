@@ -13,7 +13,7 @@ TEST(SignedDdl, ParsesTagMacAndStatement) {
   auto parsed = scribe::parse_signed_ddl(msg);
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->mac_hex, kMac);
-  EXPECT_EQ(parsed->statement, "CREATE TABLE t ();\nsecond line");
+  EXPECT_EQ(parsed->body, "CREATE TABLE t ();\nsecond line");
 }
 
 TEST(SignedDdl, RejectsAnythingElse) {
@@ -34,6 +34,69 @@ TEST(SignedDdl, HexAndConstantTimeCompare) {
   EXPECT_TRUE(scribe::constant_time_equal("abc", "abc"));
   EXPECT_FALSE(scribe::constant_time_equal("abc", "abd"));
   EXPECT_FALSE(scribe::constant_time_equal("abc", "ab"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(DdlBody, RoundTripsEveryField) {
+  scribe::DdlContext in;
+  in.search_path = "\"$user\", public, \"odd\nschema\"";
+  in.role = "Alice \"the\" admin";
+  in.transactional = false;
+  in.statement = "CREATE INDEX CONCURRENTLY i ON t (a)";
+  std::string body;
+  scribe::append_ddl_body(body, in);
+  EXPECT_EQ(body.substr(0, 4), "S29:");
+  auto out = scribe::parse_ddl_body(body);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->search_path, in.search_path);
+  EXPECT_EQ(out->role, in.role);
+  EXPECT_FALSE(out->transactional);
+  EXPECT_EQ(out->statement, in.statement);
+}
+
+TEST(DdlBody, RejectsMalformedBodies) {
+  for (const char* bad : {"", "S3:abc", "S3:abcR0:Ft", "S3:abcR0:Fx\nX", "S9:abcR0:Ft\nX", "R0:S0:Ft\nX", "S:R0:Ft\nX",
+                          "S99999999999999999999999:a"})
+    EXPECT_FALSE(scribe::parse_ddl_body(bad).has_value()) << bad;
+  auto empty = scribe::parse_ddl_body("S0:R0:Ft\n");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->statement.empty());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(DdlReplay, SetsContextRunsAndRestores) {
+  scribe::DdlContext ddl;
+  ddl.search_path = "app, 'x'); DROP TABLE t; --";
+  ddl.role = "App Owner";
+  ddl.statement = "CREATE TABLE t (a int) -- trailing comment";
+  std::string out;
+  scribe::append_ddl_replay(out, ddl, true);
+  EXPECT_EQ(out,
+            "SELECT pg_catalog.set_config('search_path', 'app, ''x''); DROP TABLE t; --', false);\n"
+            "SET ROLE \"App Owner\";\n"
+            "CREATE TABLE t (a int) -- trailing comment\n;\n"
+            "RESET ROLE;\nSET search_path = pg_catalog, pg_temp;");
+}
+
+TEST(DdlReplay, NonTransactionalStatementsLeaveTheTransaction) {
+  scribe::DdlContext ddl;
+  ddl.search_path = "public";
+  ddl.role = "postgres";
+  ddl.transactional = false;
+  ddl.statement = "CREATE INDEX CONCURRENTLY i ON t (a)";
+  std::string inside, outside;
+  scribe::append_ddl_replay(inside, ddl, true);
+  scribe::append_ddl_replay(outside, ddl, false);
+  EXPECT_EQ(inside.rfind("COMMIT;\n", 0), 0u);
+  EXPECT_EQ(inside.substr(inside.size() - 7), "\nBEGIN;");
+  EXPECT_EQ(outside.find("COMMIT"), std::string::npos);
+  EXPECT_EQ(outside.find("BEGIN"), std::string::npos);
 }
 
 }  // namespace

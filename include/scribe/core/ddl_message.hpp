@@ -2,12 +2,18 @@
 // prefix "scribe.ddl". pg_logical_emit_message() is executable by PUBLIC,
 // so wal2sql writes a message only if it proves it came from pg_scribe:
 //
-//   scribe-ddl v1 hmac=<64 hex digits>\n<statement>
+//   scribe-ddl v1 hmac=<64 hex digits>\n<body>
 //
 // where the digits are HMAC-SHA256, under the cluster's key (a file in the
 // data directory that only the server can read), of the decimal top-level
-// transaction id, a newline and the statement. Binding the xid keeps a
-// message from being replayed in another transaction.
+// transaction id, a newline and the body. Binding the xid keeps a message
+// from being replayed in another transaction. The body carries what replay
+// needs besides the statement text:
+//
+//   S<n>:<search_path>R<n>:<role>F<t|n>\n<statement>
+//
+// (<n> the byte length of the field that follows; F n: the statement cannot
+// run inside a transaction block, e.g. CREATE INDEX CONCURRENTLY).
 #pragma once
 
 #include <cstddef>
@@ -22,17 +28,81 @@ inline constexpr std::size_t kDdlMacBytes = 32;
 inline constexpr std::size_t kDdlMacHexLength = 2 * kDdlMacBytes;
 
 struct SignedDdl {
-  std::string_view mac_hex;    // 64 lower-case hex digits
-  std::string_view statement;  // everything after the first newline
+  std::string_view mac_hex;  // 64 lower-case hex digits
+  std::string_view body;     // everything after the first newline
+};
+
+struct DdlContext {
+  std::string_view search_path;  // as the session had it
+  std::string_view role;         // the role that ran the statement (owner of what it creates)
+  bool transactional = true;     // false: must run outside a transaction block
+  std::string_view statement;    // exact text, without a trailing ';'
 };
 
 // Splits a message of the form above; nullopt when it does not have it.
 std::optional<SignedDdl> parse_signed_ddl(std::string_view message) noexcept;
+
+// Parses a body; nullopt when malformed.
+std::optional<DdlContext> parse_ddl_body(std::string_view body) noexcept;
+
+template <class Sink>
+void append_length_prefixed(Sink& out, char tag, std::string_view field) {
+  char digits[24];
+  int len = 0;
+  std::size_t v = field.size();
+  do {
+    digits[len++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.push_back(tag);
+  while (len > 0) out.push_back(digits[--len]);
+  out.push_back(':');
+  out.append(field.data(), field.size());
+}
+
+template <class Sink>
+void append_ddl_body(Sink& out, const DdlContext& ddl) {
+  append_length_prefixed(out, 'S', ddl.search_path);
+  append_length_prefixed(out, 'R', ddl.role);
+  out.push_back('F');
+  out.push_back(ddl.transactional ? 't' : 'n');
+  out.push_back('\n');
+  out.append(ddl.statement.data(), ddl.statement.size());
+}
+
+// The SQL that replays a captured statement in its context: the search_path
+// and role it ran with, restored to the replay settings afterwards. A
+// statement that cannot run in a transaction block is taken out of the
+// replay's transaction when `inside_transaction`.
+template <class Sink>
+void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction);
 
 // Lower-case hex of `len` bytes into `out` (2 * len chars, no terminator).
 void hex_encode(const unsigned char* data, std::size_t len, char* out) noexcept;
 
 // Compares two equal-length strings in time independent of their content.
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace scribe
+
+#include "scribe/core/quote.hpp"
+
+namespace scribe {
+
+template <class Sink>
+void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction) {
+  auto text = [&out](std::string_view s) { out.append(s.data(), s.size()); };
+  const bool leave_transaction = !ddl.transactional && inside_transaction;
+  if (leave_transaction) text("COMMIT;\n");
+  text("SELECT pg_catalog.set_config('search_path', ");
+  append_literal(out, ddl.search_path);
+  text(", false);\nSET ROLE ");
+  append_identifier(out, ddl.role);
+  text(";\n");
+  text(ddl.statement);
+  // On a line of its own: the text may end in a comment.
+  text("\n;\nRESET ROLE;\nSET search_path = pg_catalog, pg_temp;");
+  if (leave_transaction) text("\nBEGIN;");
+}
 
 }  // namespace scribe

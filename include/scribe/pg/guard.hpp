@@ -10,13 +10,13 @@
 //    only after the catch block is left is the error raised with ereport (or
 //    the original PostgreSQL error rethrown, SQLSTATE and all).
 //
-// Include after scribe/pg/postgres.hpp.
 #pragma once
 
 #include <exception>
 #include <new>
 
 #include "scribe/core/error.hpp"
+#include "scribe/pg/postgres.hpp"
 
 namespace scribe::pg {
 

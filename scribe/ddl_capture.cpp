@@ -1,0 +1,323 @@
+#include <cstring>
+#include <string_view>
+
+#include "ddl_capture.hpp"
+#include "scribe/core/ddl_message.hpp"
+#include "scribe/pg/ddl_auth.hpp"
+#include "scribe/pg/guard.hpp"
+#include "scribe/pg/postgres.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "access/htup_details.h"
+#include "commands/defrem.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "commands/prepare.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/parsenodes.h"
+#include "replication/message.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+PGDLLEXPORT Datum scribe_capture_ddl(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum scribe_assert_preloaded(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(scribe_capture_ddl);
+PG_FUNCTION_INFO_V1(scribe_assert_preloaded);
+}
+
+namespace scribe::capture {
+namespace {
+
+using scribe::pg::call_pg;
+using scribe::pg::run_entry;
+
+struct StringInfoSink {
+  StringInfo buf;
+  void append(const char* data, std::size_t len) { appendBinaryStringInfo(buf, data, static_cast<int>(len)); }
+  void push_back(char ch) { appendStringInfoCharMacro(buf, ch); }
+};
+
+ProcessUtility_hook_type previous_process_utility = nullptr;
+bool loaded_at_server_start = false;
+
+// The utility statements being executed in this backend, innermost last:
+// an event trigger reads the text of the one that fired it.
+struct ExecutingStatement {
+  const char* query_string;
+  int location;
+  int length;  // 0: to the end of query_string
+};
+constexpr int kMaxNesting = 256;
+ExecutingStatement executing[kMaxNesting];
+int nesting = 0;
+
+// What sql_drop saw of the current command: DROPs of temporary objects
+// only are not replayed.
+bool drop_seen = false;
+bool drop_all_temporary = false;
+
+scribe::pg::DdlKey ddl_key;
+bool ddl_key_loaded = false;
+
+void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_only_tree, ProcessUtilityContext context,
+                     ParamListInfo params, QueryEnvironment* query_env, DestReceiver* dest, QueryCompletion* qc) {
+  if (nesting < kMaxNesting) executing[nesting] = {query_string, pstmt->stmt_location, pstmt->stmt_len};
+  ++nesting;
+  try {
+    call_pg([&] {
+      if (previous_process_utility != nullptr)
+        previous_process_utility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
+      else
+        standard_ProcessUtility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
+    });
+  } catch (...) {
+    --nesting;
+    throw;
+  }
+  --nesting;
+}
+
+std::string_view current_statement_text() {
+  if (nesting == 0 || nesting > kMaxNesting)
+    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("pg_scribe cannot find the text of this DDL statement"),
+                    errhint("The statement is nested too deeply, or pg_scribe was not loaded when it started.")));
+  const ExecutingStatement& st = executing[nesting - 1];
+  const char* start = st.query_string + (st.location > 0 ? st.location : 0);
+  std::size_t len = st.length > 0 ? static_cast<std::size_t>(st.length) : std::strlen(start);
+  // Leading blanks and the terminator are not part of the statement.
+  while (len > 0 && (*start == ' ' || *start == '\n' || *start == '\t' || *start == '\r')) ++start, --len;
+  while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\n' || start[len - 1] == '\t' ||
+                     start[len - 1] == '\r' || start[len - 1] == ';'))
+    --len;
+  return std::string_view(start, len);
+}
+
+// Statements PostgreSQL refuses inside a transaction block.
+bool runs_outside_transaction(Node* tree) {
+  if (IsA(tree, IndexStmt)) return reinterpret_cast<IndexStmt*>(tree)->concurrent;
+  if (IsA(tree, DropStmt)) return reinterpret_cast<DropStmt*>(tree)->concurrent;
+  if (IsA(tree, ReindexStmt)) {
+    ListCell* cell;
+    foreach (cell, reinterpret_cast<ReindexStmt*>(tree)->params) {
+      auto* opt = static_cast<DefElem*>(lfirst(cell));
+      if (strcmp(opt->defname, "concurrently") == 0) return defGetBoolean(opt);
+    }
+  }
+  return false;
+}
+
+void emit_ddl(std::string_view statement, bool transactional) {
+  if (!ddl_key_loaded) {
+    scribe::pg::load_or_create_ddl_key(&ddl_key);
+    ddl_key_loaded = true;
+  }
+  scribe::DdlContext ddl;
+  ddl.search_path = namespace_search_path != nullptr ? namespace_search_path : "";
+  ddl.role = GetUserNameFromId(GetUserId(), false);
+  ddl.transactional = transactional;
+  ddl.statement = statement;
+
+  StringInfoData body;
+  initStringInfo(&body);
+  StringInfoSink body_out{&body};
+  scribe::append_ddl_body(body_out, ddl);
+
+  char mac[scribe::kDdlMacHexLength];
+  scribe::pg::sign_ddl(ddl_key, GetTopTransactionId(), body.data, body.len, mac);
+  StringInfoData message;
+  initStringInfo(&message);
+  appendBinaryStringInfo(&message, scribe::kDdlSignatureTag.data(), static_cast<int>(scribe::kDdlSignatureTag.size()));
+  appendBinaryStringInfo(&message, mac, sizeof mac);
+  appendStringInfoChar(&message, '\n');
+  appendBinaryStringInfo(&message, body.data, body.len);
+  // Transactional: decoded in place, gone if the (sub)transaction rolls back.
+  LogLogicalMessage(scribe::kDdlMessagePrefix.data(), message.data, message.len, true);
+  pfree(body.data);
+  pfree(message.data);
+}
+
+void append_type_and_collation(StringInfo out, Oid type, int32 typmod, Oid collation) {
+  appendStringInfoString(out, format_type_extended(type, typmod, FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+  if (OidIsValid(collation) && collation != get_typcollation(type)) {
+    HeapTuple tup = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
+    if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for collation %u", collation);
+    auto* form = reinterpret_cast<Form_pg_collation>(GETSTRUCT(tup));
+    appendStringInfo(out, " COLLATE %s",
+                     quote_qualified_identifier(get_namespace_name(form->collnamespace), NameStr(form->collname)));
+    ReleaseSysCache(tup);
+  }
+}
+
+// CREATE TABLE AS and SELECT INTO write their rows before any event at the
+// end of the command, so they are replayed as the empty table, created at
+// the start, followed by the decoded rows: the same rows, even when the
+// query had volatile parts. The table has only the query's columns.
+void emit_create_table_as(CreateTableAsStmt* stmt) {
+  IntoClause* into = stmt->into;
+  if (into->rel->relpersistence == RELPERSISTENCE_TEMP ||
+      (into->rel->schemaname != nullptr && strcmp(into->rel->schemaname, "pg_temp") == 0))
+    return;
+  const Oid nsp = RangeVarGetCreationNamespace(into->rel);
+  if (isAnyTempNamespace(nsp)) return;
+  if (stmt->if_not_exists && OidIsValid(get_relname_relid(into->rel->relname, nsp))) return;
+
+  StringInfoData sql;
+  initStringInfo(&sql);
+  appendStringInfo(&sql, "CREATE %sTABLE %s (",
+                   into->rel->relpersistence == RELPERSISTENCE_UNLOGGED ? "UNLOGGED " : "",
+                   quote_qualified_identifier(get_namespace_name(nsp), into->rel->relname));
+  ListCell* name_cell = list_head(into->colNames);
+  int ncolumns = 0;
+  auto add_column = [&](const char* default_name, Oid type, int32 typmod, Oid collation) {
+    const char* name = default_name;
+    if (name_cell != nullptr) {
+      name = strVal(lfirst(name_cell));
+      name_cell = lnext(into->colNames, name_cell);
+    }
+    appendStringInfo(&sql, "%s%s ", ncolumns++ > 0 ? ", " : "", quote_identifier(name));
+    append_type_and_collation(&sql, type, typmod, collation);
+  };
+  if (IsA(stmt->query, Query)) {
+    ListCell* cell;
+    foreach (cell, reinterpret_cast<Query*>(stmt->query)->targetList) {
+      auto* tle = static_cast<TargetEntry*>(lfirst(cell));
+      if (tle->resjunk) continue;
+      add_column(tle->resname, exprType(reinterpret_cast<Node*>(tle->expr)),
+                 exprTypmod(reinterpret_cast<Node*>(tle->expr)), exprCollation(reinterpret_cast<Node*>(tle->expr)));
+    }
+  } else if (IsA(stmt->query, ExecuteStmt)) {
+    PreparedStatement* prepared = FetchPreparedStatement(reinterpret_cast<ExecuteStmt*>(stmt->query)->name, true);
+    TupleDesc desc = FetchPreparedStatementResultDesc(prepared);
+    for (int i = 0; desc != nullptr && i < desc->natts; i++) {
+      Form_pg_attribute att = TupleDescAttr(desc, i);
+      add_column(NameStr(att->attname), att->atttypid, att->atttypmod, att->attcollation);
+    }
+  } else {
+    elog(ERROR, "pg_scribe: unexpected query in CREATE TABLE AS");
+  }
+  appendStringInfoChar(&sql, ')');
+  if (into->accessMethod != nullptr) appendStringInfo(&sql, " USING %s", quote_identifier(into->accessMethod));
+  if (into->options != NIL) {
+    appendStringInfoString(&sql, " WITH (");
+    ListCell* cell;
+    bool first = true;
+    foreach (cell, into->options) {
+      auto* opt = static_cast<DefElem*>(lfirst(cell));
+      if (!first) appendStringInfoString(&sql, ", ");
+      first = false;
+      if (opt->defnamespace != nullptr) appendStringInfo(&sql, "%s.", quote_identifier(opt->defnamespace));
+      appendStringInfoString(&sql, quote_identifier(opt->defname));
+      if (opt->arg != nullptr) appendStringInfo(&sql, " = %s", quote_literal_cstr(defGetString(opt)));
+    }
+    appendStringInfoChar(&sql, ')');
+  }
+  if (into->tableSpaceName != nullptr) appendStringInfo(&sql, " TABLESPACE %s", quote_identifier(into->tableSpaceName));
+  emit_ddl(std::string_view(sql.data, sql.len), true);
+  pfree(sql.data);
+}
+
+bool is_create_table_as(Node* tree) {
+  return IsA(tree, CreateTableAsStmt) && reinterpret_cast<CreateTableAsStmt*>(tree)->objtype == OBJECT_TABLE;
+}
+
+// Runs `query` (one row, one boolean or NULL column) through SPI.
+bool query_bool(const char* query, bool* isnull) {
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
+  if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "pg_scribe: \"%s\" failed", query);
+  const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+  const bool result = !*isnull && DatumGetBool(value);
+  SPI_finish();
+  return result;
+}
+
+// True when every object the command created or altered is temporary: its
+// replay would be meaningless (and fail when two sessions used one name).
+bool command_touches_only_temporary_objects() {
+  if (drop_seen) return drop_all_temporary;
+  bool isnull;
+  const bool all_temp = query_bool(
+      "SELECT bool_and(coalesce(schema_name ~ '^pg_(toast_)?temp(_[0-9]+)?$', false)) "
+      "FROM pg_catalog.pg_event_trigger_ddl_commands()",
+      &isnull);
+  return !isnull && all_temp;
+}
+
+void capture(FunctionCallInfo fcinfo) {
+  if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("scribe.capture_ddl() must be called by an event trigger")));
+  if (!loaded_at_server_start)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("pg_scribe DDL capture needs the scribe library loaded at server start"),
+                    errdetail("Without it the exact text of DDL statements cannot be captured, and the backup would "
+                              "miss schema changes."),
+                    errhint("Add 'scribe' to shared_preload_libraries in postgresql.conf and restart the server.")));
+  // The statements of an extension's script are replayed as CREATE EXTENSION.
+  if (creating_extension) return;
+
+  auto* trigger = reinterpret_cast<EventTriggerData*>(fcinfo->context);
+  Node* tree = trigger->parsetree;
+  if (strcmp(trigger->event, "ddl_command_start") == 0) {
+    drop_seen = false;
+    if (is_create_table_as(tree)) emit_create_table_as(reinterpret_cast<CreateTableAsStmt*>(tree));
+    return;
+  }
+  if (strcmp(trigger->event, "sql_drop") == 0) {
+    bool isnull;
+    drop_all_temporary =
+        query_bool("SELECT bool_and(is_temporary) FROM pg_catalog.pg_event_trigger_dropped_objects()", &isnull);
+    drop_seen = !isnull;
+    return;
+  }
+  if (strcmp(trigger->event, "ddl_command_end") != 0) return;
+  if (is_create_table_as(tree)) return;  // done at the start
+  const bool skip = command_touches_only_temporary_objects();
+  drop_seen = false;
+  if (skip) return;
+  emit_ddl(current_statement_text(), !runs_outside_transaction(tree));
+}
+
+}  // namespace
+
+void install_hooks(bool at_server_start) {
+  loaded_at_server_start = at_server_start;
+  previous_process_utility = ProcessUtility_hook;
+  ProcessUtility_hook = [](PlannedStmt* pstmt, const char* query_string, bool read_only_tree,
+                           ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* query_env,
+                           DestReceiver* dest, QueryCompletion* qc) {
+    run_entry([&] { process_utility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc); });
+  };
+}
+
+}  // namespace scribe::capture
+
+extern "C" {
+
+Datum scribe_capture_ddl(PG_FUNCTION_ARGS) {
+  scribe::pg::run_entry([&] { scribe::pg::call_pg([&] { scribe::capture::capture(fcinfo); }); });
+  PG_RETURN_NULL();
+}
+
+Datum scribe_assert_preloaded(PG_FUNCTION_ARGS) {
+  scribe::pg::run_entry([&] {
+    scribe::pg::call_pg([&] {
+      if (!scribe::capture::loaded_at_server_start)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the scribe library must be loaded at server start"),
+                        errhint("Add 'scribe' to shared_preload_libraries in postgresql.conf, restart the server, "
+                                "and run CREATE EXTENSION scribe again.")));
+    });
+  });
+  PG_RETURN_VOID();
+}
+
+}  // extern "C"
