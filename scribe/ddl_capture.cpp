@@ -60,6 +60,12 @@ constexpr int kMaxNesting = 256;
 ExecutingStatement executing[kMaxNesting];
 int nesting = 0;
 
+// DDL commands between their start and end events. A command started while
+// another runs is part of it (REFRESH MATERIALIZED VIEW CONCURRENTLY runs
+// DDL of its own): only the outermost one is replayed. Restored when a
+// utility statement fails, since its end event then never comes.
+int ddl_in_progress = 0;
+
 // What sql_drop saw of the current command: DROPs of temporary objects
 // only are not replayed.
 bool drop_seen = false;
@@ -72,6 +78,7 @@ void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_onl
                      ParamListInfo params, QueryEnvironment* query_env, DestReceiver* dest, QueryCompletion* qc) {
   if (nesting < kMaxNesting) executing[nesting] = {query_string, pstmt->stmt_location, pstmt->stmt_len};
   ++nesting;
+  const int ddl_in_progress_at_entry = ddl_in_progress;
   try {
     call_pg([&] {
       if (previous_process_utility != nullptr)
@@ -81,6 +88,7 @@ void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_onl
     });
   } catch (...) {
     --nesting;
+    ddl_in_progress = ddl_in_progress_at_entry;
     throw;
   }
   --nesting;
@@ -186,16 +194,20 @@ void emit_create_table_as(CreateTableAsStmt* stmt) {
     appendStringInfo(&sql, "%s%s ", ncolumns++ > 0 ? ", " : "", quote_identifier(name));
     append_type_and_collation(&sql, type, typmod, collation);
   };
-  if (IsA(stmt->query, Query)) {
+  Node* query = stmt->query;
+  // CREATE TABLE ... AS EXECUTE arrives as a utility Query around the EXECUTE.
+  if (IsA(query, Query) && reinterpret_cast<Query*>(query)->commandType == CMD_UTILITY)
+    query = reinterpret_cast<Query*>(query)->utilityStmt;
+  if (IsA(query, Query)) {
     ListCell* cell;
-    foreach (cell, reinterpret_cast<Query*>(stmt->query)->targetList) {
+    foreach (cell, reinterpret_cast<Query*>(query)->targetList) {
       auto* tle = static_cast<TargetEntry*>(lfirst(cell));
       if (tle->resjunk) continue;
       add_column(tle->resname, exprType(reinterpret_cast<Node*>(tle->expr)),
                  exprTypmod(reinterpret_cast<Node*>(tle->expr)), exprCollation(reinterpret_cast<Node*>(tle->expr)));
     }
-  } else if (IsA(stmt->query, ExecuteStmt)) {
-    PreparedStatement* prepared = FetchPreparedStatement(reinterpret_cast<ExecuteStmt*>(stmt->query)->name, true);
+  } else if (IsA(query, ExecuteStmt)) {
+    PreparedStatement* prepared = FetchPreparedStatement(reinterpret_cast<ExecuteStmt*>(query)->name, true);
     TupleDesc desc = FetchPreparedStatementResultDesc(prepared);
     for (int i = 0; desc != nullptr && i < desc->natts; i++) {
       Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -267,11 +279,13 @@ void capture(FunctionCallInfo fcinfo) {
   auto* trigger = reinterpret_cast<EventTriggerData*>(fcinfo->context);
   Node* tree = trigger->parsetree;
   if (strcmp(trigger->event, "ddl_command_start") == 0) {
+    if (ddl_in_progress++ > 0) return;
     drop_seen = false;
     if (is_create_table_as(tree)) emit_create_table_as(reinterpret_cast<CreateTableAsStmt*>(tree));
     return;
   }
   if (strcmp(trigger->event, "sql_drop") == 0) {
+    if (ddl_in_progress > 1) return;
     bool isnull;
     drop_all_temporary =
         query_bool("SELECT bool_and(is_temporary) FROM pg_catalog.pg_event_trigger_dropped_objects()", &isnull);
@@ -279,6 +293,8 @@ void capture(FunctionCallInfo fcinfo) {
     return;
   }
   if (strcmp(trigger->event, "ddl_command_end") != 0) return;
+  if (ddl_in_progress > 0) --ddl_in_progress;
+  if (ddl_in_progress > 0) return;       // part of an enclosing command
   if (is_create_table_as(tree)) return;  // done at the start
   const bool skip = command_touches_only_temporary_objects();
   drop_seen = false;

@@ -1,0 +1,19 @@
+-- Statements that cannot run in a transaction block are replayed outside
+-- the replay's transaction, so psql -v ON_ERROR_STOP=1 -f accepts them.
+\pset format unaligned
+\pset tuples_only on
+SET client_min_messages = warning;
+CREATE EXTENSION scribe;
+CREATE TABLE nt (id int);
+SELECT 'init' FROM pg_create_logical_replication_slot('regress_ddl_nontx', 'wal2sql');
+
+CREATE INDEX CONCURRENTLY nt_idx ON nt (id);
+-- REINDEX changes no schema and no data: not an event-trigger command, not replayed.
+REINDEX (CONCURRENTLY) INDEX nt_idx;
+DROP INDEX CONCURRENTLY nt_idx;
+SELECT data FROM pg_logical_slot_get_changes('regress_ddl_nontx', NULL, NULL,
+  'include_settings', '0', 'include_header', '0');
+
+SELECT 'stop' FROM pg_drop_replication_slot('regress_ddl_nontx');
+DROP EXTENSION scribe;
+DROP TABLE nt;
