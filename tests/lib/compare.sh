@@ -8,7 +8,7 @@
 #   compare_databases A B DIR 0 if both are equal; otherwise prints what
 #                             differs and returns 1 (DIR keeps the files)
 #
-# Sequence values are left out: logical decoding does not carry them (the
+# Tables and materialized views. Sequence values are left out: logical decoding does not carry them (the
 # backup engine records them when it seals a file).
 
 # ROW(t.*) and not t: a column named "t" would shadow the row alias.
@@ -23,7 +23,7 @@ SET lc_monetary = 'C';
 SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(ROW(t.*)::text, E''\n'' ORDER BY ROW(t.*)::text COLLATE "C"), '''')) FROM %I.%I t',
               n.nspname || '.' || c.relname, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+ WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
  ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C" \gexec
 SQL
 }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# DDL round trip: a scripted schema evolution (tests/e2e/ddl/evolution.sql,
+# over 50 DDL statements mixed with DML) runs on src with the scribe
+# extension capturing DDL; wal2sql's stream is replayed with psql alone
+# into dst, which started identical. Then pg_dump --schema-only of both
+# must be identical (plain diff) and so must every table's content.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/lib/cluster.sh
+source tests/lib/compare.sh
+export PATH="$PG_BINDIR:$PATH"
+
+work=$(mktemp -d /tmp/pg_scribe_e2e.XXXXXX)
+chmod 755 "$work"
+trap 'cluster_stop "$work/cluster"; rm -rf "$work"' EXIT
+cluster_start "$work/cluster"
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+passed=0 failed=0
+check() {
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+createdb src
+q -d src -c "CREATE EXTENSION scribe"
+createdb -T src dst
+q -d src -At -c "SELECT 'slot ' || lsn FROM pg_create_logical_replication_slot('ddl', 'wal2sql')" >/dev/null
+q -d src -f tests/e2e/ddl/evolution.sql >"$work/evolution.log" 2>&1 ||
+  { cat "$work/evolution.log" >&2; exit 1; }
+ddl_count=$(grep -c -E '^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|REFRESH)|\\; (CREATE|ALTER)' tests/e2e/ddl/evolution.sql)
+q -d src -At -c "SELECT data FROM pg_logical_slot_get_changes('ddl', NULL, NULL)" >"$work/stream.sql"
+replayed=$(grep -c '^SET ROLE ' "$work/stream.sql" || true)
+echo "evolution: $ddl_count DDL lines in the script, $replayed captured statements in the stream"
+
+replay_ok() {
+  if q -d dst -f "$work/stream.sql" >"$work/replay.log" 2>&1; then
+    echo "ok   the stream replays with psql -v ON_ERROR_STOP=1"
+  else
+    echo "FAIL the stream does not replay:" >&2
+    tail -5 "$work/replay.log" >&2
+    return 1
+  fi
+}
+check replay_ok
+
+schema_identical() {
+  # The \restrict key of pg_dump 15.14+ differs on every run.
+  pg_dump --no-sync --schema-only -d src | grep -v -e '^\\restrict ' -e '^\\unrestrict ' >"$work/src.schema"
+  pg_dump --no-sync --schema-only -d dst | grep -v -e '^\\restrict ' -e '^\\unrestrict ' >"$work/dst.schema"
+  if diff "$work/src.schema" "$work/dst.schema" >"$work/schema.diff"; then
+    echo "ok   pg_dump --schema-only of src and dst is identical ($(wc -l <"$work/src.schema") lines)"
+  else
+    echo "FAIL pg_dump --schema-only differs:" >&2
+    head -30 "$work/schema.diff" >&2
+    return 1
+  fi
+}
+check schema_identical
+
+content_identical() {
+  table_checksums src >"$work/src.sums"
+  table_checksums dst >"$work/dst.sums"
+  if diff "$work/src.sums" "$work/dst.sums" >"$work/sums.diff"; then
+    echo "ok   every table's content is identical ($(wc -l <"$work/src.sums") tables)"
+  else
+    echo "FAIL table contents differ:" >&2
+    cat "$work/sums.diff" >&2
+    return 1
+  fi
+}
+check content_identical
+
+enough_ddl() {
+  if [ "$replayed" -ge 50 ]; then
+    echo "ok   at least 50 DDL statements were captured and replayed ($replayed)"
+  else
+    echo "FAIL only $replayed DDL statements captured" >&2
+    return 1
+  fi
+}
+check enough_ddl
+
+no_temporary_objects() {
+  if grep -q -i 'scratch' "$work/stream.sql"; then
+    echo "FAIL a temporary table reached the stream" >&2
+    return 1
+  fi
+  echo "ok   temporary objects stay out of the stream"
+}
+check no_temporary_objects
+
+echo "ddl_roundtrip: $passed passed, $failed failed"
+[ "$failed" = 0 ]
