@@ -3,7 +3,8 @@
 # sudo): installs the dependencies, builds and installs pg_scribe, starts a
 # throwaway cluster, writes to a database while wal2sql streams it as SQL
 # through pg_recvlogical, replays that SQL into a copy taken before the
-# writes, and compares the two databases table by table and by pg_dump.
+# writes (DDL included, captured by the scribe extension), and compares the
+# two databases table by table and by pg_dump.
 # Everything is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 createdb shop
 psql -d shop <<'SQL'
+CREATE EXTENSION scribe;   -- captures DDL into the stream
 CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email text, since timestamptz DEFAULT now());
 CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                      customer int REFERENCES customers, total numeric(12,2), items jsonb, note text);
@@ -54,6 +56,9 @@ INSERT INTO events VALUES ('2026-11-21 12:00+00', 'login', '{"ip": "127.0.0.1"}'
                           ('2026-11-21 12:00+00', 'login', '{"ip": "127.0.0.1"}');
 DELETE FROM events WHERE ctid = (SELECT min(ctid) FROM events);   -- one of two identical rows
 BEGIN; INSERT INTO customers VALUES (99, 'never committed'); ROLLBACK;
+ALTER TABLE customers ADD COLUMN vip boolean NOT NULL DEFAULT false;   -- DDL, replayed in place
+UPDATE customers SET vip = true WHERE id = 1;
+CREATE INDEX orders_by_customer ON orders (customer);
 SQL
 end_lsn=$(psql -d shop -At -c "SELECT pg_current_wal_lsn()")
 psql -d shop -At -c "SELECT 'flushed' FROM pg_switch_wal()" >/dev/null
@@ -84,4 +89,4 @@ else
 fi
 echo
 echo "The backup engine (base dump, chains of files, rotation, restore with pg_scribe) is not built yet;"
-echo "this demo shows its foundation: wal2sql turning the WAL into SQL that psql replays exactly."
+echo "this demo shows its foundation: wal2sql turning the WAL (DDL included) into SQL that psql replays exactly."
