@@ -88,5 +88,20 @@ no_temporary_objects() {
 }
 check no_temporary_objects
 
+# A database without the extension: no capture there (and no cost but the
+# hook's bookkeeping).
+only_where_installed() {
+  createdb plain
+  q -d plain -c "SELECT 'slot' FROM pg_create_logical_replication_slot('plain', 'wal2sql')" >/dev/null
+  q -d plain -c "CREATE TABLE not_captured (id int); INSERT INTO not_captured VALUES (1)"
+  q -d plain -At -c "SELECT data FROM pg_logical_slot_get_changes('plain', NULL, NULL)" >"$work/plain.sql"
+  if grep -q 'CREATE TABLE' "$work/plain.sql" || ! grep -q 'INSERT INTO public.not_captured' "$work/plain.sql"; then
+    echo "FAIL a database without the extension had its DDL captured (or lost its DML)" >&2
+    return 1
+  fi
+  echo "ok   DDL is captured only in databases with the extension"
+}
+check only_where_installed
+
 echo "ddl_roundtrip: $passed passed, $failed failed"
 [ "$failed" = 0 ]
