@@ -19,12 +19,8 @@ make -s -j2 PG_CONFIG="$PG_CONFIG"
 make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 
 source tests/lib/cluster.sh
-work=$(mktemp -d /tmp/pg_scribe_demo.XXXXXX)
-chmod 755 "$work"
-trap 'cluster_stop "$work/cluster"; rm -rf "$work"' EXIT
-cluster_start "$work/cluster"
+start_throwaway_cluster demo
 echo "== throwaway cluster on port $PGPORT ($work)"
-export PATH="$PG_BINDIR:$PATH"
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 createdb shop

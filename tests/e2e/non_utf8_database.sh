@@ -8,12 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib/cluster.sh
 source tests/lib/compare.sh
-export PATH="$PG_BINDIR:$PATH"
-
-work=$(mktemp -d /tmp/pg_scribe_e2e.XXXXXX)
-chmod 755 "$work"
-trap 'cluster_stop "$work/cluster"; rm -rf "$work"' EXIT
-cluster_start "$work/cluster"
+start_throwaway_cluster encoding
 export PGCLIENTENCODING=UTF8
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 

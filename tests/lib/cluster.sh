@@ -48,3 +48,16 @@ cluster_stop() {
   [ -d "$dir/data" ] && as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
   rm -rf "$dir"
 }
+
+# start_throwaway_cluster [NAME]: a work directory $work (world-readable, so
+# the postgres OS user reaches it) holding a started cluster in
+# $work/cluster; both are removed when the script exits. PATH gets the
+# server's binaries first.
+start_throwaway_cluster() {
+  work=$(mktemp -d "/tmp/pg_scribe_${1:-test}.XXXXXX")
+  chmod 755 "$work"
+  # shellcheck disable=SC2064 # expand $work now
+  trap "cluster_stop '$work/cluster'; rm -rf '$work'" EXIT
+  cluster_start "$work/cluster"
+  export PATH="$PG_BINDIR:$PATH"
+}
