@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "ddl_capture.hpp"
+#include "../bgworker/engine.hpp"
 #include "scribe/core/ddl_message.hpp"
 #include "scribe/pg/ddl_auth.hpp"
 #include "scribe/pg/guard.hpp"
@@ -80,6 +81,7 @@ void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_onl
   ++nesting;
   const int ddl_in_progress_at_entry = ddl_in_progress;
   try {
+    scribe::engine::refuse_drop_while_configured(pstmt->utilityStmt);
     call_pg([&] {
       if (previous_process_utility != nullptr)
         previous_process_utility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);

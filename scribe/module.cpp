@@ -1,5 +1,6 @@
 // The scribe library's entry point.
 #include "ddl_capture.hpp"
+#include "../bgworker/engine.hpp"
 #include "scribe/pg/postgres.hpp"
 
 extern "C" {
@@ -10,4 +11,13 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 }
 
-void _PG_init(void) { scribe::capture::install_hooks(process_shared_preload_libraries_in_progress); }
+void _PG_init(void) {
+  scribe::capture::install_hooks(process_shared_preload_libraries_in_progress);
+  scribe::engine::define_gucs();
+  if (process_shared_preload_libraries_in_progress) {
+    // The backup engine needs shared memory and starts its workers with the
+    // server: only when loaded at server start.
+    scribe::engine::request_shared_memory();
+    scribe::engine::register_static_workers();
+  }
+}

@@ -33,6 +33,20 @@ SELECT data FROM pg_logical_slot_get_changes('regress_options', NULL, NULL, 'inc
 SELECT data FROM pg_logical_slot_get_changes('regress_options', NULL, NULL, 'add_tables', '');
 SELECT data FROM pg_logical_slot_get_changes('regress_options', NULL, NULL, 'filter_tables', 'public.a.b');
 
+-- start_after_lsn: transactions committed at or before it are not written
+-- (the worker resumes exactly once); a bad LSN is an error.
+INSERT INTO opt VALUES (6, 'six');
+INSERT INTO opt VALUES (7, 'seven');
+SELECT substring(data from 'lsn=([0-9A-F]+/[0-9A-F]+)') AS first_commit
+  FROM pg_logical_slot_peek_changes('regress_options', NULL, NULL, 'include_settings', '0')
+ WHERE data LIKE '-- scribe xid=%' LIMIT 1 \gset
+SELECT data FROM pg_logical_slot_peek_changes('regress_options', NULL, NULL,
+  'include_settings', '0', 'include_header', '0', 'start_after_lsn', :'first_commit');
+SELECT data FROM pg_logical_slot_peek_changes('regress_options', NULL, NULL,
+  'include_settings', '0', 'include_header', '0', 'start_after_lsn', '0/0');
+SELECT data FROM pg_logical_slot_get_changes('regress_options', NULL, NULL, 'start_after_lsn', 'yesterday');
+SELECT count(*) FROM pg_logical_slot_get_changes('regress_options', NULL, NULL);
+
 -- The decoder pins its output settings and gives the caller's back.
 SET DateStyle = 'SQL, DMY';
 SET TimeZone = 'Asia/Kathmandu';

@@ -89,6 +89,11 @@ void restore_output_settings(PluginState* state) {
                               GUC_ACTION_SET, true, 0, false);
 }
 
+// Transactions the consumer already has (option start_after_lsn).
+bool already_written(const PluginState* state, const ReorderBufferTXN* txn) {
+  return state->options.start_after_lsn != 0 && txn->final_lsn <= state->options.start_after_lsn;
+}
+
 // Replay settings (once per session), header comment and BEGIN.
 bool xact_start_pending(PluginState* state) {
   const scribe::DecoderOptions& o = state->options;
@@ -196,6 +201,7 @@ void shutdown(LogicalDecodingContext* ctx) {
 void begin_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn) {
   PluginState* state = state_of(ctx);
   state->xact_written = false;
+  if (already_written(state, txn)) return;
   if (state->options.skip_empty_xacts || !xact_start_pending(state)) return;
   call_pg([&] {
     OutputPluginPrepareWrite(ctx, true);
@@ -221,6 +227,7 @@ void commit_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr c
 
 void change(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Relation relation, ReorderBufferChange* change) {
   PluginState* state = state_of(ctx);
+  if (already_written(state, txn)) return;
   in_change_context(state, [&] {
     RelationInfo* info = relation_info_for(state, relation);
     if (!info->wanted) return;
@@ -248,6 +255,7 @@ void change(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Relation relatio
 void truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations, Relation relations[],
               ReorderBufferChange* change) {
   PluginState* state = state_of(ctx);
+  if (already_written(state, txn)) return;
   in_change_context(state, [&] {
     auto** infos = static_cast<RelationInfo**>(palloc(sizeof(RelationInfo*) * nrelations));
     int ninfos = 0;
@@ -271,6 +279,7 @@ void message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr mess
              const char* prefix, Size message_size, const char* message) {
   if (!transactional || scribe::kDdlMessagePrefix != prefix) return;
   PluginState* state = state_of(ctx);
+  if (already_written(state, txn)) return;
   in_change_context(state, [&] {
     const std::optional<scribe::SignedDdl> signed_ddl =
         scribe::parse_signed_ddl(std::string_view(message, message_size));

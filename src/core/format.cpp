@@ -13,6 +13,37 @@ void format_lsn(std::uint64_t lsn, char (&buf)[kLsnTextSize]) noexcept {
 
 namespace {
 
+std::optional<std::uint32_t> parse_hex32(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 8) return std::nullopt;
+  std::uint32_t value = 0;
+  for (const char ch : text) {
+    unsigned digit;
+    if (ch >= '0' && ch <= '9')
+      digit = static_cast<unsigned>(ch - '0');
+    else if (ch >= 'A' && ch <= 'F')
+      digit = static_cast<unsigned>(ch - 'A' + 10);
+    else if (ch >= 'a' && ch <= 'f')
+      digit = static_cast<unsigned>(ch - 'a' + 10);
+    else
+      return std::nullopt;
+    value = value << 4 | digit;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_lsn(std::string_view text) noexcept {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto high = parse_hex32(text.substr(0, slash));
+  const auto low = parse_hex32(text.substr(slash + 1));
+  if (!high || !low) return std::nullopt;
+  return static_cast<std::uint64_t>(*high) << 32 | *low;
+}
+
+namespace {
+
 // Days since 1970-01-01 to a proleptic Gregorian civil date (H. Hinnant's
 // well-known algorithm); valid far beyond any commit time.
 void civil_from_days(std::int64_t days, std::int64_t& year, unsigned& month, unsigned& day) {

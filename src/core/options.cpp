@@ -4,6 +4,7 @@
 #include <string>
 
 #include "scribe/core/error.hpp"
+#include "scribe/core/format.hpp"
 
 namespace scribe {
 namespace {
@@ -17,7 +18,7 @@ bool equals_prefix_ci(std::string_view text, std::string_view word, std::size_t 
 
 constexpr const char kValidOptions[] =
     "Valid options are include_transaction, include_header, skip_empty_xacts, include_settings, "
-    "add_tables and filter_tables.";
+    "add_tables, filter_tables and start_after_lsn.";
 
 }  // namespace
 
@@ -71,6 +72,16 @@ void set_decoder_option(DecoderOptions& options, std::string_view raw_name, cons
                   "Give a comma-separated list such as 'public.orders,audit.*'.");
     TableFilter& target = name == "add_tables" ? options.add_tables : options.filter_tables;
     target = std::move(parsed);
+    return;
+  }
+
+  if (name == "start_after_lsn") {
+    const std::optional<std::uint64_t> lsn = value != nullptr ? parse_lsn(value) : std::nullopt;
+    if (!lsn)
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "invalid value for option \"" + std::string(raw_name) + "\": \"" + (value ? value : "") + "\"", {},
+                  "Give the commit LSN of the last transaction already written, such as '0/3A1F2B8'.");
+    options.start_after_lsn = *lsn;
     return;
   }
 

@@ -93,8 +93,8 @@ TEST(DdlReplay, NonTransactionalStatementsLeaveTheTransaction) {
   std::string inside, outside;
   scribe::append_ddl_replay(inside, ddl, true);
   scribe::append_ddl_replay(outside, ddl, false);
-  EXPECT_EQ(inside.rfind("COMMIT;\n", 0), 0u);
-  EXPECT_EQ(inside.substr(inside.size() - 7), "\nBEGIN;");
+  EXPECT_EQ(inside.rfind("END;\n", 0), 0u);
+  EXPECT_EQ(inside.substr(inside.size() - 19), "\nSTART TRANSACTION;");
   EXPECT_EQ(outside.find("COMMIT"), std::string::npos);
   EXPECT_EQ(outside.find("BEGIN"), std::string::npos);
 }

@@ -93,7 +93,9 @@ template <class Sink>
 void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction) {
   auto text = [&out](std::string_view s) { out.append(s.data(), s.size()); };
   const bool leave_transaction = !ddl.transactional && inside_transaction;
-  if (leave_transaction) text("COMMIT;\n");
+  // END and START TRANSACTION, not COMMIT and BEGIN: readers of the file
+  // (torn-tail cut, restore) take a top-level COMMIT; as a transaction's end.
+  if (leave_transaction) text("END;\n");
   text("SELECT pg_catalog.set_config('search_path', ");
   append_literal(out, ddl.search_path);
   text(", false);\nSET ROLE ");
@@ -102,7 +104,7 @@ void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction
   text(ddl.statement);
   // On a line of its own: the text may end in a comment.
   text("\n;\nRESET ROLE;\nSET search_path = pg_catalog, pg_temp;");
-  if (leave_transaction) text("\nBEGIN;");
+  if (leave_transaction) text("\nSTART TRANSACTION;");
 }
 
 }  // namespace scribe

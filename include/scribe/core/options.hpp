@@ -1,6 +1,7 @@
 // Options of the wal2sql output plugin, parsed once when decoding starts.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -18,6 +19,9 @@ struct DecoderOptions {
   bool include_settings = true;     // the SET prologue that pins replay settings, once per decoding session
   TableFilter add_tables;           // when not empty, only these tables are emitted
   TableFilter filter_tables;        // these tables are never emitted
+  // Transactions whose commit record is at or before this LSN are not
+  // written: a consumer that already made them durable resumes exactly once.
+  std::uint64_t start_after_lsn = 0;
 
   bool table_wanted(std::string_view schema, std::string_view table) const noexcept {
     if (schema == kScribeSchema) return false;

@@ -1,0 +1,420 @@
+#include "base.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine.hpp"
+#include "scribe/core/chain.hpp"
+#include "scribe/core/chain_files.hpp"
+#include "scribe/core/error.hpp"
+#include "scribe/core/fileio.hpp"
+#include "scribe/core/format.hpp"
+#include "scribe/core/json.hpp"
+#include "scribe/core/sha256.hpp"
+#include "scribe/pg/guard.hpp"
+
+extern "C" {
+#include "access/xlog.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "postmaster/postmaster.h"
+#include "replication/slot.h"
+#include "replication/walreceiver.h"
+#include "catalog/pg_type_d.h"
+#include "executor/tuptable.h"
+#include "utils/builtins.h"
+#include "utils/pg_lsn.h"
+#include "utils/tuplestore.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+extern char** environ;
+}
+
+namespace scribe::engine {
+namespace {
+
+using scribe::pg::call_pg;
+
+std::string conninfo_quote(const std::string& value) {
+  std::string out = "'";
+  for (const char ch : value) {
+    if (ch == '\'' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string connect_host_name() {
+  if (connect_host != nullptr && connect_host[0] != '\0') return connect_host;
+  std::string dirs = Unix_socket_directories != nullptr ? Unix_socket_directories : "";
+  const std::size_t comma = dirs.find(',');
+  std::string first = dirs.substr(0, comma);
+  while (!first.empty() && first.front() == ' ') first.erase(0, 1);
+  while (!first.empty() && first.back() == ' ') first.pop_back();
+  return first.empty() ? "127.0.0.1" : first;
+}
+
+std::string session_user_name() {
+  std::string name;
+  call_pg([&] { name = GetUserNameFromId(GetSessionUserId(), false); });
+  return name;
+}
+
+std::string database_name() {
+  std::string name;
+  call_pg([&] { name = get_database_name(MyDatabaseId); });
+  return name;
+}
+
+std::string bin_path(const char* program) {
+  std::string dir = parent_directory(my_exec_path);
+  return join_path(dir, program);
+}
+
+// A child process whose stdout is streamed to a sink; killed if we unwind.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& argv) {
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+      throw Error("58000", std::string("could not create a pipe: ") + strerror(errno));
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    // The child must not inherit the backend's blocked signals or handlers.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, all_default;
+    sigemptyset(&none);
+    sigfillset(&all_default);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all_default);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    const int rc = posix_spawn(&pid_, argv[0].c_str(), &actions, &attr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    ::close(out[1]);
+    ::close(err[1]);
+    stdout_ = out[0];
+    stderr_ = err[0];
+    if (rc != 0) {
+      pid_ = -1;
+      throw Error("58000", "could not run \"" + argv[0] + "\": " + strerror(rc), {},
+                  "pg_dump and pg_dumpall must be installed next to the server's postgres binary.");
+    }
+  }
+  ~Child() {
+    if (stdout_ >= 0) ::close(stdout_);
+    if (stderr_ >= 0) ::close(stderr_);
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status;
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+
+  // Streams stdout to `sink` until the program ends; returns its stderr.
+  template <class Sink>
+  std::string run(Sink sink, const std::string& program) {
+    std::string errors;
+    char buf[1 << 16];
+    while (stdout_ >= 0 || stderr_ >= 0) {
+      pollfd fds[2];
+      int n = 0;
+      if (stdout_ >= 0) fds[n++] = {stdout_, POLLIN, 0};
+      if (stderr_ >= 0) fds[n++] = {stderr_, POLLIN, 0};
+      const int rc = ::poll(fds, n, 100);
+      call_pg([] { CHECK_FOR_INTERRUPTS(); });
+      if (rc < 0) {
+        if (errno == EINTR) continue;
+        throw Error("58000", std::string("poll failed: ") + strerror(errno));
+      }
+      for (int i = 0; i < n; i++) {
+        if (fds[i].revents == 0) continue;
+        const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+          ::close(fds[i].fd);
+          (fds[i].fd == stdout_ ? stdout_ : stderr_) = -1;
+          continue;
+        }
+        if (fds[i].fd == stdout_)
+          sink(buf, static_cast<std::size_t>(got));
+        else if (errors.size() < 8192)
+          errors.append(buf, static_cast<std::size_t>(got));
+      }
+    }
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0) {
+      if (errno != EINTR) throw Error("58000", std::string("waitpid failed: ") + strerror(errno));
+    }
+    pid_ = -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      while (!errors.empty() && errors.back() == '\n') errors.pop_back();
+      throw Error("58000", program + " failed", errors, "See the DETAIL; the backup was not created.");
+    }
+    return errors;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_ = -1;
+  int stderr_ = -1;
+};
+
+struct StoredOutput {
+  std::uint64_t bytes = 0;
+  std::string sha256;
+};
+
+// Runs a dump program into chain_dir/name through the compressor.
+StoredOutput dump_to_file(const std::vector<std::string>& argv, const std::string& path, const CompressionSpec& spec,
+                          const std::string& program) {
+  File out(path, File::Mode::kCreateNew);
+  Sha256 hash;
+  StoredOutput result;
+  auto compressor = make_compressor(spec, [&](const char* data, std::size_t n) {
+    out.write_all(data, n);
+    hash.update(data, n);
+    result.bytes += n;
+  });
+  Child child(argv);
+  child.run([&](const char* data, std::size_t n) { compressor->write(data, n); }, program);
+  compressor->finish();
+  out.sync();
+  out.close();
+  result.sha256 = hash.hex();
+  return result;
+}
+
+std::string lsn_text(XLogRecPtr lsn) {
+  char buf[kLsnTextSize];
+  format_lsn(lsn, buf);
+  return buf;
+}
+
+std::string now_iso() {
+  char buf[kTimestampTextSize];
+  format_utc_timestamp(GetCurrentTimestamp(), buf);
+  return buf;
+}
+
+std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("format");
+  w.value("pg_scribe metadata 1");
+  w.key("chain_id");
+  w.value(request.chain_id);
+  w.key("created_at");
+  w.value(now_iso());
+  w.key("system_identifier");
+  w.value(std::to_string(GetSystemIdentifier()));
+  w.key("database");
+  w.value(database_name());
+  w.key("slot");
+  w.value(request.slot);
+  w.key("start_lsn");
+  w.value(lsn_text(start_lsn));
+  w.key("compression");
+  w.value(to_string(request.compression));
+  std::string version, version_num, collate, ctype;
+  std::vector<std::pair<std::string, std::string>> extensions;
+  call_pg([&] {
+    version = GetConfigOption("server_version", false, false);
+    version_num = GetConfigOption("server_version_num", false, false);
+    collate = GetConfigOption("lc_collate", false, false);
+    ctype = GetConfigOption("lc_ctype", false, false);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    if (SPI_execute("SELECT extname::text, extversion FROM pg_catalog.pg_extension ORDER BY 1", true, 0) !=
+        SPI_OK_SELECT)
+      elog(ERROR, "could not list the extensions");
+    for (uint64 i = 0; i < SPI_processed; i++)
+      extensions.emplace_back(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+                              SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
+    SPI_finish();
+  });
+  w.key("server_version");
+  w.value(version);
+  w.key("server_version_num");
+  w.value(static_cast<std::int64_t>(std::stoll(version_num)));
+  w.key("encoding");
+  w.value(GetDatabaseEncodingName());
+  w.key("lc_collate");
+  w.value(collate);
+  w.key("lc_ctype");
+  w.value(ctype);
+  w.key("extensions");
+  w.begin_object();
+  for (const auto& [name, ver] : extensions) {
+    w.key(name);
+    w.value(ver);
+  }
+  w.end_object();
+  w.end_object();
+  return w.str();
+}
+
+// Removes the slot and the chain directory unless disarmed.
+class BaseUndo {
+ public:
+  ~BaseUndo() {
+    if (!armed) return;
+    if (!slot.empty()) {
+      try {
+        drop_slot_if_exists(slot);
+      } catch (const std::exception& e) {
+        ereport(WARNING, (errmsg("pg_scribe: could not drop slot \"%s\" after a failure: %s", slot.c_str(), e.what()),
+                          errhint("Drop it with pg_drop_replication_slot(); it retains WAL.")));
+      }
+    }
+    if (!chain_dir.empty()) {
+      try {
+        remove_tree(chain_dir);
+      } catch (const std::exception& e) {
+        ereport(WARNING, (errmsg("pg_scribe: could not remove \"%s\" after a failure: %s", chain_dir.c_str(), e.what())));
+      }
+    }
+  }
+  bool armed = true;
+  std::string slot;
+  std::string chain_dir;
+};
+
+}  // namespace
+
+std::string local_conninfo() {
+  return "host=" + conninfo_quote(connect_host_name()) + " port=" + std::to_string(PostPortNumber) +
+         " dbname=" + conninfo_quote(database_name()) + " user=" + conninfo_quote(session_user_name()) +
+         " application_name='pg_scribe'";
+}
+
+void drop_slot_if_exists(const std::string& slot) {
+  call_pg([&] {
+    if (SearchNamedReplicationSlot(slot.c_str(), true) != nullptr) ReplicationSlotDrop(slot.c_str(), false);
+  });
+}
+
+BaseResult take_base(const BaseRequest& request) {
+  BaseResult result;
+  BaseUndo undo;
+  result.chain_dir = join_path(request.backup_dir, chain_dir_name(request.chain_id));
+  make_directory(result.chain_dir);
+  undo.chain_dir = result.chain_dir;
+  fsync_directory(request.backup_dir);
+
+  const std::string conninfo = local_conninfo();
+  WalReceiverConn* conn = nullptr;
+  char* snapshot = nullptr;
+  XLogRecPtr lsn = InvalidXLogRecPtr;
+  call_pg([&] {
+    load_file("libpqwalreceiver", false);
+    char* err = nullptr;
+    conn = walrcv_connect(conninfo.c_str(), true, "pg_scribe", &err);
+    if (conn == nullptr)
+      ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+                      errmsg("pg_scribe could not open a replication connection to the server: %s", err),
+                      errhint("The session user needs the REPLICATION attribute, pg_hba.conf must allow a "
+                              "\"replication\" connection from \"%s\" without a password prompt (trust, peer or "
+                              "~postgres/.pgpass), and scribe.host can point elsewhere.",
+                              connect_host_name().c_str())));
+  });
+  // From here the connection must be closed on every path.
+  struct Disconnect {
+    WalReceiverConn*& conn;
+    ~Disconnect() {
+      if (conn != nullptr) {
+        WalReceiverConn* c = conn;
+        conn = nullptr;
+        try {
+          call_pg([&] { walrcv_disconnect(c); });
+        } catch (...) {
+        }
+      }
+    }
+  } disconnect{conn};
+  // libpqwalreceiver's walrcv_create_slot always names pgoutput: send the
+  // replication command ourselves. The slot name was validated by the caller.
+  std::string snapshot_name;
+  call_pg([&] {
+    std::string command = "CREATE_REPLICATION_SLOT " + std::string(quote_identifier(request.slot.c_str())) +
+                          " LOGICAL wal2sql (SNAPSHOT 'export')";
+    const Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    WalRcvExecResult* res = walrcv_exec(conn, command.c_str(), 4, types);
+    if (res->status != WALRCV_OK_TUPLES)
+      ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+                      errmsg("could not create replication slot \"%s\": %s", request.slot.c_str(), res->err)));
+    TupleTableSlot* row = MakeSingleTupleTableSlot(res->tupledesc, &TTSOpsMinimalTuple);
+    if (!tuplestore_gettupleslot(res->tuplestore, true, false, row))
+      elog(ERROR, "CREATE_REPLICATION_SLOT returned no row");
+    bool isnull;
+    char* consistent_point = TextDatumGetCString(slot_getattr(row, 2, &isnull));
+    snapshot_name = TextDatumGetCString(slot_getattr(row, 3, &isnull));
+    lsn = DatumGetLSN(DirectFunctionCall1(pg_lsn_in, CStringGetDatum(consistent_point)));
+    ExecDropSingleTupleTableSlot(row);
+    walrcv_clear_result(res);
+  });
+  snapshot = snapshot_name.data();
+  undo.slot = request.slot;
+  result.start_lsn = lsn;
+  if (request.on_slot_created) request.on_slot_created(lsn);
+
+  const std::string base_name = "base.sql" + std::string(file_suffix(request.compression.method));
+  const StoredOutput base = dump_to_file(
+      {bin_path("pg_dump"), "--no-password", "--format=plain", std::string("--snapshot=") + snapshot,
+       "--dbname=" + conninfo},
+      join_path(result.chain_dir, base_name), request.compression, "pg_dump");
+  // The snapshot is no longer needed once pg_dump has it.
+  {
+    WalReceiverConn* c = conn;
+    conn = nullptr;
+    call_pg([&] { walrcv_disconnect(c); });
+  }
+  bool is_superuser = false;
+  call_pg([&] { is_superuser = superuser(); });
+  std::vector<std::string> globals_args = {bin_path("pg_dumpall"), "--no-password", "--globals-only",
+                                           "--dbname=" + conninfo};
+  // Without superuser, pg_authid is not readable: roles without passwords.
+  if (!is_superuser) globals_args.push_back("--no-role-passwords");
+  const StoredOutput globals = dump_to_file(globals_args, join_path(result.chain_dir, std::string(kGlobalsFileName)),
+                                            CompressionSpec{}, "pg_dumpall");
+  write_file_atomically(join_path(result.chain_dir, std::string(kMetadataFileName)),
+                        metadata_json(result.start_lsn, request));
+
+  Manifest manifest;
+  manifest.chain_id = request.chain_id;
+  manifest.system_identifier = GetSystemIdentifier();
+  manifest.database = database_name();
+  manifest.slot = request.slot;
+  manifest.start_lsn = result.start_lsn;
+  manifest.compression = to_string(request.compression);
+  manifest.base = StoredFile{base_name, base.bytes, base.sha256, to_string(request.compression)};
+  manifest.globals = StoredFile{std::string(kGlobalsFileName), globals.bytes, globals.sha256, "none"};
+  save_manifest(result.chain_dir, manifest);
+  create_active_file(result.chain_dir, request.chain_id, result.start_lsn, GetDatabaseEncodingName());
+  fsync_directory(result.chain_dir);
+  undo.armed = false;
+  return result;
+}
+
+}  // namespace scribe::engine

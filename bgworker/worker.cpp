@@ -1,0 +1,557 @@
+// The streaming worker of one database (DESIGN.md invariants 2 and 3).
+//
+// It consumes its slot through the logical decoding machinery, batch by
+// batch: decode up to the flushed WAL (or a batch's worth), append the SQL
+// to chain-<ID>/active.sql, fdatasync, and only then confirm the position to
+// the slot. After a crash it cuts the torn tail of active.sql and tells
+// wal2sql to skip the transactions the file already holds (start_after_lsn),
+// so each transaction is written exactly once.
+//
+// Errors end the process (an ERROR in a background worker is FATAL); the
+// postmaster starts it again and it backs off by itself, so a persistent
+// problem (a full disk) neither loses data nor floods the log.
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "engine.hpp"
+#include "seal.hpp"
+#include "scribe/core/chain_files.hpp"
+#include "scribe/core/compression.hpp"
+#include "scribe/core/error.hpp"
+#include "scribe/core/fileio.hpp"
+#include "scribe/core/format.hpp"
+#include "scribe/pg/guard.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogreader.h"
+#include "access/xlogutils.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "replication/decode.h"
+#include "replication/logical.h"
+#include "replication/slot.h"
+#include "storage/ipc.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+PGDLLEXPORT void scribe_worker_main(Datum main_arg);
+}
+
+namespace scribe::engine {
+namespace {
+
+using scribe::pg::call_pg;
+
+DatabaseEntry* my_entry = nullptr;
+
+// The open stream: what the write callback appends to.
+struct Stream {
+  BackupConfig config;
+  std::string chain_dir;
+  Manifest manifest;
+  File active;
+  std::uint64_t active_size = 0;       // durable bytes of active.sql
+  std::uint64_t last_commit_lsn = 0;   // of the last transaction written in this chain
+  LogicalDecodingContext* ctx = nullptr;
+  bool reading = false;
+  std::uint64_t batch_written = 0;     // bytes written since the last fdatasync
+  TimestampTz last_slot_save = 0;
+  std::string next_chain;  // set while switching to a new chain
+};
+
+Stream* stream = nullptr;
+StringInfo pending = nullptr;  // decoded SQL not yet written
+MemoryContext stream_context = nullptr;
+
+std::string now_iso() {
+  char buf[kTimestampTextSize];
+  format_utc_timestamp(GetCurrentTimestamp(), buf);
+  return buf;
+}
+
+template <class F>
+void with_entry(F f) {
+  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+  f(*my_entry);
+  LWLockRelease(shared->lock);
+}
+
+void set_state(WorkerState state) {
+  with_entry([&](DatabaseEntry& e) { e.state = state; });
+}
+
+void record_error(const char* message) {
+  with_entry([&](DatabaseEntry& e) {
+    e.state = WorkerState::kError;
+    snprintf(e.last_error, sizeof e.last_error, "%s", message);
+    e.last_error_at = GetCurrentTimestamp();
+    e.consecutive_failures++;
+  });
+}
+
+void release_entry(int, Datum) {
+  if (my_entry == nullptr) return;
+  LWLockReleaseAll();
+  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+  if (my_entry->worker_pid == MyProcPid) {
+    my_entry->worker_pid = 0;
+    my_entry->worker_latch = nullptr;
+    if (my_entry->state != WorkerState::kError) my_entry->state = WorkerState::kStopped;
+  }
+  LWLockRelease(shared->lock);
+  ConditionVariableBroadcast(&my_entry->request_done);
+}
+
+// Writes what is pending to active.sql (not yet durable).
+void write_pending() {
+  if (pending->len == 0) return;
+  stream->active.write_all(pending->data, static_cast<std::size_t>(pending->len));
+  stream->batch_written += static_cast<std::uint64_t>(pending->len);
+  resetStringInfo(pending);
+}
+
+}  // namespace
+}  // namespace scribe::engine
+
+extern "C" {
+
+static void scribe_prepare_write(LogicalDecodingContext* ctx, XLogRecPtr, TransactionId, bool) {
+  resetStringInfo(ctx->out);
+}
+
+// Called by the decoding machinery for every statement wal2sql writes. A
+// batch larger than scribe.batch_size goes to the file at once, so that a
+// huge transaction never accumulates in memory (it becomes durable, and the
+// slot moves, only once whole).
+static void scribe_write(LogicalDecodingContext* ctx, XLogRecPtr, TransactionId, bool) {
+  using namespace scribe::engine;
+  appendBinaryStringInfo(pending, ctx->out->data, ctx->out->len);
+  appendStringInfoChar(pending, '\n');
+  if (pending->len >= batch_bytes_kb * 1024L) scribe::pg::run_entry([] { write_pending(); });
+}
+
+}  // extern "C"
+
+namespace scribe::engine {
+namespace {
+
+XLogReaderRoutine reader_routine() {
+  XLogReaderRoutine routine;
+  std::memset(&routine, 0, sizeof routine);
+  routine.page_read = read_local_xlog_page;
+  routine.segment_open = wal_segment_open;
+  routine.segment_close = wal_segment_close;
+  return routine;
+}
+
+XLogReaderRoutine routine_storage;
+
+void open_decoding(Stream& s) {
+  char after[kLsnTextSize];
+  format_lsn(s.last_commit_lsn, after);
+  call_pg([&] {
+    MemoryContext old = MemoryContextSwitchTo(stream_context);
+    ReplicationSlotAcquire(s.config.slot.c_str(), true);
+    List* options = NIL;
+    auto option = [&](const char* name, const char* value) {
+      options = lappend(options, makeDefElem(pstrdup(name), reinterpret_cast<Node*>(makeString(pstrdup(value))), -1));
+    };
+    // The prologue is written once per file by the worker itself.
+    option("include_settings", "off");
+    option("include_header", "on");
+    option("include_transaction", "on");
+    option("skip_empty_xacts", "on");
+    if (s.last_commit_lsn != 0) option("start_after_lsn", after);
+    routine_storage = reader_routine();
+    s.ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false, &routine_storage, scribe_prepare_write,
+                                  scribe_write, nullptr);
+    XLogBeginRead(s.ctx->reader, MyReplicationSlot->data.restart_lsn);
+    MemoryContextSwitchTo(old);
+  });
+}
+
+void close_decoding(Stream& s) {
+  call_pg([&] {
+    if (s.ctx != nullptr) FreeDecodingContext(s.ctx);
+    s.ctx = nullptr;
+    if (MyReplicationSlot != nullptr) ReplicationSlotRelease();
+  });
+}
+
+void publish_chain(const Stream& s) {
+  with_entry([&](DatabaseEntry& e) {
+    snprintf(e.chain_id, sizeof e.chain_id, "%s", s.config.chain_id.c_str());
+    e.diffs_in_chain = static_cast<std::uint32_t>(s.manifest.diffs.size());
+    e.active_bytes = s.active_size;
+  });
+}
+
+// Opens the configured chain: repairs what a crash left, reopens the slot.
+void open_stream(Stream& s) {
+  s.chain_dir = chain_dir_of(s.config);
+  s.manifest = load_manifest(s.chain_dir);
+  if (s.manifest.closed)
+    throw Error("55000", "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
+                "Its successor is chain " + s.manifest.next_chain + ".",
+                "Run scribe.teardown() and scribe.init() into a new directory, or scribe.new_chain() again.");
+  const std::string encoding = GetDatabaseEncodingName();
+  if (reconcile_chain(s.chain_dir, s.manifest, now_iso()))
+    ereport(LOG, (errmsg("pg_scribe: repaired chain %s after an interrupted rotation", s.config.chain_id.c_str())));
+  const std::string active_path = join_path(s.chain_dir, std::string(kActiveFileName));
+  if (!path_exists(active_path)) create_active_file(s.chain_dir, s.config.chain_id, s.manifest.stream_position(), encoding);
+  const ActiveFileState active =
+      recover_active_file(s.chain_dir, s.config.chain_id, s.manifest.stream_position(), encoding);
+  if (active.torn_bytes > 0)
+    ereport(LOG, (errmsg("pg_scribe: cut %llu bytes of an unfinished transaction from the end of \"%s\"",
+                         static_cast<unsigned long long>(active.torn_bytes), active_path.c_str())));
+  if (active.start_lsn != s.manifest.stream_position())
+    throw Error("XX001", "\"" + active_path + "\" does not continue the chain's last sealed diff", {},
+                "Start a new chain with scribe.new_chain().");
+  s.active = File(active_path, File::Mode::kAppend);
+  s.active_size = active.size;
+  s.last_commit_lsn = active.transactions > 0 ? active.last_commit_lsn : s.manifest.last_commit_lsn();
+  s.batch_written = 0;
+  open_decoding(s);
+  publish_chain(s);
+}
+
+// Makes everything decoded so far durable, then moves the slot.
+void finish_batch(Stream& s) {
+  write_pending();
+  if (s.batch_written > 0) s.active.sync_data();
+  s.active_size += s.batch_written;
+  s.batch_written = 0;
+  const XLogRecPtr position = s.ctx->reader->EndRecPtr;
+  call_pg([&] {
+    if (position != InvalidXLogRecPtr) LogicalConfirmReceivedLocation(position);
+    // Persist the slot now and then (LogicalConfirmReceivedLocation alone
+    // leaves that to checkpoints): less to decode again after a crash.
+    const TimestampTz now = GetCurrentTimestamp();
+    if (TimestampDifferenceExceeds(s.last_slot_save, now, 10000)) {
+      ReplicationSlotMarkDirty();
+      ReplicationSlotSave();
+      s.last_slot_save = now;
+    }
+  });
+  with_entry([&](DatabaseEntry& e) {
+    e.written_lsn = position;
+    e.active_bytes = s.active_size;
+    e.consecutive_failures = 0;
+  });
+}
+
+XLogRecPtr decode_limit() {
+  XLogRecPtr limit = InvalidXLogRecPtr;
+  LWLockAcquire(shared->lock, LW_SHARED);
+  limit = my_entry->decode_limit;
+  LWLockRelease(shared->lock);
+  return limit;
+}
+
+bool request_waiting() {
+  // Unlocked read of one word: only a hint to end a batch early.
+  return my_entry->request_seq != my_entry->done_seq;
+}
+
+// Decodes records while the reader is before `upto`, then makes them durable.
+void decode_until(Stream& s, XLogRecPtr upto, bool stop_for_requests) {
+  const std::uint64_t batch_limit = static_cast<std::uint64_t>(batch_bytes_kb) * 1024;
+  set_state(WorkerState::kStreaming);
+  while (s.ctx->reader->EndRecPtr < upto) {
+    call_pg([&] {
+      char* errm = nullptr;
+      XLogRecord* record = XLogReadRecord(s.ctx->reader, &errm);
+      if (errm != nullptr) elog(ERROR, "could not read WAL for pg_scribe: %s", errm);
+      if (record != nullptr) LogicalDecodingProcessRecord(s.ctx, s.ctx->reader);
+      CHECK_FOR_INTERRUPTS();
+    });
+    if (s.batch_written + static_cast<std::uint64_t>(pending->len) >= batch_limit) finish_batch(s);
+    if (stop_for_requests && request_waiting()) break;
+  }
+  finish_batch(s);
+}
+
+void catch_up_to(Stream& s, XLogRecPtr target) {
+  for (;;) {
+    const XLogRecPtr limit = decode_limit();
+    XLogRecPtr upto = target;
+    if (limit != InvalidXLogRecPtr) upto = std::min(upto, limit);
+    if (s.ctx->reader->EndRecPtr >= upto) return;
+    decode_until(s, upto, false);
+  }
+}
+
+std::string compression_of(const Stream& s) { return s.config.compression; }
+
+// Seals active.sql; `continue_chain`: start a new active.sql (not when the
+// chain ends here).
+SealedDiff rotate(Stream& s, bool continue_chain = true) {
+  TimeLineID tli;
+  catch_up_to(s, GetFlushRecPtr(&tli));
+  const std::string sequences = sequence_values_sql();
+  SealRequest request;
+  request.chain_dir = s.chain_dir;
+  request.end_lsn = s.ctx->reader->EndRecPtr;
+  request.sequences_sql = sequences;
+  request.compression = parse_compression_spec(compression_of(s));
+  const std::string previous =
+      s.manifest.diffs.empty() ? std::string() : s.manifest.diffs.back().stored.file.substr(5, 16);
+  request.file_timestamp = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), previous);
+  request.sealed_at = now_iso();
+  SealedDiff diff = seal_active_file(request);
+  // From here the diff is sealed: any failure leaves a state that the
+  // restart's reconcile_chain completes.
+  s.active.close();
+  s.manifest.diffs.push_back(diff);
+  if (!continue_chain) {
+    s.manifest.closed = true;
+    s.manifest.end_lsn = request.end_lsn;
+    s.manifest.next_chain = s.next_chain;
+  }
+  save_manifest(s.chain_dir, s.manifest);
+  if (continue_chain) {
+    create_active_file(s.chain_dir, s.config.chain_id, request.end_lsn, GetDatabaseEncodingName());
+    s.active = File(join_path(s.chain_dir, std::string(kActiveFileName)), File::Mode::kAppend);
+    s.active_size = s.active.size();
+  }
+  if (diff.transactions > 0) s.last_commit_lsn = diff.last_commit_lsn;
+  call_pg([&] {
+    ReplicationSlotMarkDirty();
+    ReplicationSlotSave();
+  });
+  with_entry([&](DatabaseEntry& e) {
+    e.last_rotation = GetCurrentTimestamp();
+    e.diffs_in_chain = static_cast<std::uint32_t>(s.manifest.diffs.size());
+    e.active_bytes = s.active_size;
+  });
+  return diff;
+}
+
+void respond(const RequestResult& result) {
+  with_entry([&](DatabaseEntry& e) {
+    e.result = result;
+    e.done_seq = e.request_seq;
+    e.request = RequestKind::kNone;
+  });
+  ConditionVariableBroadcast(&my_entry->request_done);
+}
+
+RequestResult result_for(const SealedDiff& diff, const std::string& chain_dir) {
+  RequestResult r;
+  std::memset(&r, 0, sizeof r);
+  r.ok = true;
+  snprintf(r.diff_file, sizeof r.diff_file, "%s", join_path(chain_dir, diff.stored.file).c_str());
+  r.start_lsn = diff.start_lsn;
+  r.end_lsn = diff.end_lsn;
+  r.transactions = diff.transactions;
+  r.bytes = diff.stored.bytes;
+  snprintf(r.sha256, sizeof r.sha256, "%s", diff.stored.sha256.c_str());
+  return r;
+}
+
+RequestResult result_for(const std::exception& e) {
+  RequestResult r;
+  std::memset(&r, 0, sizeof r);
+  r.ok = false;
+  const auto* se = dynamic_cast<const Error*>(&e);
+  snprintf(r.sqlstate, sizeof r.sqlstate, "%s", se != nullptr ? se->sqlstate() : "XX000");
+  snprintf(r.message, sizeof r.message, "%s", e.what());
+  if (se != nullptr) snprintf(r.hint, sizeof r.hint, "%s", se->hint().c_str());
+  return r;
+}
+
+// The old chain ends exactly where the new slot's stream begins
+// (switch_lsn, the new slot's consistent point): the old slot decodes every
+// record before it, the new one every transaction committed after it.
+void switch_chain(Stream& s, const std::string& new_chain, const std::string& new_slot,
+                  const std::string& new_compression, XLogRecPtr switch_lsn) {
+  catch_up_to(s, switch_lsn);
+  if (s.ctx->reader->EndRecPtr != switch_lsn) {
+    char at[kLsnTextSize], want[kLsnTextSize];
+    format_lsn(s.ctx->reader->EndRecPtr, at);
+    format_lsn(switch_lsn, want);
+    throw Error("XX000", "the stream is at " + std::string(at) + ", not at the new chain's start " + want, {},
+                "This is a bug; please report it. The current chain continues.");
+  }
+  s.next_chain = new_chain;
+  (void)rotate(s, false);
+  const std::string old_slot = s.config.slot;
+  s.config.chain_id = new_chain;
+  s.config.slot = new_slot;
+  s.config.compression = new_compression;
+  save_config(s.config);
+  with_entry([&](DatabaseEntry& e) { e.decode_limit = InvalidXLogRecPtr; });
+  close_decoding(s);
+  try {
+    call_pg([&] { ReplicationSlotDrop(old_slot.c_str(), true); });
+  } catch (const std::exception& e) {
+    ereport(WARNING, (errmsg("pg_scribe: could not drop the previous chain's slot \"%s\": %s", old_slot.c_str(),
+                             e.what()),
+                      errhint("Drop it with pg_drop_replication_slot(); it retains WAL.")));
+  }
+  open_stream(s);
+}
+
+void serve_request(Stream& s) {
+  RequestKind kind;
+  std::string new_chain, new_slot, new_compression;
+  XLogRecPtr switch_lsn;
+  LWLockAcquire(shared->lock, LW_SHARED);
+  kind = my_entry->request_seq != my_entry->done_seq ? my_entry->request : RequestKind::kNone;
+  new_chain = my_entry->switch_chain_id;
+  new_slot = my_entry->switch_slot;
+  new_compression = my_entry->switch_compression;
+  switch_lsn = my_entry->switch_lsn;
+  LWLockRelease(shared->lock);
+  if (kind == RequestKind::kNone) return;
+  RequestResult result;
+  try {
+    if (kind == RequestKind::kRotate) {
+      result = result_for(rotate(s), s.chain_dir);
+    } else {
+      switch_chain(s, new_chain, new_slot, new_compression, switch_lsn);
+      result = result_for(SealedDiff{}, s.chain_dir);
+    }
+  } catch (const std::exception& e) {
+    respond(result_for(e));
+    // After a PostgreSQL error, or once files changed in a way only the
+    // restart's repair completes, the worker starts over; otherwise (say a
+    // full disk while sealing, which leaves active.sql as it was) it goes
+    // on streaming.
+    const bool restart = dynamic_cast<const scribe::pg::PgError*>(&e) != nullptr || s.ctx == nullptr ||
+                         !s.active.is_open();
+    if (restart) throw;
+    return;
+  }
+  respond(result);
+}
+
+void wait_for_work() {
+  call_pg([&] {
+    const int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, idle_timeout_ms,
+                             PG_WAIT_EXTENSION);
+    (void)rc;
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+    if (ConfigReloadPending) {
+      ConfigReloadPending = false;
+      ProcessConfigFile(PGC_SIGHUP);
+    }
+  });
+}
+
+void back_off_after_failures() {
+  std::uint32_t failures;
+  LWLockAcquire(shared->lock, LW_SHARED);
+  failures = my_entry->consecutive_failures;
+  LWLockRelease(shared->lock);
+  if (failures == 0) return;
+  const long delay_ms = std::min(60000L, 1000L << std::min<std::uint32_t>(failures - 1, 6));
+  const TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay_ms);
+  while (GetCurrentTimestamp() < until) {
+    call_pg([&] {
+      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000, PG_WAIT_EXTENSION);
+      ResetLatch(MyLatch);
+      CHECK_FOR_INTERRUPTS();
+    });
+    // A waiting request gets its answer: the stream is not running.
+    if (request_waiting()) {
+      RequestResult r;
+      std::memset(&r, 0, sizeof r);
+      snprintf(r.sqlstate, sizeof r.sqlstate, "55000");
+      snprintf(r.message, sizeof r.message, "the pg_scribe worker is recovering from an error: %s",
+                    my_entry->last_error);
+      snprintf(r.hint, sizeof r.hint, "See scribe.status and the server log.");
+      respond(r);
+    }
+  }
+}
+
+void run(Oid database) {
+  stream_context = AllocSetContextCreate(TopMemoryContext, "pg_scribe stream", ALLOCSET_DEFAULT_SIZES);
+  {
+    MemoryContext old = MemoryContextSwitchTo(stream_context);
+    pending = makeStringInfo();
+    MemoryContextSwitchTo(old);
+  }
+  std::optional<BackupConfig> config = load_config(database);
+  if (!config || !config->enabled) {
+    set_state(WorkerState::kStopped);
+    proc_exit(0);  // stopped or torn down: unregister
+  }
+  back_off_after_failures();
+  Stream s;
+  stream = &s;
+  s.config = *config;
+  open_stream(s);
+  for (;;) {
+    serve_request(s);
+    TimeLineID tli;
+    const XLogRecPtr flushed = GetFlushRecPtr(&tli);
+    const XLogRecPtr limit = decode_limit();
+    XLogRecPtr upto = flushed;
+    if (limit != InvalidXLogRecPtr) upto = std::min(upto, limit);
+    if (s.ctx->reader->EndRecPtr < upto) {
+      decode_until(s, upto, true);
+      continue;
+    }
+    with_entry([&](DatabaseEntry& e) {
+      e.state = WorkerState::kIdle;
+      e.caught_up_at = GetCurrentTimestamp();
+    });
+    wait_for_work();
+  }
+}
+
+}  // namespace
+}  // namespace scribe::engine
+
+void scribe_worker_main(Datum main_arg) {
+  using namespace scribe::engine;
+  const Oid database = DatumGetObjectId(main_arg);
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+  BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+  if (CurrentResourceOwner == nullptr) CreateAuxProcessResourceOwner();
+
+  // Claim this database's entry; a second worker for it leaves at once.
+  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+  DatabaseEntry* entry = find_entry(database, true);
+  bool duplicate = entry == nullptr;
+  if (entry != nullptr && entry->worker_pid != 0 && entry->worker_pid != MyProcPid && kill(entry->worker_pid, 0) == 0)
+    duplicate = true;
+  if (!duplicate) {
+    entry->worker_pid = MyProcPid;
+    entry->worker_latch = MyLatch;
+    if (entry->state != WorkerState::kError) entry->state = WorkerState::kStarting;
+  }
+  LWLockRelease(shared->lock);
+  if (duplicate) proc_exit(0);
+  my_entry = entry;
+  on_shmem_exit(release_entry, 0);
+
+  scribe::pg::run_entry([&] {
+    try {
+      run(database);
+    } catch (const std::exception& e) {
+      // For scribe.status; the error itself is logged as the worker exits.
+      record_error(e.what());
+      throw;
+    }
+  });
+  proc_exit(0);
+}

@@ -1,0 +1,813 @@
+#include "scribe/core/diff_scan.hpp"
+
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+namespace scribe {
+
+namespace {
+
+// Character classes of psqlscan.l (bytes >= 0x80 count as letters there).
+bool is_newline(unsigned char c) { return c == '\n' || c == '\r'; }
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_ident_start(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80;
+}
+bool is_dolq_cont(unsigned char c) { return is_ident_start(c) || is_digit(c); }  // also psql's variable_char
+bool is_ident_cont(unsigned char c) { return is_dolq_cont(c) || c == '$'; }
+
+unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
+
+// ---- Header comment lines ----
+
+std::optional<std::uint64_t> parse_unsigned(std::string_view text, std::uint64_t max) {
+  if (text.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char ch : text) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    const auto digit = static_cast<std::uint64_t>(ch - '0');
+    if (value > (max - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+std::optional<std::uint32_t> parse_hex32(std::string_view text) {
+  if (text.empty() || text.size() > 8) return std::nullopt;
+  std::uint32_t value = 0;
+  for (const char ch : text) {
+    std::uint32_t digit;
+    if (ch >= '0' && ch <= '9')
+      digit = static_cast<std::uint32_t>(ch - '0');
+    else if (ch >= 'A' && ch <= 'F')
+      digit = static_cast<std::uint32_t>(ch - 'A' + 10);
+    else if (ch >= 'a' && ch <= 'f')
+      digit = static_cast<std::uint32_t>(ch - 'a' + 10);
+    else
+      return std::nullopt;
+    value = value << 4 | digit;
+  }
+  return value;
+}
+
+// pg_lsn's text form: 1-8 hex digits, '/', 1-8 hex digits.
+std::optional<std::uint64_t> parse_lsn_text(std::string_view text) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto high = parse_hex32(text.substr(0, slash));
+  const auto low = parse_hex32(text.substr(slash + 1));
+  if (!high || !low) return std::nullopt;
+  return static_cast<std::uint64_t>(*high) << 32 | *low;
+}
+
+// The value of `key=` among the blank-separated words of `fields` (the first
+// if repeated); nullopt when absent or empty. Unknown keys are allowed so
+// that a later writer can add fields.
+std::optional<std::string_view> field(std::string_view fields, std::string_view key) {
+  std::size_t i = 0;
+  while (i < fields.size()) {
+    while (i < fields.size() && (fields[i] == ' ' || fields[i] == '\t')) ++i;
+    std::size_t j = i;
+    while (j < fields.size() && fields[j] != ' ' && fields[j] != '\t') ++j;
+    const std::string_view word = fields.substr(i, j - i);
+    if (word.size() > key.size() && word.compare(0, key.size(), key) == 0 && word[key.size()] == '=') {
+      const std::string_view value = word.substr(key.size() + 1);
+      if (value.empty()) return std::nullopt;
+      return value;
+    }
+    i = j;
+  }
+  return std::nullopt;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && text.compare(0, prefix.size(), prefix) == 0;
+}
+
+constexpr std::string_view kTxHeader = "-- scribe ";
+constexpr std::string_view kFileHeader = "-- pg_scribe diff ";
+constexpr std::string_view kTrailer = "-- pg_scribe sealed ";
+
+std::optional<DiffTransaction> parse_tx_header(std::string_view line) {
+  if (!starts_with(line, kTxHeader)) return std::nullopt;
+  const std::string_view rest = line.substr(kTxHeader.size());
+  const auto xid_text = field(rest, "xid");
+  const auto lsn_text = field(rest, "lsn");
+  const auto commit_text = field(rest, "commit");
+  if (!xid_text || !lsn_text || !commit_text) return std::nullopt;
+  const auto xid = parse_unsigned(*xid_text, std::numeric_limits<std::uint32_t>::max());
+  const auto lsn = parse_lsn_text(*lsn_text);
+  if (!xid || !lsn) return std::nullopt;
+  DiffTransaction tx;
+  tx.xid = static_cast<std::uint32_t>(*xid);
+  tx.commit_lsn = *lsn;
+  tx.commit_time.assign(commit_text->data(), commit_text->size());
+  return tx;
+}
+
+// Updates `info` from a file header or trailer line; false for other lines.
+bool parse_file_comment(std::string_view line, DiffFileInfo& info) {
+  if (starts_with(line, kFileHeader)) {
+    const std::string_view rest = line.substr(kFileHeader.size());
+    const auto chain = field(rest, "chain");
+    const auto start_text = field(rest, "start_lsn");
+    if (!chain || !start_text) return false;
+    const auto start = parse_lsn_text(*start_text);
+    if (!start) return false;
+    if (!info.has_start) {  // a file has one header; a second is not the file's
+      info.chain_id.assign(chain->data(), chain->size());
+      info.start_lsn = *start;
+      info.has_start = true;
+    }
+    return true;
+  }
+  if (starts_with(line, kTrailer)) {
+    const std::string_view rest = line.substr(kTrailer.size());
+    const auto end_text = field(rest, "end_lsn");
+    const auto count_text = field(rest, "transactions");
+    if (!end_text || !count_text) return false;
+    const auto end = parse_lsn_text(*end_text);
+    const auto count = parse_unsigned(*count_text, std::numeric_limits<std::uint64_t>::max());
+    if (!end || !count) return false;
+    info.sealed = true;
+    info.end_lsn = *end;
+    info.sealed_transactions = *count;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+DiffScanner::DiffScanner(TransactionCallback on_transaction) : on_transaction_(std::move(on_transaction)) {}
+
+void DiffScanner::feed(const char* data, std::size_t len) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  std::size_t i = 0;
+  while (i < len) {
+    // Inside strings and comments most bytes change nothing: skip them in bulk.
+    const std::size_t inert = skip_inert(p + i, len - i);
+    if (inert != 0) {
+      i += inert;
+      pos_ += inert;
+      prev_byte_ = p[i - 1];
+      if (i == len) break;
+    }
+    step(p[i]);
+    ++i;
+  }
+}
+
+void DiffScanner::finish() {
+  if (deliver_pending_) deliver(false);
+}
+
+// How many bytes at `p` cannot change any state but the position.
+std::size_t DiffScanner::skip_inert(const unsigned char* p, std::size_t len) const {
+  if (deliver_pending_) return 0;
+  const auto find1 = [&](unsigned char stop) -> std::size_t {
+    const void* hit = std::memchr(p, stop, len);
+    return hit ? static_cast<std::size_t>(static_cast<const unsigned char*>(hit) - p) : len;
+  };
+  const auto find2 = [&](unsigned char a, unsigned char b) -> std::size_t {
+    std::size_t i = 0;
+    while (i < len && p[i] != a && p[i] != b) ++i;
+    return i;
+  };
+  switch (lex_) {
+    case Lex::kStdString:
+      return find1('\'');
+    case Lex::kEString:
+      return find2('\'', '\\');
+    case Lex::kQuotedIdent:
+      return find1('"');
+    case Lex::kDollarQuote:
+      return dollar_match_ == kNoMatch ? find1('$') : 0;
+    case Lex::kBlockComment:
+      return find2('*', '/');
+    case Lex::kLineComment:
+      return capture_ ? 0 : find2('\n', '\r');
+    default:
+      return 0;
+  }
+}
+
+void DiffScanner::step(unsigned char c) {
+  const std::uint64_t pos = pos_;
+  if (deliver_pending_) deliver(c == '\n');
+  while (lex(c, pos)) {
+  }
+  prev_byte_ = c;
+  pos_ = pos + 1;
+}
+
+void DiffScanner::deliver(bool newline) {
+  deliver_pending_ = false;
+  if (newline) ++last_->end_offset;
+  if (on_transaction_) on_transaction_(*last_);
+}
+
+bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
+  switch (lex_) {
+    case Lex::kNormal:
+      switch (c) {
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+        case '\f':
+          if (!in_tx_ && !stmt_active_ && !pending_header_) clean_end_ = pos + 1;
+          return false;
+        case '-':
+          lex_ = Lex::kDash;
+          token_start_ = pos;
+          dash_at_line_start_ = is_newline(prev_byte_);
+          return false;
+        case '/':
+          lex_ = Lex::kSlash;
+          token_start_ = pos;
+          return false;
+        case '\'':
+          token(pos);
+          escape_string_ = false;
+          lex_ = Lex::kStdString;
+          return false;
+        case '"':
+          token(pos);
+          lex_ = Lex::kQuotedIdent;
+          return false;
+        case '$':
+          lex_ = Lex::kDollar;
+          token_start_ = pos;
+          return false;
+        case '.':
+          lex_ = Lex::kDot;
+          token_start_ = pos;
+          return false;
+        case ':':
+          token(pos);
+          lex_ = Lex::kColon;
+          return false;
+        case '(':
+          token(pos);
+          ++paren_depth_;
+          return false;
+        case ')':
+          token(pos);
+          if (paren_depth_ > 0) --paren_depth_;
+          return false;
+        case ';':
+          semicolon(pos);
+          return false;
+        case 'e':
+        case 'E':
+        case 'b':
+        case 'B':
+        case 'x':
+        case 'X':
+        case 'n':
+        case 'N':
+          lex_ = Lex::kPrefix;
+          prefix_ = c;
+          token_start_ = pos;
+          return false;
+        case 'u':
+        case 'U':
+          lex_ = Lex::kPrefixU;
+          prefix_ = c;
+          token_start_ = pos;
+          return false;
+        default:
+          if (is_ident_start(c)) {
+            begin_word(pos);
+            word_[word_len_++] = static_cast<char>(c);
+            lex_ = Lex::kWord;
+          } else if (is_digit(c)) {
+            token(pos);
+            lex_ = Lex::kNumInt;
+          } else {
+            token(pos);  // an operator character or anything else
+          }
+          return false;
+      }
+
+    case Lex::kWord:
+      if (is_ident_cont(c)) {
+        if (word_len_ < kWordMax) word_[word_len_] = static_cast<char>(c);
+        if (word_len_ <= kWordMax) ++word_len_;  // kWordMax + 1: too long for a keyword
+        return false;
+      }
+      end_word();
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kJunk:
+      if (is_ident_cont(c)) return false;
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kPrefix:
+      if (c == '\'') {
+        token(token_start_);
+        // N'' B'' X'' follow standard-string rules (for B'' and X'' a ''
+        // ends the literal and opens another, which lexes the same way).
+        escape_string_ = prefix_ == 'e' || prefix_ == 'E';
+        lex_ = escape_string_ ? Lex::kEString : Lex::kStdString;
+        return false;
+      }
+      begin_word(token_start_);
+      word_[word_len_++] = static_cast<char>(prefix_);
+      lex_ = Lex::kWord;
+      return true;
+
+    case Lex::kPrefixU:
+      if (c == '&') {
+        lex_ = Lex::kPrefixUAmp;
+        return false;
+      }
+      begin_word(token_start_);
+      word_[word_len_++] = static_cast<char>(prefix_);
+      lex_ = Lex::kWord;
+      return true;
+
+    case Lex::kPrefixUAmp:
+      token(token_start_);
+      if (c == '\'') {
+        escape_string_ = false;
+        lex_ = Lex::kStdString;
+        return false;
+      }
+      if (c == '"') {
+        lex_ = Lex::kQuotedIdent;
+        return false;
+      }
+      // psql's xufailed: "u" and "&" are tokens, "u" is no identifier.
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kDash:
+      if (c == '-') {
+        start_comment(token_start_, true);
+        lex_ = Lex::kLineComment;
+        return false;
+      }
+      token(token_start_);
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kSlash:
+      if (c == '*') {
+        start_comment(token_start_, false);
+        comment_depth_ = 0;
+        lex_ = Lex::kBlockComment;
+        return false;
+      }
+      token(token_start_);
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kDot:
+      token(token_start_);
+      lex_ = is_digit(c) ? Lex::kNumFrac : Lex::kNormal;
+      return !is_digit(c);
+
+    case Lex::kColon:
+      // psql's own rules: "::" and ":=" are operators; :name is a variable
+      // reference, so in :e'...' the quote opens a standard string.
+      if (c == ':' || c == '=') {
+        lex_ = Lex::kNormal;
+        return false;
+      }
+      if (is_dolq_cont(c)) {
+        lex_ = Lex::kColonVar;
+        return false;
+      }
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kColonVar:
+      if (is_dolq_cont(c)) return false;
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kDollar:
+      if (is_digit(c)) {
+        token(token_start_);
+        lex_ = Lex::kParam;
+        return false;
+      }
+      if (c == '$') {
+        token(token_start_);
+        dollar_tag_.clear();
+        dollar_match_ = kNoMatch;
+        lex_ = Lex::kDollarQuote;
+        return false;
+      }
+      if (is_ident_start(c)) {
+        dollar_tag_.assign(1, static_cast<char>(c));
+        lex_ = Lex::kDollarTag;
+        return false;
+      }
+      token(token_start_);
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kDollarTag:
+      if (is_dolq_cont(c)) {
+        dollar_tag_.push_back(static_cast<char>(c));
+        return false;
+      }
+      token(token_start_);
+      if (c == '$') {
+        dollar_match_ = kNoMatch;
+        lex_ = Lex::kDollarQuote;
+        return false;
+      }
+      {
+        // psql's dolqfailed: only the '$' is taken; what followed is scanned
+        // again from the start of a token ($e'... opens an E'' string).
+        lex_ = Lex::kNormal;
+        std::string tag;
+        tag.swap(dollar_tag_);
+        std::uint64_t at = token_start_ + 1;
+        for (const char ch : tag) {
+          while (lex(static_cast<unsigned char>(ch), at)) {
+          }
+          ++at;
+        }
+      }
+      return true;
+
+    case Lex::kDollarQuote:
+      // The quote ends at the first "$tag$". A tag holds no '$', so every
+      // '$' may start the closing delimiter.
+      if (c == '$') {
+        if (dollar_match_ == dollar_tag_.size()) {
+          lex_ = Lex::kNormal;
+          return false;
+        }
+        dollar_match_ = 0;
+      } else if (dollar_match_ != kNoMatch) {
+        if (dollar_match_ < dollar_tag_.size() && static_cast<unsigned char>(dollar_tag_[dollar_match_]) == c)
+          ++dollar_match_;
+        else
+          dollar_match_ = kNoMatch;
+      }
+      return false;
+
+    case Lex::kParam:
+    case Lex::kNumInt:
+    case Lex::kNumDot:
+    case Lex::kNumFrac:
+    case Lex::kNumE:
+    case Lex::kNumESign:
+    case Lex::kNumExp:
+      return lex_number(c);
+
+    case Lex::kLineComment:
+      if (is_newline(c)) {
+        lex_ = Lex::kNormal;
+        end_line_comment(pos);
+        return false;
+      }
+      if (capture_) {
+        if (line_.size() < kCommentLineMax)
+          line_.push_back(static_cast<char>(c));
+        else
+          line_overflow_ = true;
+      }
+      return false;
+
+    case Lex::kBlockComment:
+      if (c == '*') lex_ = Lex::kBlockStar;
+      if (c == '/') lex_ = Lex::kBlockSlash;
+      return false;
+
+    case Lex::kBlockStar:
+      if (c == '*') return false;
+      if (c == '/') {
+        if (comment_depth_ == 0) {
+          lex_ = Lex::kNormal;
+          end_block_comment(pos);
+          return false;
+        }
+        --comment_depth_;
+      }
+      lex_ = Lex::kBlockComment;
+      return false;
+
+    case Lex::kBlockSlash:
+      if (c == '/') return false;
+      if (c == '*') ++comment_depth_;
+      lex_ = Lex::kBlockComment;
+      return false;
+
+    case Lex::kStdString:
+      if (c == '\'') lex_ = Lex::kStdQuote;
+      return false;
+
+    case Lex::kStdQuote:
+      if (c == '\'') {
+        lex_ = Lex::kStdString;
+        return false;
+      }
+      lex_ = Lex::kXqs;
+      xqs_newline_ = false;
+      return true;
+
+    case Lex::kEString:
+      if (c == '\\') lex_ = Lex::kEBackslash;
+      if (c == '\'') lex_ = Lex::kEQuote;
+      return false;
+
+    case Lex::kEBackslash:
+      lex_ = Lex::kEString;
+      return false;
+
+    case Lex::kEQuote:
+      if (c == '\'') {
+        lex_ = Lex::kEString;
+        return false;
+      }
+      lex_ = Lex::kXqs;
+      xqs_newline_ = false;
+      return true;
+
+    case Lex::kXqs:
+      // 'a'<whitespace or -- comments with a newline>'b' is one literal,
+      // scanned on in the first part's mode.
+      if (c == ' ' || c == '\t' || c == '\f') return false;
+      if (is_newline(c)) {
+        xqs_newline_ = true;
+        return false;
+      }
+      if (c == '-') {
+        lex_ = Lex::kXqsDash;
+        token_start_ = pos;
+        return false;
+      }
+      if (c == '\'' && xqs_newline_) {
+        lex_ = escape_string_ ? Lex::kEString : Lex::kStdString;
+        return false;
+      }
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kXqsDash:
+      if (c == '-') {
+        lex_ = Lex::kXqsComment;
+        return false;
+      }
+      token(token_start_);
+      lex_ = Lex::kNormal;
+      return true;
+
+    case Lex::kXqsComment:
+      if (is_newline(c)) {
+        xqs_newline_ = true;
+        lex_ = Lex::kXqs;
+      }
+      return false;
+
+    case Lex::kQuotedIdent:
+      if (c == '"') lex_ = Lex::kQuotedIdentQuote;
+      return false;
+
+    case Lex::kQuotedIdentQuote:
+      if (c == '"') {
+        lex_ = Lex::kQuotedIdent;
+        return false;
+      }
+      lex_ = Lex::kNormal;
+      return true;
+  }
+  return false;
+}
+
+// Numbers as PostgreSQL 16's scan.l reads them: where a number ends decides
+// whether a following e' or $ starts a quote. Identifier characters glued
+// to a number are "junk" taken with it (1e'x' is junk 1e then 'x').
+bool DiffScanner::lex_number(unsigned char c) {
+  switch (lex_) {
+    case Lex::kParam:  // $1
+      if (is_digit(c) || c == '_') return false;
+      break;
+    case Lex::kNumInt:
+      if (is_digit(c) || c == '_') return false;
+      if (c == '.') {
+        lex_ = Lex::kNumDot;
+        return false;
+      }
+      if (c == 'e' || c == 'E') {
+        lex_ = Lex::kNumE;
+        return false;
+      }
+      break;
+    case Lex::kNumDot:
+      if (c == '.') {  // 1.. is 1 then ".."
+        lex_ = Lex::kNormal;
+        return false;
+      }
+      lex_ = Lex::kNumFrac;
+      return true;
+    case Lex::kNumFrac:
+      if (is_digit(c) || c == '_') return false;
+      if (c == 'e' || c == 'E') {
+        lex_ = Lex::kNumE;
+        return false;
+      }
+      break;
+    case Lex::kNumE:
+      if (is_digit(c)) {
+        lex_ = Lex::kNumExp;
+        return false;
+      }
+      if (c == '+' || c == '-') {
+        lex_ = Lex::kNumESign;
+        return false;
+      }
+      if (is_ident_cont(c)) {
+        lex_ = Lex::kJunk;
+        return false;
+      }
+      lex_ = Lex::kNormal;
+      return true;
+    case Lex::kNumESign:  // 1e+ without digits: the sign is still taken
+      lex_ = is_digit(c) ? Lex::kNumExp : Lex::kNormal;
+      return !is_digit(c);
+    case Lex::kNumExp:
+      if (is_digit(c) || c == '_') return false;
+      break;
+    default:
+      break;
+  }
+  if (is_ident_start(c)) {
+    lex_ = Lex::kJunk;
+    return false;
+  }
+  lex_ = Lex::kNormal;
+  return true;
+}
+
+void DiffScanner::start_statement(std::uint64_t start) {
+  stmt_active_ = true;
+  stmt_start_ = start;
+  stmt_tokens_ = 0;
+  stmt_words_only_ = true;
+  stmt_kw_[0] = stmt_kw_[1] = Keyword::kOther;
+}
+
+void DiffScanner::token(std::uint64_t start) {
+  if (!stmt_active_) start_statement(start);
+  if (stmt_tokens_ < std::numeric_limits<std::uint32_t>::max()) ++stmt_tokens_;
+  stmt_words_only_ = false;
+}
+
+void DiffScanner::begin_word(std::uint64_t start) {
+  if (!stmt_active_) start_statement(start);
+  word_index_ = stmt_tokens_;
+  if (stmt_tokens_ < std::numeric_limits<std::uint32_t>::max()) ++stmt_tokens_;
+  word_len_ = 0;
+}
+
+void DiffScanner::end_word() {
+  static constexpr struct {
+    std::string_view text;
+    Keyword keyword;
+  } kKeywords[] = {
+      {"begin", Keyword::kBegin},
+      {"commit", Keyword::kCommit},
+      {"work", Keyword::kWork},
+      {"transaction", Keyword::kTransaction},
+      {"create", Keyword::kCreate},
+      {"function", Keyword::kFunction},
+      {"procedure", Keyword::kProcedure},
+      {"or", Keyword::kOr},
+      {"replace", Keyword::kReplace},
+      {"case", Keyword::kCase},
+      {"end", Keyword::kEnd},
+  };
+  Keyword kw = Keyword::kOther;
+  if (word_len_ <= kWordMax) {
+    char lower[kWordMax];
+    for (std::size_t i = 0; i < word_len_; ++i)
+      lower[i] = static_cast<char>(ascii_lower(static_cast<unsigned char>(word_[i])));
+    const std::string_view word(lower, word_len_);
+    for (const auto& k : kKeywords)
+      if (word == k.text) kw = k.keyword;
+  }
+
+  // psqlscan.l's heuristic, step for step: note the first identifiers of
+  // the statement and count BEGIN/CASE ... END only once it reads
+  // CREATE [OR REPLACE] FUNCTION|PROCEDURE, outside parentheses.
+  if (identifier_count_ == 0) std::memset(identifiers_, 0, sizeof identifiers_);
+  if (kw == Keyword::kCreate || kw == Keyword::kFunction || kw == Keyword::kProcedure || kw == Keyword::kOr ||
+      kw == Keyword::kReplace) {
+    if (identifier_count_ < sizeof identifiers_)
+      identifiers_[identifier_count_] = static_cast<char>(ascii_lower(static_cast<unsigned char>(word_[0])));
+  }
+  if (identifier_count_ < std::numeric_limits<std::uint32_t>::max()) ++identifier_count_;
+  if (identifiers_[0] == 'c' &&
+      (identifiers_[1] == 'f' || identifiers_[1] == 'p' ||
+       (identifiers_[1] == 'o' && identifiers_[2] == 'r' && (identifiers_[3] == 'f' || identifiers_[3] == 'p'))) &&
+      paren_depth_ == 0) {
+    if (kw == Keyword::kBegin) {
+      ++begin_depth_;
+    } else if (kw == Keyword::kCase) {
+      if (begin_depth_ >= 1) ++begin_depth_;  // CASE also ends with END
+    } else if (kw == Keyword::kEnd) {
+      if (begin_depth_ > 0) --begin_depth_;
+    }
+  }
+
+  if (word_index_ < 2) stmt_kw_[word_index_] = kw;
+}
+
+void DiffScanner::semicolon(std::uint64_t pos) {
+  if (!stmt_active_) start_statement(pos);  // an empty statement
+  if (paren_depth_ != 0 || begin_depth_ != 0) {
+    token(pos);
+    return;
+  }
+  identifier_count_ = 0;
+  end_statement(pos + 1);
+}
+
+// BEGIN; or COMMIT; with an optional WORK or TRANSACTION, in any case.
+bool DiffScanner::statement_is(Keyword first) const {
+  if (!stmt_words_only_ || stmt_kw_[0] != first) return false;
+  return stmt_tokens_ == 1 ||
+         (stmt_tokens_ == 2 && (stmt_kw_[1] == Keyword::kWork || stmt_kw_[1] == Keyword::kTransaction));
+}
+
+void DiffScanner::end_statement(std::uint64_t end) {
+  stmt_active_ = false;
+  if (in_tx_) {
+    if (!statement_is(Keyword::kCommit)) return;
+    in_tx_ = false;
+    tx_.end_offset = end;
+    ++transactions_;
+    last_ = std::move(tx_);
+    tx_ = DiffTransaction{};
+    clean_end_ = end;
+    // The callback waits for the next byte: a newline there belongs to the
+    // transaction, so cutting at end_offset leaves whole lines.
+    deliver_pending_ = true;
+    return;
+  }
+  if (statement_is(Keyword::kBegin)) {
+    in_tx_ = true;
+    if (pending_header_) {
+      tx_ = std::move(*pending_header_);
+      pending_header_.reset();
+    } else {
+      tx_ = DiffTransaction{};
+      tx_.begin_offset = stmt_start_;
+    }
+    return;
+  }
+  pending_header_.reset();  // a header line not followed by BEGIN; is just a comment
+  clean_end_ = end;
+}
+
+void DiffScanner::start_comment(std::uint64_t start, bool line) {
+  comment_top_ = !in_tx_ && !stmt_active_;
+  comment_start_ = start;
+  capture_ = false;
+  if (!comment_top_) return;
+  if (pending_header_) {
+    // The header line before this comment was no transaction's: it and the
+    // whitespace after it are complete units.
+    pending_header_.reset();
+    clean_end_ = start;
+  }
+  if (line && dash_at_line_start_) {
+    capture_ = true;
+    line_overflow_ = false;
+    line_.assign("--");
+  }
+}
+
+void DiffScanner::end_line_comment(std::uint64_t newline_pos) {
+  if (!comment_top_) return;
+  if (capture_) {
+    capture_ = false;
+    if (!line_overflow_) {
+      if (auto header = parse_tx_header(line_)) {
+        header->begin_offset = comment_start_;
+        pending_header_ = std::move(header);
+        return;  // clean_end_ stays before the header until its COMMIT;
+      }
+      parse_file_comment(line_, info_);
+    }
+  }
+  clean_end_ = newline_pos + 1;
+}
+
+void DiffScanner::end_block_comment(std::uint64_t pos) {
+  if (comment_top_) clean_end_ = pos + 1;
+}
+
+}  // namespace scribe
