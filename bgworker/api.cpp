@@ -286,7 +286,7 @@ std::string real_path_of_existing_prefix(const std::string& path, std::string& m
 
 // Checks the backup directory and creates it (and its missing parents).
 // Returns the directories it created, innermost last.
-std::vector<std::string> prepare_backup_dir(const std::string& dir) {
+std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create) {
   if (dir.empty() || dir[0] != '/')
     throw Error("22023", "backup directory \"" + dir + "\" is not an absolute path", {},
                 "Give a full path such as '/var/backups/pg_scribe/mydb'.");
@@ -337,6 +337,7 @@ std::vector<std::string> prepare_backup_dir(const std::string& dir) {
     return {};
   }
   std::vector<std::string> created;
+  if (!create) return created;
   std::string path = resolved;
   std::size_t pos = 0;
   while (pos <= tail.size()) {
@@ -509,11 +510,12 @@ Datum init(FunctionCallInfo fcinfo) {
     throw Error("42710", "database \"" + current_database_name() + "\" is already backed up by pg_scribe",
                 "Its backup directory is \"" + existing->backup_dir + "\".",
                 "Use scribe.new_chain() for a fresh base, or scribe.teardown() first.");
+  (void)prepare_backup_dir(backup_dir, false);
   validate_slot_name(slot);
   validate_server(force);
 
   InitUndo undo;
-  undo.created_dirs = prepare_backup_dir(backup_dir);
+  undo.created_dirs = prepare_backup_dir(backup_dir, true);
   const std::string owner = join_path(backup_dir, std::string(kOwnerFileName));
   undo.owner_file = owner;
   write_file_atomically(owner, owner_json(slot));

@@ -196,7 +196,7 @@ void define_gucs() {
   DefineCustomStringVariable("scribe.host",
                              "Host (or socket directory) that scribe.init() and scribe.new_chain() connect to for "
                              "the replication slot and pg_dump; empty: the server's first Unix socket directory.",
-                             nullptr, &connect_host, "", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+                             nullptr, &connect_host, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #                              loopback port and a socket in DIR, configured
 #                              for logical decoding with wal2sql
 #   cluster_stop DIR           stop it (immediately) and remove DIR
+#   CLUSTER_EXTRA_CONF         extra postgresql.conf lines for cluster_start
 #   as_pg CMD...               run CMD as the postgres OS user when we are root
 #                              (initdb and postgres refuse to run as root)
 #
@@ -38,6 +39,8 @@ shared_preload_libraries = 'scribe'
 fsync = off
 full_page_writes = off
 CONF
+  # Test-specific settings; later lines win.
+  if [ -n "${CLUSTER_EXTRA_CONF:-}" ]; then printf '%s\n' "$CLUSTER_EXTRA_CONF" >>"$dir/data/postgresql.conf"; fi
   as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
     { cat "$dir/server.log" >&2; return 1; }
   export PGHOST=$dir PGPORT=$port PGUSER=postgres
