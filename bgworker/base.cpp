@@ -334,9 +334,10 @@ BaseResult take_base(const BaseRequest& request) {
     if (conn == nullptr)
       ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
                       errmsg("pg_scribe could not open a replication connection to the server: %s", err),
-                      errhint("The session user needs the REPLICATION attribute, pg_hba.conf must allow a "
-                              "\"replication\" connection from \"%s\" without a password prompt (trust, peer or "
-                              "~postgres/.pgpass), and scribe.host can point elsewhere.",
+                      errhint("The session user needs the REPLICATION attribute (or superuser), and pg_hba.conf must let it "
+                              "connect to this database from \"%s\" without a password prompt (trust, peer, or "
+                              "the postgres OS user's ~/.pgpass): a logical replication connection matches the "
+                              "database's lines, not the \"replication\" ones. scribe.host can point elsewhere.",
                               connect_host_name().c_str())));
   });
   // From here the connection must be closed on every path.

@@ -196,6 +196,14 @@ if [ "$bad" = 0 ]; then ok "every sealed file matches its manifest checksum"; el
 ndiffs=$(psql -X -At -d app -c "SELECT count(*) FROM scribe.chains() WHERE kind = 'diff'")
 echo "     ($ndiffs sealed diffs in 2 chains of app)"
 
+echo "-- who may read scribe.status"
+q -d postgres -c "CREATE ROLE watcher LOGIN IN ROLE pg_monitor"
+if [ "$(psql -X -At -U watcher -d app -c "SELECT state FROM scribe.status WHERE database = 'app'")" = idle ]; then
+  ok "a pg_monitor member reads scribe.status"
+else fail "pg_monitor member cannot read scribe.status"; fi
+expect_error 42501 app "SET ROLE plain; SELECT * FROM scribe.status"
+expect_error 42501 app "SET ROLE watcher; SELECT * FROM scribe.rotate_diff()"
+
 echo "-- teardown"
 expect_error 55006 app "DROP EXTENSION scribe"
 q -d app -c "SELECT scribe.teardown()" >/dev/null 2>&1
