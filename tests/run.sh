@@ -39,9 +39,17 @@ unresolved=$(ldd -r wal2sql/wal2sql.so 2>&1 || true)
 if grep -E 'undefined symbol: _Z|__gxx|__cxa' <<<"$unresolved" >&2; then
   die "wal2sql.so has unresolved C++ runtime symbols"
 fi
+exported=$(nm -D --defined-only scribe/scribe.so)
+for symbol in _PG_init scribe_worker_main scribe_init scribe_rotate_diff scribe_capture_ddl; do
+  grep -q " $symbol\$" <<<"$exported" || die "scribe.so does not export $symbol with C linkage"
+done
+unresolved=$(ldd -r scribe/scribe.so 2>&1 || true)
+if grep -E 'undefined symbol: _Z|__gxx|__cxa|ZSTD_|LZ4F_|deflate' <<<"$unresolved" >&2; then
+  die "scribe.so has unresolved C++ runtime or compression symbols"
+fi
 make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 
-step "pg_regress (make installcheck)"
+step "pg_regress" (make installcheck)"
 cluster_dir=$(mktemp -d /tmp/pg_scribe_regress.XXXXXX)
 trap 'cluster_stop "$cluster_dir"' EXIT
 cluster_start "$cluster_dir"
