@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine.hpp"
+#include "scribe/core/base_filter.hpp"
 #include "scribe/core/chain.hpp"
 #include "scribe/core/chain_files.hpp"
 #include "scribe/core/error.hpp"
@@ -187,9 +188,10 @@ struct StoredOutput {
   std::string sha256;
 };
 
-// Runs a dump program into chain_dir/name through the compressor.
+// Runs a dump program into chain_dir/name through the compressor
+// (`filter_extension`: through BaseDumpFilter first).
 StoredOutput dump_to_file(const std::vector<std::string>& argv, const std::string& path, const CompressionSpec& spec,
-                          const std::string& program) {
+                          const std::string& program, bool filter_extension = false) {
   File out(path, File::Mode::kCreateNew);
   Sha256 hash;
   StoredOutput result;
@@ -198,8 +200,17 @@ StoredOutput dump_to_file(const std::vector<std::string>& argv, const std::strin
     hash.update(data, n);
     result.bytes += n;
   });
+  BaseDumpFilter filter([&](const char* data, std::size_t n) { compressor->write(data, n); });
   Child child(argv);
-  child.run([&](const char* data, std::size_t n) { compressor->write(data, n); }, program);
+  child.run(
+      [&](const char* data, std::size_t n) {
+        if (filter_extension)
+          filter.write(data, n);
+        else
+          compressor->write(data, n);
+      },
+      program);
+  filter.finish();
   compressor->finish();
   out.sync();
   out.close();
@@ -384,7 +395,7 @@ BaseResult take_base(const BaseRequest& request) {
   const StoredOutput base = dump_to_file(
       {bin_path("pg_dump"), "--no-password", "--format=plain", std::string("--snapshot=") + snapshot,
        "--dbname=" + conninfo},
-      join_path(result.chain_dir, base_name), request.compression, "pg_dump");
+      join_path(result.chain_dir, base_name), request.compression, "pg_dump", true);
   // The snapshot is no longer needed once pg_dump has it.
   {
     WalReceiverConn* c = conn;

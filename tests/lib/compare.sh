@@ -8,8 +8,9 @@
 #   compare_databases A B DIR 0 if both are equal; otherwise prints what
 #                             differs and returns 1 (DIR keeps the files)
 #
-# Tables and materialized views. Sequence values are left out: logical decoding does not carry them (the
-# backup engine records them when it seals a file).
+# Tables and materialized views. Left out of the dump comparison: sequence values (logical decoding does not carry
+# them; the backup engine records them when it seals a file) and pg_scribe's own extension, which base.sql omits so
+# that a restore needs no pg_scribe.
 
 # ROW(t.*) and not t: a column named "t" would shadow the row alias.
 table_checksums() {
@@ -32,7 +33,8 @@ normalized_dump() {
   # pg_dump 15.14+ brackets its script with \restrict / \unrestrict and a
   # random key, different on every run.
   pg_dump --no-sync -d "$1" |
-    grep -v -e '^--' -e '^SELECT pg_catalog.setval' -e '^\\restrict ' -e '^\\unrestrict ' |
+    grep -v -e '^--' -e '^SELECT pg_catalog.setval' -e '^\\restrict ' -e '^\\unrestrict ' \
+      -e '^CREATE EXTENSION IF NOT EXISTS scribe WITH SCHEMA scribe;$' -e '^COMMENT ON EXTENSION scribe IS ' -e '^$' |
     LC_ALL=C sort
 }
 
