@@ -1,5 +1,6 @@
 #include "scribe/core/diff_scan.hpp"
 
+#include <array>
 #include <cstring>
 #include <limits>
 #include <string_view>
@@ -9,14 +10,29 @@ namespace scribe {
 
 namespace {
 
-// Character classes of psqlscan.l (bytes >= 0x80 count as letters there).
-bool is_newline(unsigned char c) { return c == '\n' || c == '\r'; }
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool is_ident_start(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80;
+// Character classes of psqlscan.l (bytes >= 0x80 count as letters there),
+// looked up in a table: the scanner asks for every byte.
+enum : unsigned char { kIdentStart = 1, kDigit = 2, kDollarSign = 4, kBlank = 8, kNewline = 16 };
+
+constexpr std::array<unsigned char, 256> make_classes() {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80) t[c] |= kIdentStart;
+    if (c >= '0' && c <= '9') t[c] |= kDigit;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') t[c] |= kBlank;
+    if (c == '\n' || c == '\r') t[c] |= kNewline;
+  }
+  t['$'] |= kDollarSign;
+  return t;
 }
-bool is_dolq_cont(unsigned char c) { return is_ident_start(c) || is_digit(c); }  // also psql's variable_char
-bool is_ident_cont(unsigned char c) { return is_dolq_cont(c) || c == '$'; }
+constexpr std::array<unsigned char, 256> kClasses = make_classes();
+
+inline bool is_newline(unsigned char c) { return kClasses[c] & kNewline; }
+inline bool is_blank(unsigned char c) { return kClasses[c] & kBlank; }
+inline bool is_digit(unsigned char c) { return kClasses[c] & kDigit; }
+inline bool is_ident_start(unsigned char c) { return kClasses[c] & kIdentStart; }
+inline bool is_dolq_cont(unsigned char c) { return kClasses[c] & (kIdentStart | kDigit); }  // also psql's variable_char
+inline bool is_ident_cont(unsigned char c) { return kClasses[c] & (kIdentStart | kDigit | kDollarSign); }
 
 unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
 
@@ -147,11 +163,10 @@ void DiffScanner::feed(const char* data, std::size_t len) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   std::size_t i = 0;
   while (i < len) {
-    // Inside strings and comments most bytes change nothing: skip them in bulk.
-    const std::size_t inert = skip_inert(p + i, len - i);
-    if (inert != 0) {
-      i += inert;
-      pos_ += inert;
+    const std::size_t run = scan_run(p + i, len - i);
+    if (run != 0) {
+      i += run;
+      pos_ += run;
       prev_byte_ = p[i - 1];
       if (i == len) break;
     }
@@ -164,8 +179,10 @@ void DiffScanner::finish() {
   if (deliver_pending_) deliver(false);
 }
 
-// How many bytes at `p` cannot change any state but the position.
-std::size_t DiffScanner::skip_inert(const unsigned char* p, std::size_t len) const {
+// Most bytes (inside strings, comments and words, whitespace) leave the
+// state as it is or change it in a simple way: take runs of them at once.
+// Returns how many bytes at `p` it took; step() does the rest.
+std::size_t DiffScanner::scan_run(const unsigned char* p, std::size_t len) {
   if (deliver_pending_) return 0;
   const auto find1 = [&](unsigned char stop) -> std::size_t {
     const void* hit = std::memchr(p, stop, len);
@@ -174,6 +191,11 @@ std::size_t DiffScanner::skip_inert(const unsigned char* p, std::size_t len) con
   const auto find2 = [&](unsigned char a, unsigned char b) -> std::size_t {
     std::size_t i = 0;
     while (i < len && p[i] != a && p[i] != b) ++i;
+    return i;
+  };
+  const auto span = [&](auto member) -> std::size_t {
+    std::size_t i = 0;
+    while (i < len && member(p[i])) ++i;
     return i;
   };
   switch (lex_) {
@@ -189,6 +211,28 @@ std::size_t DiffScanner::skip_inert(const unsigned char* p, std::size_t len) con
       return find2('*', '/');
     case Lex::kLineComment:
       return capture_ ? 0 : find2('\n', '\r');
+    case Lex::kWord: {
+      const std::size_t n = span(is_ident_cont);
+      for (std::size_t i = 0; i < n && word_len_ <= kWordMax; ++i) {
+        if (word_len_ < kWordMax) word_[word_len_] = static_cast<char>(p[i]);
+        ++word_len_;  // kWordMax + 1: too long for a keyword
+      }
+      return n;
+    }
+    case Lex::kJunk:
+      return span(is_ident_cont);
+    case Lex::kColonVar:
+      return span(is_dolq_cont);
+    case Lex::kParam:
+    case Lex::kNumInt:
+    case Lex::kNumFrac:
+    case Lex::kNumExp:
+      return span(is_digit);
+    case Lex::kNormal: {
+      const std::size_t n = span(is_blank);
+      if (n != 0 && !in_tx_ && !stmt_active_ && !pending_header_) clean_end_ = pos_ + n;
+      return n;
+    }
     default:
       return 0;
   }
@@ -536,10 +580,13 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       return true;
 
     case Lex::kXqs:
-      // 'a'<whitespace or -- comments with a newline>'b' is one literal,
-      // scanned on in the first part's mode.
+      // 'a'<blanks, a newline, blanks or -- comments>'b' is one literal,
+      // scanned on in the first part's mode. But psql lexes a file line by
+      // line without the '\n', so only a '\r' inside a line can join two
+      // parts; after a '\n' a quote opens a new literal (where the server
+      // would join them: the statement text still ends where psql ends it).
       if (c == ' ' || c == '\t' || c == '\f') return false;
-      if (is_newline(c)) {
+      if (c == '\r') {
         xqs_newline_ = true;
         return false;
       }
@@ -565,9 +612,12 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       return true;
 
     case Lex::kXqsComment:
-      if (is_newline(c)) {
+      if (c == '\r') {
         xqs_newline_ = true;
         lex_ = Lex::kXqs;
+      } else if (c == '\n') {
+        lex_ = Lex::kNormal;
+        return true;
       }
       return false;
 
@@ -586,16 +636,18 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
   return false;
 }
 
-// Numbers as PostgreSQL 16's scan.l reads them: where a number ends decides
-// whether a following e' or $ starts a quote. Identifier characters glued
-// to a number are "junk" taken with it (1e'x' is junk 1e then 'x').
+// Numbers as psql reads them (the same since PostgreSQL 15): where a number
+// ends decides whether a following e', $ or $tag$ opens a quote. An
+// identifier glued to a number is "junk" taken with it by longest match:
+// 1e'x' is 1e then 'x', and 1e5$$ is one token ("1" + identifier "e5$$"),
+// while 1e+5$$ is 1e+5 then $$.
 bool DiffScanner::lex_number(unsigned char c) {
   switch (lex_) {
     case Lex::kParam:  // $1
-      if (is_digit(c) || c == '_') return false;
+      if (is_digit(c)) return false;
       break;
     case Lex::kNumInt:
-      if (is_digit(c) || c == '_') return false;
+      if (is_digit(c)) return false;
       if (c == '.') {
         lex_ = Lex::kNumDot;
         return false;
@@ -613,17 +665,14 @@ bool DiffScanner::lex_number(unsigned char c) {
       lex_ = Lex::kNumFrac;
       return true;
     case Lex::kNumFrac:
-      if (is_digit(c) || c == '_') return false;
+      if (is_digit(c)) return false;
       if (c == 'e' || c == 'E') {
         lex_ = Lex::kNumE;
         return false;
       }
       break;
     case Lex::kNumE:
-      if (is_digit(c)) {
-        lex_ = Lex::kNumExp;
-        return false;
-      }
+      // Unsigned exponent digits also continue the identifier "e...".
       if (c == '+' || c == '-') {
         lex_ = Lex::kNumESign;
         return false;
@@ -638,7 +687,7 @@ bool DiffScanner::lex_number(unsigned char c) {
       lex_ = is_digit(c) ? Lex::kNumExp : Lex::kNormal;
       return !is_digit(c);
     case Lex::kNumExp:
-      if (is_digit(c) || c == '_') return false;
+      if (is_digit(c)) return false;
       break;
     default:
       break;
@@ -673,30 +722,45 @@ void DiffScanner::begin_word(std::uint64_t start) {
 }
 
 void DiffScanner::end_word() {
-  static constexpr struct {
-    std::string_view text;
-    Keyword keyword;
-  } kKeywords[] = {
-      {"begin", Keyword::kBegin},
-      {"commit", Keyword::kCommit},
-      {"work", Keyword::kWork},
-      {"transaction", Keyword::kTransaction},
-      {"create", Keyword::kCreate},
-      {"function", Keyword::kFunction},
-      {"procedure", Keyword::kProcedure},
-      {"or", Keyword::kOr},
-      {"replace", Keyword::kReplace},
-      {"case", Keyword::kCase},
-      {"end", Keyword::kEnd},
-  };
   Keyword kw = Keyword::kOther;
-  if (word_len_ <= kWordMax) {
+  if (word_len_ >= 2 && word_len_ <= 11) {
     char lower[kWordMax];
     for (std::size_t i = 0; i < word_len_; ++i)
       lower[i] = static_cast<char>(ascii_lower(static_cast<unsigned char>(word_[i])));
-    const std::string_view word(lower, word_len_);
-    for (const auto& k : kKeywords)
-      if (word == k.text) kw = k.keyword;
+    const std::string_view w(lower, word_len_);
+    switch (lower[0]) {
+      case 'b':
+        if (w == "begin") kw = Keyword::kBegin;
+        break;
+      case 'c':
+        if (w == "commit") kw = Keyword::kCommit;
+        if (w == "create") kw = Keyword::kCreate;
+        if (w == "case") kw = Keyword::kCase;
+        break;
+      case 'e':
+        if (w == "end") kw = Keyword::kEnd;
+        break;
+      case 'f':
+        if (w == "function") kw = Keyword::kFunction;
+        break;
+      case 'o':
+        if (w == "or") kw = Keyword::kOr;
+        break;
+      case 'p':
+        if (w == "procedure") kw = Keyword::kProcedure;
+        break;
+      case 'r':
+        if (w == "replace") kw = Keyword::kReplace;
+        break;
+      case 't':
+        if (w == "transaction") kw = Keyword::kTransaction;
+        break;
+      case 'w':
+        if (w == "work") kw = Keyword::kWork;
+        break;
+      default:
+        break;
+    }
   }
 
   // psqlscan.l's heuristic, step for step: note the first identifiers of
@@ -777,12 +841,10 @@ void DiffScanner::start_comment(std::uint64_t start, bool line) {
   comment_start_ = start;
   capture_ = false;
   if (!comment_top_) return;
-  if (pending_header_) {
-    // The header line before this comment was no transaction's: it and the
-    // whitespace after it are complete units.
-    pending_header_.reset();
-    clean_end_ = start;
-  }
+  // A header line followed by a comment is no transaction's. clean_end_
+  // stays before it all the same until this comment is complete: a file cut
+  // just after a header line must read as torn again when scanned anew.
+  pending_header_.reset();
   if (line && dash_at_line_start_) {
     capture_ = true;
     line_overflow_ = false;

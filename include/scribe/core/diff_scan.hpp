@@ -151,7 +151,7 @@ class DiffScanner {
   void step(unsigned char c);
   bool lex(unsigned char c, std::uint64_t pos);  // true: scan `c` again in the new state
   bool lex_number(unsigned char c);
-  std::size_t skip_inert(const unsigned char* p, std::size_t len) const;
+  std::size_t scan_run(const unsigned char* p, std::size_t len);
 
   void token(std::uint64_t start);
   void begin_word(std::uint64_t start);
