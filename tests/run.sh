@@ -49,7 +49,7 @@ if grep -E 'undefined symbol: _Z|__gxx|__cxa|ZSTD_|LZ4F_|deflate' <<<"$unresolve
 fi
 make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 
-step "pg_regress" (make installcheck)"
+step "pg_regress (make installcheck)"
 cluster_dir=$(mktemp -d /tmp/pg_scribe_regress.XXXXXX)
 trap 'cluster_stop "$cluster_dir"' EXIT
 cluster_start "$cluster_dir"
