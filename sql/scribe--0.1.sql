@@ -88,7 +88,18 @@ SELECT s.database, s.slot_name, s.worker_pid, s.state, s.last_error, s.last_erro
               THEN 'unlogged tables are not backed up' END,
          CASE WHEN s.datid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
                AND EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata)
-              THEN 'large objects are not backed up' END
+              THEN 'large objects are not backed up' END,
+         CASE WHEN s.datid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                            WHERE c.relkind = 'r' AND c.relpersistence = 'p'
+                              AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'scribe')
+                              AND n.nspname !~ '^pg_toast'
+                              AND (c.relreplident = 'n'
+                                   OR (c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                                           WHERE i.indrelid = c.oid AND i.indisprimary))
+                                   OR (c.relreplident = 'i' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                                           WHERE i.indrelid = c.oid AND i.indisreplident))))
+              THEN 'tables without usable replica identity: their UPDATE and DELETE stop the replay (see scribe.init() for the fix)' END
        ]::text[], NULL) AS warnings
   FROM scribe.status_rows() s
   LEFT JOIN pg_catalog.pg_replication_slots r ON r.slot_name = s.slot_name

@@ -196,6 +196,12 @@ if [ "$bad" = 0 ]; then ok "every sealed file matches its manifest checksum"; el
 ndiffs=$(psql -X -At -d app -c "SELECT count(*) FROM scribe.chains() WHERE kind = 'diff'")
 echo "     ($ndiffs sealed diffs in 2 chains of app)"
 
+q -d app -c "CREATE TABLE nokey (a int)"
+if psql -X -At -d app -c "SELECT array_to_string(warnings, ';') FROM scribe.status WHERE database = 'app'" |
+  grep -q 'tables without usable replica identity'; then ok "scribe.status warns about a table created without a key"; else
+  fail "no replica identity warning in scribe.status"; fi
+q -d app -c "DROP TABLE nokey"
+
 echo "-- who may read scribe.status"
 q -d postgres -c "CREATE ROLE watcher LOGIN IN ROLE pg_monitor"
 if [ "$(psql -X -At -U watcher -d app -c "SELECT state FROM scribe.status WHERE database = 'app'")" = idle ]; then
