@@ -68,24 +68,6 @@ using scribe::pg::call_pg;
 // Serialises the API calls of one database that change its backup.
 constexpr int64 kApiLockKey = 0x7363726962650001;  // "scribe" 1
 
-std::string lsn_text(XLogRecPtr lsn) {
-  char buf[kLsnTextSize];
-  format_lsn(lsn, buf);
-  return buf;
-}
-
-std::string now_iso() {
-  char buf[kTimestampTextSize];
-  format_utc_timestamp(GetCurrentTimestamp(), buf);
-  return buf;
-}
-
-std::string current_database_name() {
-  std::string name;
-  call_pg([&] { name = get_database_name(MyDatabaseId); });
-  return name;
-}
-
 void require_writer(const char* function) {
   bool allowed = false;
   call_pg([&] { allowed = superuser() || has_privs_of_role(GetUserId(), ROLE_PG_WRITE_SERVER_FILES); });
@@ -678,6 +660,24 @@ std::string timestamp_text(TimestampTz t) {
 
 }  // namespace
 
+namespace {
+
+// Returns text rows from a set-returning function; empty strings are NULL.
+void emit_text_rows(FunctionCallInfo fcinfo, const std::vector<std::vector<std::string>>& rows) {
+  call_pg([&] {
+    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+    auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    AttInMetadata* meta = TupleDescGetAttInMetadata(rsinfo->setDesc);
+    for (const auto& row : rows) {
+      std::vector<char*> values;
+      for (const std::string& v : row) values.push_back(v.empty() ? nullptr : const_cast<char*>(v.c_str()));
+      tuplestore_puttuple(rsinfo->setResult, BuildTupleFromCStrings(meta, values.data()));
+    }
+  });
+}
+
+}  // namespace
+
 // Refuses DROP EXTENSION scribe (or DROP SCHEMA scribe) while this database
 // has a backup: its slot would stay behind, retaining WAL for ever.
 void refuse_drop_while_configured(Node* statement) {
@@ -776,17 +776,7 @@ Datum scribe_status_rows(PG_FUNCTION_ARGS) {
                       found ? timestamp_text(copy.caught_up_at) : "", found ? timestamp_text(copy.last_rotation) : "",
                       found ? std::to_string(copy.diffs_in_chain) : "", config.enabled ? "true" : "false"});
     }
-    scribe::pg::call_pg([&] {
-      InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-      auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-      AttInMetadata* meta = TupleDescGetAttInMetadata(rsinfo->setDesc);
-      for (const auto& row : rows) {
-        std::vector<char*> values;
-        for (const std::string& v : row) values.push_back(v.empty() ? nullptr : const_cast<char*>(v.c_str()));
-        HeapTuple tuple = BuildTupleFromCStrings(meta, values.data());
-        tuplestore_puttuple(rsinfo->setResult, tuple);
-      }
-    });
+    emit_text_rows(fcinfo, rows);
   });
   return static_cast<Datum>(0);
 }
@@ -841,17 +831,7 @@ Datum scribe_chain_files(PG_FUNCTION_ARGS) {
                         lsn_text(m.stream_position()), "", "", "", "", "", "none", ""});
       if (m.closed) rows.back().back() = "closed; continued by chain " + m.next_chain;
     }
-    scribe::pg::call_pg([&] {
-      InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-      auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-      AttInMetadata* meta = TupleDescGetAttInMetadata(rsinfo->setDesc);
-      for (const auto& row : rows) {
-        std::vector<char*> values;
-        for (const std::string& v : row) values.push_back(v.empty() ? nullptr : const_cast<char*>(v.c_str()));
-        HeapTuple tuple = BuildTupleFromCStrings(meta, values.data());
-        tuplestore_puttuple(rsinfo->setResult, tuple);
-      }
-    });
+    emit_text_rows(fcinfo, rows);
   });
   return static_cast<Datum>(0);
 }

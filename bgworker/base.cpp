@@ -75,12 +75,6 @@ std::string session_user_name() {
   return name;
 }
 
-std::string database_name() {
-  std::string name;
-  call_pg([&] { name = get_database_name(MyDatabaseId); });
-  return name;
-}
-
 std::string bin_path(const char* program) {
   std::string dir = parent_directory(my_exec_path);
   return join_path(dir, program);
@@ -218,18 +212,6 @@ StoredOutput dump_to_file(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
-std::string lsn_text(XLogRecPtr lsn) {
-  char buf[kLsnTextSize];
-  format_lsn(lsn, buf);
-  return buf;
-}
-
-std::string now_iso() {
-  char buf[kTimestampTextSize];
-  format_utc_timestamp(GetCurrentTimestamp(), buf);
-  return buf;
-}
-
 std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
   JsonWriter w;
   w.begin_object();
@@ -242,7 +224,7 @@ std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
   w.key("system_identifier");
   w.value(std::to_string(GetSystemIdentifier()));
   w.key("database");
-  w.value(database_name());
+  w.value(current_database_name());
   w.key("slot");
   w.value(request.slot);
   w.key("start_lsn");
@@ -316,7 +298,7 @@ class BaseUndo {
 
 std::string local_conninfo() {
   return "host=" + conninfo_quote(connect_host_name()) + " port=" + std::to_string(PostPortNumber) +
-         " dbname=" + conninfo_quote(database_name()) + " user=" + conninfo_quote(session_user_name()) +
+         " dbname=" + conninfo_quote(current_database_name()) + " user=" + conninfo_quote(session_user_name()) +
          " application_name='pg_scribe'";
 }
 
@@ -416,7 +398,7 @@ BaseResult take_base(const BaseRequest& request) {
   Manifest manifest;
   manifest.chain_id = request.chain_id;
   manifest.system_identifier = GetSystemIdentifier();
-  manifest.database = database_name();
+  manifest.database = current_database_name();
   manifest.slot = request.slot;
   manifest.start_lsn = result.start_lsn;
   manifest.compression = to_string(request.compression);

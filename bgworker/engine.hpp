@@ -124,6 +124,11 @@ bool worker_running(Oid database);
 // DROP EXTENSION / DROP SCHEMA scribe while a backup is configured: error.
 void refuse_drop_while_configured(Node* statement);
 
+// ---- text forms used in files, results and messages
+std::string lsn_text(XLogRecPtr lsn);
+std::string now_iso();  // the current time, ISO 8601 UTC with microseconds
+std::string current_database_name();
+
 // ---- the path of our files inside the data directory
 std::string scribe_state_dir();  // $PGDATA/pg_scribe (relative to the data directory)
 

@@ -7,11 +7,13 @@
 #include "scribe/core/chain.hpp"
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
+#include "scribe/core/format.hpp"
 #include "scribe/pg/guard.hpp"
 
 using scribe::pg::call_pg;
 
 extern "C" {
+#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -80,6 +82,24 @@ const char* worker_state_name(WorkerState state) {
       return "error";
   }
   return "unknown";
+}
+
+std::string lsn_text(XLogRecPtr lsn) {
+  char buf[kLsnTextSize];
+  format_lsn(lsn, buf);
+  return buf;
+}
+
+std::string now_iso() {
+  char buf[kTimestampTextSize];
+  format_utc_timestamp(GetCurrentTimestamp(), buf);
+  return buf;
+}
+
+std::string current_database_name() {
+  std::string name;
+  call_pg([&] { name = get_database_name(MyDatabaseId); });
+  return name;
 }
 
 std::string scribe_state_dir() { return "pg_scribe"; }

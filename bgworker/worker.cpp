@@ -76,12 +76,6 @@ Stream* stream = nullptr;
 StringInfo pending = nullptr;  // decoded SQL not yet written
 MemoryContext stream_context = nullptr;
 
-std::string now_iso() {
-  char buf[kTimestampTextSize];
-  format_utc_timestamp(GetCurrentTimestamp(), buf);
-  return buf;
-}
-
 template <class F>
 void with_entry(F f) {
   LWLockAcquire(shared->lock, LW_EXCLUSIVE);

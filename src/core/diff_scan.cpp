@@ -1,5 +1,7 @@
 #include "scribe/core/diff_scan.hpp"
 
+#include "scribe/core/format.hpp"
+
 #include <array>
 #include <cstring>
 #include <limits>
@@ -50,34 +52,6 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text, std::uint64_t
   return value;
 }
 
-std::optional<std::uint32_t> parse_hex32(std::string_view text) {
-  if (text.empty() || text.size() > 8) return std::nullopt;
-  std::uint32_t value = 0;
-  for (const char ch : text) {
-    std::uint32_t digit;
-    if (ch >= '0' && ch <= '9')
-      digit = static_cast<std::uint32_t>(ch - '0');
-    else if (ch >= 'A' && ch <= 'F')
-      digit = static_cast<std::uint32_t>(ch - 'A' + 10);
-    else if (ch >= 'a' && ch <= 'f')
-      digit = static_cast<std::uint32_t>(ch - 'a' + 10);
-    else
-      return std::nullopt;
-    value = value << 4 | digit;
-  }
-  return value;
-}
-
-// pg_lsn's text form: 1-8 hex digits, '/', 1-8 hex digits.
-std::optional<std::uint64_t> parse_lsn_text(std::string_view text) {
-  const std::size_t slash = text.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  const auto high = parse_hex32(text.substr(0, slash));
-  const auto low = parse_hex32(text.substr(slash + 1));
-  if (!high || !low) return std::nullopt;
-  return static_cast<std::uint64_t>(*high) << 32 | *low;
-}
-
 // The value of `key=` among the blank-separated words of `fields` (the first
 // if repeated); nullopt when absent or empty. Unknown keys are allowed so
 // that a later writer can add fields.
@@ -114,7 +88,7 @@ std::optional<DiffTransaction> parse_tx_header(std::string_view line) {
   const auto commit_text = field(rest, "commit");
   if (!xid_text || !lsn_text || !commit_text) return std::nullopt;
   const auto xid = parse_unsigned(*xid_text, std::numeric_limits<std::uint32_t>::max());
-  const auto lsn = parse_lsn_text(*lsn_text);
+  const auto lsn = parse_lsn(*lsn_text);
   if (!xid || !lsn) return std::nullopt;
   DiffTransaction tx;
   tx.xid = static_cast<std::uint32_t>(*xid);
@@ -130,7 +104,7 @@ bool parse_file_comment(std::string_view line, DiffFileInfo& info) {
     const auto chain = field(rest, "chain");
     const auto start_text = field(rest, "start_lsn");
     if (!chain || !start_text) return false;
-    const auto start = parse_lsn_text(*start_text);
+    const auto start = parse_lsn(*start_text);
     if (!start) return false;
     if (!info.has_start) {  // a file has one header; a second is not the file's
       info.chain_id.assign(chain->data(), chain->size());
@@ -144,7 +118,7 @@ bool parse_file_comment(std::string_view line, DiffFileInfo& info) {
     const auto end_text = field(rest, "end_lsn");
     const auto count_text = field(rest, "transactions");
     if (!end_text || !count_text) return false;
-    const auto end = parse_lsn_text(*end_text);
+    const auto end = parse_lsn(*end_text);
     const auto count = parse_unsigned(*count_text, std::numeric_limits<std::uint64_t>::max());
     if (!end || !count) return false;
     info.sealed = true;
