@@ -92,7 +92,6 @@ void record_error(const char* message) {
     e.state = WorkerState::kError;
     snprintf(e.last_error, sizeof e.last_error, "%s", message);
     e.last_error_at = GetCurrentTimestamp();
-    e.consecutive_failures++;
   });
 }
 
@@ -450,10 +449,10 @@ void wait_for_work() {
 void back_off_after_failures() {
   std::uint32_t failures;
   LWLockAcquire(shared->lock, LW_SHARED);
-  failures = my_entry->consecutive_failures;
+  failures = my_entry->consecutive_failures;  // starts since the last success, this one included
   LWLockRelease(shared->lock);
-  if (failures == 0) return;
-  const long delay_ms = std::min(60000L, 1000L << std::min<std::uint32_t>(failures - 1, 6));
+  if (failures <= 1) return;
+  const long delay_ms = std::min(60000L, 1000L << std::min<std::uint32_t>(failures - 2, 6));
   const TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay_ms);
   while (GetCurrentTimestamp() < until) {
     call_pg([&] {
@@ -486,11 +485,11 @@ void run(Oid database) {
     set_state(WorkerState::kStopped);
     proc_exit(0);  // stopped or torn down: unregister
   }
-  back_off_after_failures();
   Stream s;
   stream = &s;
   s.config = *config;
   open_stream(s);
+  with_entry([&](DatabaseEntry& e) { e.consecutive_failures = 0; });
   for (;;) {
     serve_request(s);
     TimeLineID tli;
@@ -519,8 +518,6 @@ void scribe_worker_main(Datum main_arg) {
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   pqsignal(SIGTERM, die);
   BackgroundWorkerUnblockSignals();
-  BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
-  if (CurrentResourceOwner == nullptr) CreateAuxProcessResourceOwner();
 
   // Claim this database's entry; a second worker for it leaves at once.
   LWLockAcquire(shared->lock, LW_EXCLUSIVE);
@@ -531,12 +528,19 @@ void scribe_worker_main(Datum main_arg) {
   if (!duplicate) {
     entry->worker_pid = MyProcPid;
     entry->worker_latch = MyLatch;
+    entry->consecutive_failures++;
     if (entry->state != WorkerState::kError) entry->state = WorkerState::kStarting;
   }
   LWLockRelease(shared->lock);
   if (duplicate) proc_exit(0);
   my_entry = entry;
   on_shmem_exit(release_entry, 0);
+  // Before connecting: a failure there (a database dropped while it was
+  // backed up) must not restart the worker every second either.
+  scribe::pg::run_entry([] { back_off_after_failures(); });
+
+  BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+  if (CurrentResourceOwner == nullptr) CreateAuxProcessResourceOwner();
 
   scribe::pg::run_entry([&] {
     try {
