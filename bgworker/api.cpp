@@ -396,10 +396,6 @@ struct InitUndo {
   }
 };
 
-struct RequestOutcome {
-  RequestResult result;
-};
-
 RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, const std::string& slot = {},
                            const std::string& compression = {}, XLogRecPtr switch_lsn = InvalidXLogRecPtr) {
   std::uint64_t seq = 0;

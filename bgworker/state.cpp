@@ -296,9 +296,9 @@ void start_worker(Oid database) {
     pid_t pid;
     LWLockAcquire(shared->lock, LW_SHARED);
     DatabaseEntry* e = find_entry(database, false);
-    state = e->state;
-    pid = e->worker_pid;
-    std::memcpy(error, e->last_error, sizeof error);
+    state = e != nullptr ? e->state : WorkerState::kStopped;
+    pid = e != nullptr ? e->worker_pid : 0;
+    snprintf(error, sizeof error, "%s", e != nullptr ? e->last_error : "");
     LWLockRelease(shared->lock);
     if (state == WorkerState::kStreaming || state == WorkerState::kIdle) return;
     if (state == WorkerState::kError)

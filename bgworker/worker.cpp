@@ -287,8 +287,6 @@ void catch_up_to(Stream& s, XLogRecPtr target) {
   }
 }
 
-std::string compression_of(const Stream& s) { return s.config.compression; }
-
 // Seals active.sql; `continue_chain`: start a new active.sql (not when the
 // chain ends here).
 SealedDiff rotate(Stream& s, bool continue_chain = true) {
@@ -299,7 +297,7 @@ SealedDiff rotate(Stream& s, bool continue_chain = true) {
   request.chain_dir = s.chain_dir;
   request.end_lsn = s.ctx->reader->EndRecPtr;
   request.sequences_sql = sequences;
-  request.compression = parse_compression_spec(compression_of(s));
+  request.compression = parse_compression_spec(s.config.compression);
   const std::string previous =
       s.manifest.diffs.empty() ? std::string() : s.manifest.diffs.back().stored.file.substr(5, 16);
   request.file_timestamp = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), previous);
@@ -425,7 +423,7 @@ void serve_request(Stream& s) {
     // full disk while sealing, which leaves active.sql as it was) it goes
     // on streaming.
     const bool restart = dynamic_cast<const scribe::pg::PgError*>(&e) != nullptr || s.ctx == nullptr ||
-                         !s.active.is_open();
+                         !s.active.is_open() || !path_exists(join_path(s.chain_dir, std::string(kActiveFileName)));
     if (restart) throw;
     return;
   }

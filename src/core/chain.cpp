@@ -99,8 +99,7 @@ std::string lsn_text(std::uint64_t lsn) {
   return buf;
 }
 
-void write_stored(JsonWriter& w, const StoredFile& f) {
-  w.begin_object();
+void write_stored_fields(JsonWriter& w, const StoredFile& f) {
   w.key("file");
   w.value(f.file);
   w.key("bytes");
@@ -109,6 +108,11 @@ void write_stored(JsonWriter& w, const StoredFile& f) {
   w.value(f.sha256);
   w.key("compression");
   w.value(f.compression);
+}
+
+void write_stored(JsonWriter& w, const StoredFile& f) {
+  w.begin_object();
+  write_stored_fields(w, f);
   w.end_object();
 }
 
@@ -161,14 +165,7 @@ std::string manifest_to_json(const Manifest& m) {
   w.begin_array();
   for (const SealedDiff& d : m.diffs) {
     w.begin_object();
-    w.key("file");
-    w.value(d.stored.file);
-    w.key("bytes");
-    w.value(d.stored.bytes);
-    w.key("sha256");
-    w.value(d.stored.sha256);
-    w.key("compression");
-    w.value(d.stored.compression);
+    write_stored_fields(w, d.stored);
     w.key("start_lsn");
     w.value(lsn_text(d.start_lsn));
     w.key("end_lsn");

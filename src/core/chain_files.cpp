@@ -1,6 +1,8 @@
 #include "scribe/core/chain_files.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -122,22 +124,32 @@ SealedDiff seal_active_file(const SealRequest& request) {
     if (!scanner.at_clean_end() || scanner.in_transaction())
       throw Error("XX000", "active.sql does not end with a whole transaction", {}, "This is a bug; please report it.");
     const std::string tail = request.sequences_sql + diff_trailer_line(request.end_lsn, scanner.transactions());
-    try {
-      active.write_all(tail);
-      active.sync();
-      active.close();
-    } catch (...) {
+    // Until the rename, a failure takes the trailer off again: active.sql
+    // goes on as it was.
+    auto restore_active = [&] {
       try {
         File again(active_path, File::Mode::kAppend);
         again.truncate(original_size);
         again.sync();
       } catch (...) {
       }
+    };
+    try {
+      active.write_all(tail);
+      active.sync();
+      active.close();
+    } catch (...) {
+      restore_active();
       throw;
     }
     hash.update(tail.data(), tail.size());
     stored_bytes = original_size + tail.size();
-    rename_durably(active_path, final_path);
+    if (::rename(active_path.c_str(), final_path.c_str()) != 0) {
+      const int err = errno;
+      restore_active();
+      throw_io_error("rename file to \"" + final_path + "\"", active_path, err);
+    }
+    fsync_directory(request.chain_dir);
   } else {
     const std::string temporary = final_path + ".tmp";
     try {

@@ -528,54 +528,51 @@ CompressionMethod method_for_file_name(std::string_view name) noexcept {
   return CompressionMethod::kNone;
 }
 
-void Compressor::write(const char* data, std::size_t len) {
-  if (state_ != State::kOpen)
-    throw Error(sqlstate::kInternalError, state_ == State::kFinished ? "compressor written to after finish"
-                                                                     : "compressor used after an earlier error");
-  if (len == 0) return;
+namespace {
+
+// The state rules shared by Compressor and Decompressor: no use after
+// finish, none after an error (the library's stream may be half-updated).
+template <class State, class Work>
+void guarded_write(State& state, const char* what, Work work) {
+  if (state != State::kOpen)
+    throw Error(sqlstate::kInternalError, std::string(what) + (state == State::kFinished
+                                                                   ? " written to after finish"
+                                                                   : " used after an earlier error"));
   try {
-    do_write(data, len);
+    work();
   } catch (...) {
-    state_ = State::kFailed;
+    state = State::kFailed;
     throw;
   }
+}
+
+template <class State, class Work>
+void guarded_finish(State& state, const char* what, Work work) {
+  if (state == State::kFinished) return;
+  guarded_write(state, what, work);
+  state = State::kFinished;
+}
+
+}  // namespace
+
+void Compressor::write(const char* data, std::size_t len) {
+  guarded_write(state_, "compressor", [&] {
+    if (len > 0) do_write(data, len);
+  });
 }
 
 void Compressor::finish() {
-  if (state_ == State::kFinished) return;
-  if (state_ == State::kFailed) throw Error(sqlstate::kInternalError, "compressor used after an earlier error");
-  try {
-    do_finish();
-  } catch (...) {
-    state_ = State::kFailed;
-    throw;
-  }
-  state_ = State::kFinished;
+  guarded_finish(state_, "compressor", [&] { do_finish(); });
 }
 
 void Decompressor::write(const char* data, std::size_t len) {
-  if (state_ != State::kOpen)
-    throw Error(sqlstate::kInternalError, state_ == State::kFinished ? "decompressor written to after finish"
-                                                                     : "decompressor used after an earlier error");
-  if (len == 0) return;
-  try {
-    do_write(data, len);
-  } catch (...) {
-    state_ = State::kFailed;
-    throw;
-  }
+  guarded_write(state_, "decompressor", [&] {
+    if (len > 0) do_write(data, len);
+  });
 }
 
 void Decompressor::finish() {
-  if (state_ == State::kFinished) return;
-  if (state_ == State::kFailed) throw Error(sqlstate::kInternalError, "decompressor used after an earlier error");
-  try {
-    do_finish();
-  } catch (...) {
-    state_ = State::kFailed;
-    throw;
-  }
-  state_ = State::kFinished;
+  guarded_finish(state_, "decompressor", [&] { do_finish(); });
 }
 
 std::unique_ptr<Compressor> make_compressor(const CompressionSpec& spec, ByteSink sink) {

@@ -22,26 +22,24 @@ decompress_to_stdout() {
 }
 
 restore_chain() {
-  local chain=$1 db=$2 limit=${3:-} n=0 f
+  local chain=$1 db=$2 limit=${3:-}
   createdb -T template0 "$db"
   # Roles that exist already are errors here, on purpose not fatal.
   decompress_to_stdout "$chain/globals.sql" | psql -X -q -d "$db" >/dev/null 2>&1 || true
   decompress_to_stdout "$(ls "$chain"/base.sql* | head -1)" |
     psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null || { echo "base.sql of $chain failed" >&2; return 1; }
+  apply_diffs "$chain" "$db" "$limit"
+}
+
+# apply_diffs CHAIN_DIR DB [N]: the first N (default all) sealed diffs of the
+# chain, in name order, on top of DB.
+apply_diffs() {
+  local chain=$1 db=$2 limit=${3:-} n=0 f
   for f in $(ls "$chain" | grep -E '^diff-[0-9TZ]+\.sql' | sort); do
     if [ -n "$limit" ] && [ "$n" -ge "$limit" ]; then break; fi
     decompress_to_stdout "$chain/$f" | psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null ||
       { echo "$f of $chain failed" >&2; return 1; }
     n=$((n + 1))
-  done
-}
-
-# Applies the sealed diffs of CHAIN_DIR (all) on top of DB.
-apply_diffs() {
-  local chain=$1 db=$2 f
-  for f in $(ls "$chain" | grep -E '^diff-[0-9TZ]+\.sql' | sort); do
-    decompress_to_stdout "$chain/$f" | psql -X -q -v ON_ERROR_STOP=1 -d "$db" >/dev/null ||
-      { echo "$f of $chain failed" >&2; return 1; }
   done
 }
 
