@@ -1,6 +1,7 @@
 # pg_scribe: top-level PGXS build.
-#   make              builds wal2sql.so and scribe.so (and, later, the CLI)
-#   make install      installs them with the scribe extension's SQL
+#   make              builds wal2sql.so, scribe.so and the pg_scribe client
+#   make install      installs them with the scribe extension's SQL (pg_scribe
+#                     next to pg_dump, in PostgreSQL's bindir)
 #   make installcheck runs the pg_regress tests against a running server
 #                     (wal_level = logical, wal2sql in output_plugin_libraries;
 #                     tests/run.sh starts such a server)
@@ -24,16 +25,19 @@ clean: clean-subdirs
 installcheck: | regress-dir
 
 .PHONY: all-subdirs install-subdirs clean-subdirs regress-dir
-# One after the other: both compile the shared core objects.
+# One after the other: they compile the shared core objects.
 all-subdirs:
 	$(MAKE) -C wal2sql all
 	$(MAKE) -C scribe all
+	$(MAKE) -C cli all
 install-subdirs:
 	$(MAKE) -C wal2sql install
 	$(MAKE) -C scribe install
+	$(MAKE) -C cli install
 clean-subdirs:
 	$(MAKE) -C wal2sql clean
 	$(MAKE) -C scribe clean
+	$(MAKE) -C cli clean
 	rm -rf build/regress
 regress-dir:
 	mkdir -p build/regress

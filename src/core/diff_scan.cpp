@@ -1,5 +1,6 @@
 #include "scribe/core/diff_scan.hpp"
 
+#include "scribe/core/error.hpp"
 #include "scribe/core/format.hpp"
 
 #include <array>
@@ -146,11 +147,60 @@ void DiffScanner::feed(const char* data, std::size_t len) {
     }
     step(p[i]);
     ++i;
+    if (event_ != Event::kNone) emit();  // the scanner's state is past the byte
   }
 }
 
 void DiffScanner::finish() {
   if (deliver_pending_) deliver(false);
+  if (lex_ == Lex::kMetaLine) {
+    lex_ = Lex::kNormal;
+    meta_end_ = pos_;
+    event_ = Event::kMetaLine;
+    emit();
+  } else if (in_copy_data()) {
+    // A "\." line cut short of its newline still ends the data (psql sends
+    // it, and the server takes it as the end marker).
+    const bool terminated = lex_ == Lex::kCopyDot || lex_ == Lex::kCopyDotCR;
+    if (lex_ == Lex::kCopyRest) copy_start_ = copy_line_start_ = pos_;
+    end_copy_data(terminated ? copy_line_start_ : pos_, pos_, terminated);
+    emit();
+  }
+}
+
+void DiffScanner::begin_copy_data() {
+  if (!in_statement_callback_)
+    throw Error(sqlstate::kInternalError, "DiffScanner::begin_copy_data() called outside the statement callback");
+  if (in_copy_data()) return;
+  lex_ = Lex::kCopyRest;
+  copy_start_ = copy_line_start_ = pos_;
+  clean_end_ = clean_before_stmt_;  // the COPY is complete only with its data
+}
+
+// Runs the callback of the event the last byte completed.
+void DiffScanner::emit() {
+  const Event event = event_;
+  event_ = Event::kNone;
+  switch (event) {
+    case Event::kNone:
+      break;
+    case Event::kStatement:
+      if (on_statement_) {
+        struct Reset {
+          bool& flag;
+          ~Reset() { flag = false; }
+        } reset{in_statement_callback_};
+        in_statement_callback_ = true;
+        on_statement_(statement_);
+      }
+      break;
+    case Event::kMetaLine:
+      if (on_meta_) on_meta_(meta_start_, meta_end_);
+      break;
+    case Event::kCopyData:
+      if (on_copy_data_) on_copy_data_(copy_start_, copy_end_, copy_resume_);
+      break;
+  }
 }
 
 // Most bytes (inside strings, comments and words, whitespace) leave the
@@ -202,6 +252,10 @@ std::size_t DiffScanner::scan_run(const unsigned char* p, std::size_t len) {
     case Lex::kNumFrac:
     case Lex::kNumExp:
       return span(is_digit);
+    case Lex::kMetaLine:
+    case Lex::kCopyRest:
+    case Lex::kCopyLine:
+      return find1('\n');
     case Lex::kNormal: {
       const std::size_t n = span(is_blank);
       if (n != 0 && !in_tx_ && !stmt_active_ && !pending_header_) clean_end_ = pos_ + n;
@@ -278,6 +332,15 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
           return false;
         case ';':
           semicolon(pos);
+          return false;
+        case '\\':
+          if (stmt_active_) {
+            token(pos);  // psql would run a meta-command; the server rejects the statement
+            return false;
+          }
+          lex_ = Lex::kMetaLine;
+          meta_start_ = pos;
+          if (!in_tx_) pending_header_.reset();  // a header is followed by blank lines at most
           return false;
         case 'e':
         case 'E':
@@ -606,8 +669,65 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       }
       lex_ = Lex::kNormal;
       return true;
+
+    case Lex::kMetaLine:
+      if (c == '\n') {
+        lex_ = Lex::kNormal;
+        meta_end_ = pos + 1;
+        event_ = Event::kMetaLine;
+        if (!in_tx_) clean_end_ = pos + 1;
+      }
+      return false;
+
+    case Lex::kCopyRest:
+    case Lex::kCopyLineStart:
+    case Lex::kCopyBackslash:
+    case Lex::kCopyDot:
+    case Lex::kCopyDotCR:
+    case Lex::kCopyLine:
+      return lex_copy(c, pos);
   }
   return false;
+}
+
+// COPY data as psql reads it: line by line ('\n' ends a line), up to a line
+// that is exactly "\." or "\.\r".
+bool DiffScanner::lex_copy(unsigned char c, std::uint64_t pos) {
+  if (c == '\n') {
+    if (lex_ == Lex::kCopyDot || lex_ == Lex::kCopyDotCR) {
+      end_copy_data(copy_line_start_, pos + 1, true);
+      return false;
+    }
+    if (lex_ == Lex::kCopyRest) copy_start_ = pos + 1;
+    copy_line_start_ = pos + 1;
+    lex_ = Lex::kCopyLineStart;
+    return false;
+  }
+  switch (lex_) {
+    case Lex::kCopyLineStart:
+      lex_ = c == '\\' ? Lex::kCopyBackslash : Lex::kCopyLine;
+      break;
+    case Lex::kCopyBackslash:
+      lex_ = c == '.' ? Lex::kCopyDot : Lex::kCopyLine;
+      break;
+    case Lex::kCopyDot:
+      lex_ = c == '\r' ? Lex::kCopyDotCR : Lex::kCopyLine;
+      break;
+    case Lex::kCopyDotCR:
+      lex_ = Lex::kCopyLine;
+      break;
+    default:  // kCopyRest, kCopyLine
+      break;
+  }
+  return false;
+}
+
+void DiffScanner::end_copy_data(std::uint64_t data_end, std::uint64_t resume, bool terminated) {
+  lex_ = Lex::kNormal;
+  copy_end_ = data_end;
+  copy_resume_ = resume;
+  event_ = Event::kCopyData;
+  if (terminated && !in_tx_) clean_end_ = resume;
 }
 
 // Numbers as psql reads them (the same since PostgreSQL 15): where a number
@@ -782,6 +902,11 @@ bool DiffScanner::statement_is(Keyword first) const {
 
 void DiffScanner::end_statement(std::uint64_t end) {
   stmt_active_ = false;
+  statement_.start = stmt_start_;
+  statement_.end = end;
+  statement_.in_transaction = in_tx_;
+  event_ = Event::kStatement;
+  clean_before_stmt_ = clean_end_;
   if (in_tx_) {
     if (!statement_is(Keyword::kCommit)) return;
     in_tx_ = false;
@@ -797,6 +922,7 @@ void DiffScanner::end_statement(std::uint64_t end) {
   }
   if (statement_is(Keyword::kBegin)) {
     in_tx_ = true;
+    statement_.in_transaction = true;
     if (pending_header_) {
       tx_ = std::move(*pending_header_);
       pending_header_.reset();

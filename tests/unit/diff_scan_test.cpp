@@ -8,11 +8,13 @@
 #include <vector>
 
 #include "scribe/core/diff_scan.hpp"
+#include "scribe/core/error.hpp"
 
 namespace {
 
 using scribe::DiffFileInfo;
 using scribe::DiffScanner;
+using scribe::DiffStatement;
 using scribe::DiffTransaction;
 
 const std::string kExample = R"(-- pg_scribe diff chain=20261121T120000Z start_lsn=0/3A1F000
@@ -53,9 +55,34 @@ bool same(const DiffFileInfo& a, const DiffFileInfo& b) {
          a.end_lsn == b.end_lsn && a.sealed_transactions == b.sealed_transactions;
 }
 
+// One callback call, in the order they came.
+struct Event {
+  enum Kind : char { kStatement = 'S', kTransaction = 'T', kMeta = 'M', kCopy = 'C' };
+  char kind = 0;
+  std::uint64_t a = 0, b = 0, c = 0;  // S: start, end, xid of open_transaction() + 1 (0: none)
+                                      // T: begin_offset, end_offset; M: start, end
+                                      // C: data_start, data_end, resume
+  bool in_transaction = false;        // S
+  std::string streamed;               // C: the data as a client sends it on (see scan_chunked)
+
+  bool operator==(const Event& o) const {
+    return kind == o.kind && a == o.a && b == o.b && c == o.c && in_transaction == o.in_transaction &&
+           streamed == o.streamed;
+  }
+};
+
+std::string describe(const std::vector<Event>& events) {
+  std::string out;
+  for (const Event& e : events)
+    out += std::string(1, e.kind) + "(" + std::to_string(e.a) + "," + std::to_string(e.b) + "," + std::to_string(e.c) +
+           (e.in_transaction ? ",tx" : "") + ") ";
+  return out;
+}
+
 // Everything a scan reports, to compare scans of one text fed differently.
 struct Scan {
   std::vector<DiffTransaction> delivered;
+  std::vector<Event> events;
   std::uint64_t bytes_fed = 0, clean_end = 0, transactions = 0;
   bool in_transaction = false, at_clean_end = false;
   DiffFileInfo info;
@@ -64,20 +91,87 @@ struct Scan {
     if (delivered.size() != o.delivered.size()) return false;
     for (std::size_t i = 0; i < delivered.size(); ++i)
       if (!same(delivered[i], o.delivered[i])) return false;
-    return bytes_fed == o.bytes_fed && clean_end == o.clean_end && transactions == o.transactions &&
-           in_transaction == o.in_transaction && at_clean_end == o.at_clean_end && same(info, o.info);
+    return events == o.events && bytes_fed == o.bytes_fed && clean_end == o.clean_end &&
+           transactions == o.transactions && in_transaction == o.in_transaction && at_clean_end == o.at_clean_end &&
+           same(info, o.info);
+  }
+
+  std::vector<Event> of_kind(char kind) const {
+    std::vector<Event> out;
+    for (const Event& e : events)
+      if (e.kind == kind) out.push_back(e);
+    return out;
   }
 };
 
-// Feeds `text` in chunks of the sizes `next_chunk` returns, then finish().
+std::string lower(std::string text) {
+  for (char& ch : text)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return text;
+}
+
+// What a restore client decides from a statement's text.
+bool is_copy_from_stdin(const std::string& statement) {
+  const std::string s = lower(statement);
+  return s.rfind("copy ", 0) == 0 && s.find("from stdin") != std::string::npos;
+}
+
+// Feeds `text` in chunks of the sizes `next_chunk` returns, then finish(),
+// acting as a restore client: COPY ... FROM stdin statements get their data,
+// which is sent on after each feed() up to copy_data_flushable_end() and
+// the rest in the COPY data callback.
 template <class NextChunk>
 Scan scan_chunked(const std::string& text, NextChunk next_chunk, bool finish = true) {
   Scan s;
-  DiffScanner scanner([&](const DiffTransaction& tx) { s.delivered.push_back(tx); });
+  DiffScanner scanner([&](const DiffTransaction& tx) {
+    s.delivered.push_back(tx);
+    s.events.push_back({Event::kTransaction, tx.begin_offset, tx.end_offset, 0, false, {}});
+  });
+  std::string streamed;    // the current COPY's data, sent so far
+  std::uint64_t sent = 0;  // where it ends in `text`
+  std::uint64_t flushable = 0;
+  scanner.set_statement_callback([&](const DiffStatement& st) {
+    const DiffTransaction* open = scanner.open_transaction();
+    s.events.push_back(
+        {Event::kStatement, st.start, st.end, open ? open->xid + std::uint64_t{1} : 0, st.in_transaction, {}});
+    if (is_copy_from_stdin(text.substr(st.start, st.end - st.start))) {
+      scanner.begin_copy_data();
+      EXPECT_TRUE(scanner.in_copy_data());
+      sent = flushable = 0;
+      streamed.clear();
+    }
+  });
+  scanner.set_copy_data_callback([&](std::uint64_t data_start, std::uint64_t data_end, std::uint64_t resume) {
+    EXPECT_FALSE(scanner.in_copy_data());
+    EXPECT_LE(flushable, data_end);
+    const std::uint64_t from = std::max(sent, data_start);
+    streamed += text.substr(from, data_end - from);
+    EXPECT_EQ(streamed, text.substr(data_start, data_end - data_start));
+    s.events.push_back({Event::kCopy, data_start, data_end, resume, false, streamed});
+    sent = flushable = 0;
+    streamed.clear();
+  });
+  scanner.set_meta_command_callback([&](std::uint64_t start, std::uint64_t end) {
+    s.events.push_back({Event::kMeta, start, end, 0, false, {}});
+  });
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t n = std::min(text.size() - i, next_chunk());
     scanner.feed(text.data() + i, n);
     i += n;
+    if (scanner.in_copy_data()) {
+      const std::uint64_t to = scanner.copy_data_flushable_end();
+      EXPECT_LE(scanner.copy_data_start(), to);
+      EXPECT_LE(flushable, to);  // monotonic
+      EXPECT_LE(to, scanner.bytes_fed());
+      flushable = to;
+      const std::uint64_t from = std::max(sent, scanner.copy_data_start());
+      if (to > from) {
+        streamed += text.substr(from, to - from);
+        sent = to;
+      }
+    } else {
+      EXPECT_EQ(scanner.copy_data_flushable_end(), 0u);
+    }
   }
   if (finish) scanner.finish();
   s.bytes_fed = scanner.bytes_fed();
@@ -92,6 +186,17 @@ Scan scan_chunked(const std::string& text, NextChunk next_chunk, bool finish = t
 Scan scan(const std::string& text, bool finish = true) {
   return scan_chunked(
       text, [&] { return text.size() + 1; }, finish);
+}
+
+// The same result whether fed whole, byte by byte or in random chunks.
+void expect_any_chunking_gives(const std::string& text, const Scan& whole, std::uint32_t seed = 1) {
+  EXPECT_TRUE(scan_chunked(text, [] { return std::size_t{1}; }) == whole) << text;
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 100; ++round) {
+    const std::size_t max_chunk = 1 + rng() % (round < 50 ? 8 : 200);
+    ASSERT_TRUE(scan_chunked(text, [&] { return static_cast<std::size_t>(rng() % (max_chunk + 1)); }) == whole)
+        << "round " << round << ": " << text;
+  }
 }
 
 std::uint64_t end_of(const std::string& text, const std::string& what, std::size_t from = 0) {
@@ -645,6 +750,561 @@ TEST(DiffScan, FuzzNeverCrashesAndIgnoresChunking) {
       previous_end = tx.end_offset;
     }
     // The prefix up to clean_end() is clean and holds every transaction.
+    const Scan cut = scan(text.substr(0, whole.clean_end));
+    ASSERT_TRUE(cut.at_clean_end) << "round " << round;
+    ASSERT_EQ(cut.transactions, whole.transactions) << "round " << round;
+  }
+}
+
+// ---- Statements ----
+
+// The [start, end) ranges of `pieces`, found one after the other in `text`.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges_of(const std::string& text,
+                                                               const std::vector<std::string>& pieces) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  std::size_t from = 0;
+  for (const std::string& piece : pieces) {
+    const std::size_t at = text.find(piece, from);
+    EXPECT_NE(at, std::string::npos) << piece;
+    out.emplace_back(at, at + piece.size());
+    from = at + piece.size();
+  }
+  return out;
+}
+
+TEST(DiffScanStatements, ExampleFile) {
+  struct Expected {
+    std::string text;
+    bool in_transaction;
+    std::uint32_t xid;  // of open_transaction() in the callback (0: none)
+  };
+  const std::vector<Expected> expected = {
+      {"SET client_encoding = 'UTF8';", false, 0},
+      {"SET standard_conforming_strings = on;", false, 0},
+      {"SET search_path = pg_catalog, pg_temp;", false, 0},
+      {"BEGIN;", true, 7421},
+      {"INSERT INTO public.users (id, name) VALUES (1, 'Alice\nwith a newline; and -- not a comment, COMMIT; not a "
+       "statement');",
+       true, 7421},
+      {"UPDATE ONLY public.users SET name = E'O\\'Brien \\\\ $$' WHERE id = 1;", true, 7421},
+      {"COMMIT;", true, 0},
+      {"BEGIN;", true, 7422},
+      {"SELECT pg_catalog.set_config('search_path', 'public', false);", true, 7422},
+      {"SET ROLE \"alice\";", true, 7422},
+      {"CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $fn$ BEGIN RETURN 'x;'; END $fn$\n;", true, 7422},
+      {"RESET ROLE;", true, 7422},
+      {"END;", true, 7422},
+      {"CREATE INDEX CONCURRENTLY i ON t (a)\n;", true, 7422},
+      {"START TRANSACTION;", true, 7422},
+      {"COMMIT;", true, 0},
+      {"SELECT pg_catalog.setval(...);", false, 0},
+  };
+  std::vector<std::string> pieces;
+  for (const Expected& e : expected) pieces.push_back(e.text);
+  const auto ranges = ranges_of(kExample, pieces);
+
+  const Scan s = scan(kExample);
+  const std::vector<Event> statements = s.of_kind(Event::kStatement);
+  ASSERT_EQ(statements.size(), expected.size()) << describe(s.events);
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(statements[i].a, ranges[i].first) << expected[i].text;
+    EXPECT_EQ(statements[i].b, ranges[i].second) << expected[i].text;
+    EXPECT_EQ(statements[i].in_transaction, expected[i].in_transaction) << expected[i].text;
+    EXPECT_EQ(statements[i].c, expected[i].xid == 0 ? 0 : expected[i].xid + std::uint64_t{1}) << expected[i].text;
+  }
+
+  // In file order: each transaction right after its COMMIT;, before the
+  // next statement.
+  std::vector<char> kinds;
+  for (const Event& e : s.events) kinds.push_back(e.kind);
+  std::vector<char> expected_kinds(17, 'S');
+  expected_kinds.insert(expected_kinds.begin() + 16, 'T');
+  expected_kinds.insert(expected_kinds.begin() + 7, 'T');
+  EXPECT_EQ(kinds, expected_kinds) << describe(s.events);
+  EXPECT_TRUE(s.of_kind(Event::kMeta).empty());
+  EXPECT_TRUE(s.of_kind(Event::kCopy).empty());
+
+  expect_any_chunking_gives(kExample, s);
+}
+
+TEST(DiffScanStatements, OpenTransactionAtBegin) {
+  std::vector<DiffTransaction> at_begin;
+  int statements = 0;
+  DiffScanner scanner;
+  scanner.set_statement_callback([&](const DiffStatement& st) {
+    ++statements;
+    const DiffTransaction* open = scanner.open_transaction();
+    EXPECT_EQ(open != nullptr, scanner.in_transaction());
+    if (kExample.compare(st.start, 6, "BEGIN;") == 0) {
+      ASSERT_NE(open, nullptr);
+      at_begin.push_back(*open);
+    }
+  });
+  EXPECT_EQ(scanner.open_transaction(), nullptr);
+  scanner.feed(kExample.data(), kExample.size());
+  scanner.finish();
+  EXPECT_EQ(statements, 17);
+  EXPECT_EQ(scanner.open_transaction(), nullptr);
+  ASSERT_EQ(at_begin.size(), 2u);
+  EXPECT_EQ(at_begin[0].xid, 7421u);
+  EXPECT_EQ(at_begin[0].commit_lsn, 0x3A1F2B8u);
+  EXPECT_EQ(at_begin[0].commit_time, "2026-11-21T12:00:01.123456Z");
+  EXPECT_EQ(at_begin[0].begin_offset, kExample.find("-- scribe xid=7421"));
+  EXPECT_EQ(at_begin[0].end_offset, 0u);
+  EXPECT_EQ(at_begin[1].xid, 7422u);
+  EXPECT_EQ(at_begin[1].commit_lsn, 0x3A1F400u);
+  EXPECT_EQ(at_begin[1].commit_time, "2026-11-21T12:00:02.000001Z");
+  EXPECT_EQ(at_begin[1].begin_offset, kExample.find("-- scribe xid=7422"));
+
+  // Without a header: the transaction starts at BEGIN.
+  DiffScanner bare;
+  bool seen = false;
+  bare.set_statement_callback([&](const DiffStatement& st) {
+    if (st.start != 3) return;
+    seen = true;
+    ASSERT_NE(bare.open_transaction(), nullptr);
+    EXPECT_EQ(bare.open_transaction()->xid, 0u);
+    EXPECT_EQ(bare.open_transaction()->begin_offset, 3u);
+  });
+  bare.feed("\n  begin work;\nCOMMIT;\n", 23);
+  EXPECT_TRUE(seen);
+}
+
+TEST(DiffScanStatements, SemicolonsInsideQuotesCommentsParensAndBodies) {
+  // Each kHostile text is one statement, starting at its first token.
+  for (const std::string& stmt : kHostile) {
+    const std::string prefix = "  -- c;\n/* ; */\n";
+    const std::string text = prefix + stmt + "\n;\n";
+    const Scan s = scan(text);
+    ASSERT_EQ(s.events.size(), 1u) << stmt << ": " << describe(s.events);
+    EXPECT_EQ(s.events[0].kind, Event::kStatement);
+    EXPECT_EQ(s.events[0].a, prefix.size()) << stmt;
+    EXPECT_EQ(s.events[0].b, text.size() - 1) << stmt;
+    EXPECT_FALSE(s.events[0].in_transaction);
+  }
+  // The cases of DiffScan.BeginAtomicBodiesAndRuleActions, by callback.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3;",
+       {"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;", "SELECT 3;"}},
+      {"create procedure p() begin atomic select case when true then 1 end; select 2; end;",
+       {"create procedure p() begin atomic select case when true then 1 end; select 2; end;"}},
+      {"CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2)); SELECT 2;",
+       {"CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));", "SELECT 2;"}},
+      {"SELECT 'a;b', $$;$$, $q$;$q$, \"c;d\", E'\\';' /* ; */ -- ;\n; ;SELECT 3;",
+       {"SELECT 'a;b', $$;$$, $q$;$q$, \"c;d\", E'\\';' /* ; */ -- ;\n;", ";", "SELECT 3;"}},
+      {"DO $$BEGIN PERFORM 1; END$$;SELECT 2;", {"DO $$BEGIN PERFORM 1; END$$;", "SELECT 2;"}},
+  };
+  for (const auto& [text, pieces] : cases) {
+    const Scan s = scan(text);
+    const auto ranges = ranges_of(text, pieces);
+    ASSERT_EQ(s.events.size(), ranges.size()) << text << ": " << describe(s.events);
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      EXPECT_EQ(s.events[i].a, ranges[i].first) << text;
+      EXPECT_EQ(s.events[i].b, ranges[i].second) << text;
+    }
+    expect_any_chunking_gives(text, s);
+  }
+}
+
+TEST(DiffScanStatements, UnterminatedStatementIsNotReported) {
+  for (const char* text : {"SELECT 1; SELECT 2", "SELECT 1; SELECT 'x;", "SELECT 1; SELECT (1;", "SELECT 1;\n-- x;"}) {
+    const Scan s = scan(text);
+    ASSERT_EQ(s.events.size(), 1u) << text;
+    EXPECT_EQ(s.events[0].b, 9u) << text;
+  }
+  EXPECT_TRUE(scan("SELECT 1").events.empty());
+}
+
+TEST(DiffScanStatements, ExceptionFromCallbackLeavesScanResumable) {
+  const Scan whole = scan(kExample);
+  std::vector<Event> got;
+  std::size_t throws = 0;
+  DiffScanner scanner([&](const DiffTransaction& tx) {
+    got.push_back({Event::kTransaction, tx.begin_offset, tx.end_offset, 0, false, {}});
+    if (throws++ % 2 == 0) throw std::runtime_error("transaction");
+  });
+  scanner.set_statement_callback([&](const DiffStatement& st) {
+    const DiffTransaction* open = scanner.open_transaction();
+    got.push_back(
+        {Event::kStatement, st.start, st.end, open ? open->xid + std::uint64_t{1} : 0, st.in_transaction, {}});
+    if (throws++ % 2 == 0) throw std::runtime_error("statement");
+  });
+  std::size_t caught = 0;
+  while (scanner.bytes_fed() < kExample.size()) {
+    try {
+      scanner.feed(kExample.data() + scanner.bytes_fed(), kExample.size() - scanner.bytes_fed());
+    } catch (const std::runtime_error&) {
+      ++caught;
+    }
+  }
+  scanner.finish();
+  EXPECT_EQ(caught, (whole.events.size() + 1) / 2);
+  EXPECT_TRUE(got == whole.events) << describe(got);
+  EXPECT_TRUE(scanner.at_clean_end());
+}
+
+// ---- COPY data ----
+
+const std::string kDump =
+    "--\n"
+    "-- PostgreSQL database dump\n"
+    "--\n"
+    "\n"
+    "\\restrict abc\n"
+    "\n"
+    "SET statement_timeout = 0;\n"
+    "SET client_encoding = 'UTF8';\n"
+    "SELECT pg_catalog.set_config('search_path', '', false);\n"
+    "\n"
+    "CREATE TABLE public.t (\n"
+    "    a integer,\n"
+    "    b text\n"
+    ");\n"
+    "\n"
+    "COPY public.t (a, b) FROM stdin;\n"
+    "1\tsemi; colon;\n"
+    "2\tit's 'open\n"
+    "3\t$$dollar $q$\n"
+    "4\t-- not a comment /* nor this\n"
+    "5\t\\N\n"
+    "\n"
+    "\\.x\n"
+    " \\.\n"
+    "\\.\\.\n"
+    "\\\n"
+    "6\tE'\\\\'\r\n"
+    "\\.\n"
+    "\n"
+    "ALTER TABLE ONLY public.t\n"
+    "    ADD CONSTRAINT t_pkey PRIMARY KEY (a);\n"
+    "\n"
+    "\\unrestrict abc\n";
+
+TEST(DiffScanCopy, PgDumpScript) {
+  const Scan s = scan(kDump);
+  const auto at = [&](const std::string& what) { return static_cast<std::uint64_t>(kDump.find(what)); };
+  const std::uint64_t data_start = end_of(kDump, "FROM stdin;\n");
+  const std::uint64_t data_end = at("\\.\n\nALTER");
+  const std::vector<Event> expected = {
+      {Event::kMeta, at("\\restrict"), end_of(kDump, "\\restrict abc\n"), 0, false, {}},
+      {Event::kStatement, at("SET statement_timeout"), end_of(kDump, "= 0;"), 0, false, {}},
+      {Event::kStatement, at("SET client_encoding"), end_of(kDump, "'UTF8';"), 0, false, {}},
+      {Event::kStatement, at("SELECT pg_catalog"), end_of(kDump, "false);"), 0, false, {}},
+      {Event::kStatement, at("CREATE TABLE"), end_of(kDump, "b text\n);"), 0, false, {}},
+      {Event::kStatement, at("COPY public.t"), end_of(kDump, "FROM stdin;"), 0, false, {}},
+      {Event::kCopy, data_start, data_end, data_end + 3, false, kDump.substr(data_start, data_end - data_start)},
+      {Event::kStatement, at("ALTER TABLE"), end_of(kDump, "KEY (a);"), 0, false, {}},
+      {Event::kMeta, at("\\unrestrict"), kDump.size(), 0, false, {}},
+  };
+  EXPECT_TRUE(s.events == expected) << describe(s.events);
+  EXPECT_TRUE(s.at_clean_end);
+  EXPECT_EQ(s.transactions, 0u);
+  expect_any_chunking_gives(kDump, s);
+
+  // A second COPY whose data the end of input ends, without "\.": its data
+  // is reported, but the file is not clean (pg_dump always writes "\.").
+  for (const std::string& data : {std::string("x\t'y\n$$z;\n"), std::string("x\n\\.y"), std::string("x\nno newline"),
+                                  std::string(""), std::string("\n")}) {
+    const std::string text = kDump + "COPY public.u (c) FROM stdin; -- ignored ';\n" + data;
+    const Scan torn = scan(text);
+    ASSERT_EQ(torn.events.size(), expected.size() + 2) << data;
+    EXPECT_EQ(torn.events[expected.size()].a, kDump.size()) << data;
+    const Event& copy = torn.events.back();
+    EXPECT_EQ(copy.kind, Event::kCopy) << data;
+    EXPECT_EQ(copy.a, text.size() - data.size()) << data;
+    EXPECT_EQ(copy.b, text.size()) << data;
+    EXPECT_EQ(copy.c, text.size()) << data;
+    EXPECT_EQ(torn.clean_end, kDump.size()) << data;
+    EXPECT_FALSE(torn.at_clean_end) << data;
+    expect_any_chunking_gives(text, torn);
+  }
+}
+
+TEST(DiffScanCopy, TerminatorLine) {
+  const std::string copy = "COPY t FROM stdin;\n";
+  struct Case {
+    std::string data;      // after the COPY line
+    std::uint64_t end;     // data_end, relative to the data
+    std::uint64_t resume;  // relative to the data
+  };
+  const std::vector<Case> cases = {
+      {"a\n\\.\n", 2, 5},
+      {"a\n\\.\r\n", 2, 6},      // CRLF
+      {"\\.\nSELECT 1;", 0, 3},  // no data
+      {"a\n\\.", 2, 4},          // at the end of input without its newline
+      {"a\n\\.\r", 2, 5},
+      {"a\n\\. \n\\.\n", 6, 9},  // "\. " is data
+      {"a\n\\.\r\r\n\\.\n", 7, 10},
+      {"a\n.\\.\n\\.\n", 6, 9},
+      {"a\\.\n\\.\n", 4, 7},
+      {"\r\n\\.\n", 2, 5},
+  };
+  for (const Case& c : cases) {
+    const std::string text = copy + c.data;
+    const Scan s = scan(text);
+    const std::vector<Event> copies = s.of_kind(Event::kCopy);
+    ASSERT_EQ(copies.size(), 1u) << c.data;
+    EXPECT_EQ(copies[0].a, copy.size()) << c.data;
+    EXPECT_EQ(copies[0].b, copy.size() + c.end) << c.data;
+    EXPECT_EQ(copies[0].c, copy.size() + c.resume) << c.data;
+    expect_any_chunking_gives(text, s);
+  }
+  // SQL goes on after the data.
+  const Scan s = scan(copy + "\\.\nSELECT 1;");
+  ASSERT_EQ(s.events.size(), 3u);
+  EXPECT_EQ(s.events[2].a, copy.size() + 3);
+  EXPECT_TRUE(s.at_clean_end);
+}
+
+TEST(DiffScanCopy, RestOfTheCopyLineIsSkipped) {
+  const std::string text = "COPY t FROM stdin; SELECT 'x; -- /* $$\n1\n\\.\nSELECT 2;\n";
+  const Scan s = scan(text);
+  ASSERT_EQ(s.events.size(), 3u) << describe(s.events);
+  EXPECT_EQ(s.events[0].b, end_of(text, "stdin;"));
+  EXPECT_EQ(s.events[1].kind, Event::kCopy);
+  EXPECT_EQ(s.events[1].a, end_of(text, "$$\n"));
+  EXPECT_EQ(s.events[1].b, end_of(text, "$$\n1\n"));
+  EXPECT_EQ(s.events[2].a, text.find("SELECT 2"));
+  EXPECT_TRUE(s.at_clean_end);
+  expect_any_chunking_gives(text, s);
+
+  // The COPY line cut short: no data at all.
+  const Scan cut = scan("COPY t FROM stdin; x");
+  ASSERT_EQ(cut.events.size(), 2u);
+  EXPECT_EQ(cut.events[1].kind, Event::kCopy);
+  EXPECT_EQ(cut.events[1].a, 20u);
+  EXPECT_EQ(cut.events[1].b, 20u);
+  EXPECT_EQ(cut.events[1].c, 20u);
+  EXPECT_EQ(cut.clean_end, 0u);
+}
+
+TEST(DiffScanCopy, CleanEndTakesTheCopyAsOneUnit) {
+  const std::string text = "SELECT 1;\nCOPY t FROM stdin;\n1\n2\n\\.\n";
+  DiffScanner scanner;
+  scanner.set_statement_callback([&](const DiffStatement& st) {
+    if (text.compare(st.start, 4, "COPY") == 0) scanner.begin_copy_data();
+  });
+  std::uint64_t previous = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    scanner.feed(&text[i], 1);
+    const std::uint64_t expected = i + 1 == text.size() ? text.size() : i < 8 ? 0 : i == 8 ? 9 : 10;
+    EXPECT_EQ(scanner.clean_end(), expected) << "offset " << i;
+    if (scanner.in_copy_data()) {
+      EXPECT_LE(previous, scanner.copy_data_flushable_end());
+      previous = scanner.copy_data_flushable_end();
+    }
+  }
+  EXPECT_EQ(previous, text.find("\\."));
+  EXPECT_TRUE(scanner.at_clean_end());
+  EXPECT_FALSE(scanner.in_copy_data());
+  EXPECT_EQ(scanner.copy_data_start(), 0u);
+}
+
+TEST(DiffScanCopy, FlushableEndMovesLineByLine) {
+  const std::string text = "COPY t FROM stdin;\nline one\nline two\n\\.\n";
+  DiffScanner scanner;
+  scanner.set_statement_callback([&](const DiffStatement&) { scanner.begin_copy_data(); });
+  const auto upto = [&](std::uint64_t end) {
+    scanner.feed(text.data() + scanner.bytes_fed(), end - scanner.bytes_fed());
+  };
+  upto(18);  // just past ';'
+  EXPECT_TRUE(scanner.in_copy_data());
+  EXPECT_EQ(scanner.copy_data_start(), 18u);
+  EXPECT_EQ(scanner.copy_data_flushable_end(), 18u);
+  upto(19);
+  EXPECT_EQ(scanner.copy_data_start(), 19u);
+  EXPECT_EQ(scanner.copy_data_flushable_end(), 19u);
+  upto(27);  // "line one" without its newline
+  EXPECT_EQ(scanner.copy_data_flushable_end(), 19u);
+  upto(28);
+  EXPECT_EQ(scanner.copy_data_flushable_end(), 28u);
+  upto(text.size() - 1);  // "\." without its newline: maybe data
+  EXPECT_TRUE(scanner.in_copy_data());
+  EXPECT_EQ(scanner.copy_data_flushable_end(), 37u);
+  upto(text.size());
+  EXPECT_FALSE(scanner.in_copy_data());
+}
+
+TEST(DiffScanCopy, CopyInsideATransaction) {
+  const std::string text =
+      "-- scribe xid=5 lsn=0/5 commit=t\nBEGIN;\nCOPY t FROM stdin;\nCOMMIT;\n\\.\nCOMMIT;\nSELECT 1;\n";
+  const Scan s = scan(text);
+  const std::vector<char> kinds = [&] {
+    std::vector<char> k;
+    for (const Event& e : s.events) k.push_back(e.kind);
+    return k;
+  }();
+  EXPECT_EQ(kinds, (std::vector<char>{'S', 'S', 'C', 'S', 'T', 'S'})) << describe(s.events);
+  ASSERT_EQ(s.delivered.size(), 1u);
+  EXPECT_EQ(s.delivered[0].xid, 5u);
+  EXPECT_EQ(s.delivered[0].end_offset, end_of(text, "\\.\nCOMMIT;\n"));
+  EXPECT_TRUE(s.events[1].in_transaction);
+  EXPECT_EQ(s.events[2].a, end_of(text, "stdin;\n"));
+  EXPECT_TRUE(s.at_clean_end);
+  expect_any_chunking_gives(text, s);
+
+  // Cut inside the data: the transaction is torn.
+  const std::string torn = text.substr(0, text.find("\\."));
+  EXPECT_EQ(scan(torn).clean_end, 0u);
+  EXPECT_TRUE(scan(torn).in_transaction);
+}
+
+TEST(DiffScanCopy, BeginCopyDataOnlyInTheStatementCallback) {
+  DiffScanner scanner;
+  try {
+    scanner.begin_copy_data();
+    ADD_FAILURE() << "no exception";
+  } catch (const scribe::Error& e) {
+    EXPECT_STREQ(e.sqlstate(), "XX000");
+  }
+  int thrown = 0;
+  DiffScanner other([&](const DiffTransaction&) {
+    EXPECT_THROW(other.begin_copy_data(), scribe::Error);
+    ++thrown;
+  });
+  other.set_meta_command_callback([&](std::uint64_t, std::uint64_t) {
+    EXPECT_THROW(other.begin_copy_data(), scribe::Error);
+    ++thrown;
+  });
+  other.set_statement_callback([&](const DiffStatement&) {});
+  const std::string text = "\\x\nBEGIN;\nCOMMIT;\n";
+  other.feed(text.data(), text.size());
+  EXPECT_EQ(thrown, 2);
+  EXPECT_FALSE(other.in_copy_data());
+  EXPECT_THROW(other.begin_copy_data(), scribe::Error);
+  // Also after a statement callback that threw.
+  DiffScanner third;
+  third.set_statement_callback([](const DiffStatement&) { throw std::runtime_error("x"); });
+  EXPECT_THROW(third.feed(";", 1), std::runtime_error);
+  EXPECT_THROW(third.begin_copy_data(), scribe::Error);
+}
+
+// ---- Meta-command lines ----
+
+TEST(DiffScanMeta, LinesBetweenStatements) {
+  const std::string text =
+      "\\connect db\nSELECT 1; \\set x 'y;\n/* c */\\echo $$ -- \"\n  \\restrict k\r\nSELECT '\\x', 2 \\g\n;\n\\q";
+  const Scan s = scan(text);
+  const auto at = [&](const std::string& what) { return static_cast<std::uint64_t>(text.find(what)); };
+  const std::vector<Event> expected = {
+      {Event::kMeta, 0, at("SELECT 1"), 0, false, {}},
+      {Event::kStatement, at("SELECT 1"), end_of(text, "SELECT 1;"), 0, false, {}},
+      {Event::kMeta, at("\\set"), end_of(text, "'y;\n"), 0, false, {}},
+      {Event::kMeta, at("\\echo"), end_of(text, "-- \"\n"), 0, false, {}},
+      {Event::kMeta, at("\\restrict"), end_of(text, "k\r\n"), 0, false, {}},
+      // A backslash inside a statement stays in it.
+      {Event::kStatement, at("SELECT '"), end_of(text, "\\g\n;"), 0, false, {}},
+      {Event::kMeta, at("\\q"), text.size(), 0, false, {}},  // ended by finish()
+  };
+  EXPECT_TRUE(s.events == expected) << describe(s.events);
+  // The last line lacks its newline: not clean, like a comment.
+  EXPECT_EQ(s.clean_end, at("\\q"));
+  EXPECT_TRUE(scan(text + "\n").at_clean_end);
+  expect_any_chunking_gives(text, s);
+}
+
+TEST(DiffScanMeta, InsideATransactionAndAfterAHeader) {
+  const std::string text = "-- scribe xid=7 lsn=0/7 commit=t\n\\c other\nBEGIN;\n\\connect x\nSELECT 1;\nCOMMIT;\n";
+  const Scan s = scan(text);
+  ASSERT_EQ(s.delivered.size(), 1u);
+  EXPECT_EQ(s.delivered[0].xid, 0u);  // a meta-command line orphans the header
+  EXPECT_EQ(s.delivered[0].begin_offset, text.find("BEGIN"));
+  EXPECT_EQ(s.delivered[0].end_offset, text.size());
+  const std::vector<Event> metas = s.of_kind(Event::kMeta);
+  ASSERT_EQ(metas.size(), 2u);
+  EXPECT_EQ(metas[1].a, text.find("\\connect"));
+  EXPECT_EQ(metas[1].b, text.find("SELECT"));
+  EXPECT_TRUE(s.at_clean_end);
+  expect_any_chunking_gives(text, s);
+  // Inside a transaction a meta-command line does not move clean_end().
+  EXPECT_EQ(scan(text.substr(0, text.find("SELECT"))).clean_end, text.find("BEGIN"));
+}
+
+TEST(DiffScanMeta, NotInsideQuotesOrComments) {
+  for (const char* text : {"SELECT '\n\\x\n';", "SELECT $$\n\\x\n$$;", "/*\n\\x\n*/", "-- \\x\n", "SELECT \"\n\\x\n\";",
+                           "SELECT 1\n\\x\n;", "SELECT E'\\\n\\x\n';"}) {
+    const Scan s = scan(text);
+    EXPECT_TRUE(s.of_kind(Event::kMeta).empty()) << text << ": " << describe(s.events);
+    EXPECT_TRUE(s.at_clean_end) << text;
+  }
+}
+
+// Random pg_dump-like text.
+std::string random_script(std::mt19937& rng) {
+  static const std::vector<std::string> pieces = {
+      "COPY t FROM stdin;",
+      "COPY t FROM stdin;\n",
+      "copy t (a) from stdin;",
+      "\\.",
+      "\\.\n",
+      "\n\\.\n",
+      "\\.\r\n",
+      "\\",
+      "\\restrict k",
+      "\\connect x\n",
+      ";",
+      ";",
+      "SELECT 1",
+      "'",
+      "$$",
+      "--",
+      "/*",
+      "*/",
+      "(",
+      ")",
+      "\n",
+      "\n",
+      "\n",
+      "\r",
+      " ",
+      "\t",
+      ".",
+      "x",
+      "BEGIN;\n",
+      "COMMIT;\n",
+      "\n-- scribe xid=1 lsn=0/1 commit=t\n",
+  };
+  std::string text;
+  const std::size_t n = rng() % 120;
+  for (std::size_t i = 0; i < n; ++i) text += pieces[rng() % pieces.size()];
+  return text;
+}
+
+TEST(DiffScanCopy, FuzzEventsIgnoreChunking) {
+  std::mt19937 rng(4242);
+  for (int round = 0; round < 3000; ++round) {
+    const std::string text = random_script(rng);
+    const Scan whole = scan(text);
+    const Scan chunked = scan_chunked(text, [&] { return static_cast<std::size_t>(rng() % 9); });
+    ASSERT_TRUE(chunked == whole) << "round " << round << "\n"
+                                  << describe(whole.events) << "\n"
+                                  << describe(chunked.events);
+    // Events in file order, each where it should be.
+    std::uint64_t previous_end = 0;
+    for (const Event& e : whole.events) {
+      switch (e.kind) {
+        case Event::kStatement:
+          ASSERT_LE(previous_end, e.a) << "round " << round;
+          ASSERT_EQ(text[e.b - 1], ';') << "round " << round;
+          previous_end = e.b;
+          break;
+        case Event::kMeta:
+          ASSERT_LE(previous_end, e.a) << "round " << round;
+          ASSERT_EQ(text[e.a], '\\') << "round " << round;
+          ASSERT_TRUE(e.b == text.size() || text[e.b - 1] == '\n') << "round " << round;
+          ASSERT_EQ(text.find('\n', e.a), e.b == text.size() && text.back() != '\n' ? std::string::npos : e.b - 1);
+          previous_end = e.b;
+          break;
+        case Event::kCopy:
+          ASSERT_LE(previous_end, e.a) << "round " << round;
+          ASSERT_LE(e.a, e.b);
+          ASSERT_LE(e.b, e.c);
+          previous_end = e.c;
+          break;
+        default:
+          break;
+      }
+    }
     const Scan cut = scan(text.substr(0, whole.clean_end));
     ASSERT_TRUE(cut.at_clean_end) << "round " << round;
     ASSERT_EQ(cut.transactions, whole.transactions) << "round " << round;

@@ -1,10 +1,13 @@
-// Streaming scanner for diff files: finds where each transaction starts and
-// ends, and where a file cut short by a crash ("torn tail") must be cut,
-// without holding the file in memory (state is a few dozen bytes plus the
-// current header line, at most 1 KiB, and the current $tag$ of a dollar
-// quote).
+// Streaming scanner for the SQL scripts a restore runs: diff files and
+// pg_dump's plain-format output (base.sql, globals.sql). It finds where each
+// transaction of a diff file starts and ends, and where a file cut short by
+// a crash ("torn tail") must be cut; and, for a client that runs a script
+// itself instead of handing it to psql, where each statement, COPY data and
+// psql meta-command line is. It never holds the file in memory (state is a
+// few dozen bytes plus the current header line, at most 1 KiB, and the
+// current $tag$ of a dollar quote).
 //
-// A diff file is run by psql, so statements end where psql's lexer
+// These scripts are written for psql, so statements end where psql's lexer
 // (src/fe_utils/psqlscan.l) ends them: at a ';' outside quotes, comments,
 // parentheses and SQL-standard function bodies (BEGIN ATOMIC ... END). The
 // scanner follows those rules byte by byte, including the corners that
@@ -15,8 +18,23 @@
 // the server would join them). Checked against psql 15 on random input.
 // Values in a file are adversarial, so nothing is matched on raw text:
 // `COMMIT;` or a header-looking line inside a string, comment or quoted
-// identifier is data. Not followed: psql backslash commands and :{?name},
-// which only appear outside quotes in text the server would reject.
+// identifier is data. Not followed: :{?name}, which only appears outside
+// quotes in text the server would reject.
+//
+// A backslash outside quotes starts a psql meta-command. Between statements
+// the scanner takes it with the rest of its line as a meta-command line
+// (pg_dump writes \connect and \restrict): never SQL, and a client must see
+// it so as never to run it, since files are untrusted. Inside a statement
+// psql would run a meta-command too; the scanner leaves the backslash in
+// the statement, whose text the server then rejects.
+//
+// COPY ... FROM stdin reads its data from the lines after the statement's
+// line up to a line "\." or the end of input, psql's rule (psql would run
+// the rest of the statement's line after the data; the scanner skips it,
+// pg_dump never writes any). Only the client knows which statements are such a
+// COPY (its text is the client's to parse), so it says so with
+// begin_copy_data() from the statement callback. Data is not lexed: its
+// quotes, dashes and semicolons are values.
 //
 // The structure the scanner recognises (everything else is carried along):
 //   -- pg_scribe diff chain=<id> start_lsn=<X/Y>          file header
@@ -37,6 +55,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace scribe {
 
@@ -46,6 +65,12 @@ struct DiffTransaction {
   std::string commit_time;         // commit= text of the header ("" if none)
   std::uint64_t begin_offset = 0;  // first byte of the header line (or of BEGIN; when no header)
   std::uint64_t end_offset = 0;    // just past "COMMIT;" and the newline that follows it, if present
+};
+
+struct DiffStatement {
+  std::uint64_t start = 0;      // first byte of its first token (not the blanks or comments before)
+  std::uint64_t end = 0;        // just past its ';'
+  bool in_transaction = false;  // within a transaction's bytes: BEGIN; and COMMIT; included
 };
 
 struct DiffFileInfo {  // from the top-level comments outside transactions
@@ -60,33 +85,63 @@ struct DiffFileInfo {  // from the top-level comments outside transactions
 class DiffScanner {
  public:
   using TransactionCallback = std::function<void(const DiffTransaction&)>;
+  using StatementCallback = std::function<void(const DiffStatement&)>;
+  using CopyDataCallback = std::function<void(std::uint64_t data_start, std::uint64_t data_end, std::uint64_t resume)>;
+  using MetaCommandCallback = std::function<void(std::uint64_t start, std::uint64_t end)>;
 
   explicit DiffScanner(TransactionCallback on_transaction = nullptr);
 
+  // Callbacks run in file order, each as soon as the bytes decide it:
+  //  - statement: at its ';' (a statement unterminated at finish() is not
+  //    reported). BEGIN;'s runs once open_transaction() is set; COMMIT;'s
+  //    once the transaction is complete, before its transaction callback.
+  //  - COPY data (after begin_copy_data()): at the newline of the "\." line,
+  //    or at finish() (where a last line "\." needs no newline). Bytes
+  //    [data_start, data_end) are the data, whole lines; SQL goes on at
+  //    `resume`, past the "\." line.
+  //  - meta-command line: at its newline (included in [start, end)) or at
+  //    finish(). Such lines are taken as meta-commands with or without
+  //    this callback.
+  void set_statement_callback(StatementCallback on_statement) { on_statement_ = std::move(on_statement); }
+  void set_copy_data_callback(CopyDataCallback on_copy_data) { on_copy_data_ = std::move(on_copy_data); }
+  void set_meta_command_callback(MetaCommandCallback on_meta) { on_meta_ = std::move(on_meta); }
+
   // Scans the next bytes of the file; any chunking gives the same results.
-  // The callback runs once per transaction, when the byte after its COMMIT;
-  // arrives (that byte decides whether end_offset takes a newline) or at
-  // finish(). If it throws, the exception propagates with bytes_fed() just
-  // before the byte being scanned, so feeding on from there loses nothing.
+  // The transaction callback runs once per transaction, when the byte after
+  // its COMMIT; arrives (that byte decides whether end_offset takes a
+  // newline) or at finish(). An exception from a callback propagates out of
+  // feed() or finish() with the scan intact: feeding on from bytes_fed()
+  // loses only the rest of that call. bytes_fed() is then just before the
+  // byte being scanned for the transaction callback, and just past the byte
+  // that completed the event for the others.
   void feed(const char* data, std::size_t len);
 
-  // End of input: delivers a transaction whose COMMIT; is the last byte.
-  // Feeding may go on afterwards (e.g. a file still being written).
+  // End of input: delivers a transaction whose COMMIT; is the last byte,
+  // and ends a meta-command line or COPY data there. Feeding may go on
+  // afterwards (e.g. a file still being written); what comes next is SQL.
   void finish();
 
   std::uint64_t bytes_fed() const { return pos_; }
 
   // Offset just past the last complete top-level unit: the last complete
   // transaction, or a complete statement, comment (a "--" comment with its
-  // newline) or whitespace outside any transaction; where a torn file must
-  // be cut. A transaction header line belongs to the transaction after it,
-  // so clean_end() stays before it until its COMMIT;.
+  // newline), meta-command line (with its newline) or whitespace outside
+  // any transaction; where a torn file must be cut. A transaction header
+  // line belongs to the transaction after it, so clean_end() stays before
+  // it until its COMMIT;. A COPY statement is one unit with its data and
+  // "\." line: COPY data ended by the end of input leaves clean_end()
+  // before the statement (pg_dump always writes "\.").
   std::uint64_t clean_end() const { return clean_end_; }
 
   bool in_transaction() const { return in_tx_; }  // inside BEGIN; ... not yet COMMIT;
 
-  // Nothing pending: not inside a quote, comment, statement, transaction or
-  // after a header line still waiting for its BEGIN;.
+  // The transaction being scanned (end_offset 0), already in BEGIN;'s
+  // statement callback; nullptr outside one (in COMMIT;'s callback too).
+  const DiffTransaction* open_transaction() const { return in_tx_ ? &tx_ : nullptr; }
+
+  // Nothing pending: not inside a quote, comment, statement, transaction,
+  // meta-command line or COPY data, or after a header line still waiting
+  // for its BEGIN;.
   bool at_clean_end() const { return pos_ == clean_end_; }
 
   // Complete transactions so far, counted at their COMMIT; (the callback
@@ -95,6 +150,21 @@ class DiffScanner {
   const std::optional<DiffTransaction>& last_transaction() const { return last_; }
 
   const DiffFileInfo& info() const { return info_; }
+
+  // Only from the statement callback, for a statement that is a COPY ...
+  // FROM stdin: what follows its line is COPY data. Throws Error (XX000)
+  // elsewhere.
+  void begin_copy_data();
+
+  // While COPY data is being scanned (until its callback): data is known
+  // to run from copy_data_start() and to be complete lines up to
+  // copy_data_flushable_end() (the start of the line being scanned), so a
+  // client can send it on after each feed() and the rest in the callback.
+  // Until the COPY statement's line is complete both are just past its
+  // ';': nothing yet. Both 0 outside COPY data.
+  bool in_copy_data() const { return lex_ >= Lex::kCopyRest && lex_ <= Lex::kCopyLine; }
+  std::uint64_t copy_data_start() const { return in_copy_data() ? copy_start_ : 0; }
+  std::uint64_t copy_data_flushable_end() const { return in_copy_data() ? copy_line_start_ : 0; }
 
  private:
   // Lexer states: psqlscan.l's exclusive states plus the one-byte lookahead
@@ -135,7 +205,20 @@ class DiffScanner {
     kQuotedIdent,
     kQuotedIdentQuote,
     kDollarQuote,
+    kMetaLine,  // a psql meta-command line, up to its newline
+    // COPY data, kCopyRest to kCopyLine (in_copy_data() relies on the order).
+    kCopyRest,       // the rest of the COPY statement's line
+    kCopyLineStart,  // at the start of a data line: "\."?
+    kCopyBackslash,
+    kCopyDot,
+    kCopyDotCR,
+    kCopyLine,  // inside a data line
   };
+
+  // What the byte just scanned completed; feed() runs its callback after
+  // step(), once the scanner's state is past the byte (so the callback may
+  // switch to COPY data, and an exception from it loses no state).
+  enum class Event : std::uint8_t { kNone, kStatement, kMetaLine, kCopyData };
 
   // Words that matter: for BEGIN;/COMMIT; and psql's BEGIN ATOMIC tracking.
   enum class Keyword : std::uint8_t {
@@ -173,8 +256,16 @@ class DiffScanner {
   void end_line_comment(std::uint64_t newline_pos);
   void end_block_comment(std::uint64_t pos);
   void deliver(bool newline);
+  bool lex_copy(unsigned char c, std::uint64_t pos);
+  void end_copy_data(std::uint64_t data_end, std::uint64_t resume, bool terminated);
+  void emit();
 
   TransactionCallback on_transaction_;
+  StatementCallback on_statement_;
+  CopyDataCallback on_copy_data_;
+  MetaCommandCallback on_meta_;
+  Event event_ = Event::kNone;
+  bool in_statement_callback_ = false;
 
   std::uint64_t pos_ = 0;
   std::uint64_t clean_end_ = 0;
@@ -208,6 +299,16 @@ class DiffScanner {
   std::uint32_t stmt_tokens_ = 0;
   bool stmt_words_only_ = true;
   Keyword stmt_kw_[2] = {Keyword::kOther, Keyword::kOther};
+  DiffStatement statement_;              // the last one ended
+  std::uint64_t clean_before_stmt_ = 0;  // clean_end_ before it ended: a COPY's data joins it
+
+  // Meta-command lines and COPY data.
+  std::uint64_t meta_start_ = 0;
+  std::uint64_t meta_end_ = 0;
+  std::uint64_t copy_start_ = 0;
+  std::uint64_t copy_line_start_ = 0;
+  std::uint64_t copy_end_ = 0;
+  std::uint64_t copy_resume_ = 0;
 
   // The comment being scanned.
   bool comment_top_ = false;  // a top-level unit outside a transaction

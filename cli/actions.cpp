@@ -1,0 +1,394 @@
+// The thin actions: calls of the SQL API (scribe.init, scribe.start, ...)
+// and --status.
+#include "actions.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "connection.hpp"
+#include "report.hpp"
+#include "scribe/core/chain.hpp"
+#include "scribe/core/chain_files.hpp"
+#include "scribe/core/error.hpp"
+#include "scribe/core/fileio.hpp"
+#include "scribe/core/format.hpp"
+#include "scribe/core/json.hpp"
+
+namespace pgscribe {
+
+namespace {
+
+// Without -d, the actions that work on an existing backup connect to the
+// database its scribe.json names (the seed CLI's --rotate-diff takes only
+// --backup-dir).
+ConnectionOptions connection_for(const Options& o) {
+  ConnectionOptions c = o.connection;
+  if (c.dbname.empty() && !o.backup_dir.empty() && o.action != Action::kInit) {
+    try {
+      const auto owner = scribe::parse_json(
+          scribe::read_small_file(scribe::join_path(o.backup_dir, std::string(scribe::kOwnerFileName)), 1 << 16),
+          "file \"scribe.json\"");
+      c.dbname = owner.string_at("database");
+      log_verbose("connecting to database \"" + c.dbname + "\" named by " + o.backup_dir + "/scribe.json");
+    } catch (const std::exception&) {
+      // Not readable here (another host, another OS user): libpq's defaults.
+    }
+  }
+  return c;
+}
+
+void require_extension(Connection& conn) {
+  const Rows rows = conn.exec("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'scribe'");
+  if (rows.count() == 0)
+    throw ActionError(kExitError, "extension \"scribe\" is not installed in database \"" + conn.database() + "\"", {},
+                      "Run CREATE EXTENSION scribe; in that database (the server needs shared_preload_libraries = "
+                      "'scribe'), or use pg_scribe --init, which creates it.");
+}
+
+// The configured backup of this database, from scribe.status.
+struct Configured {
+  bool exists = false;
+  std::string backup_dir, chain_id, slot, state;
+};
+
+Configured configured_backup(Connection& conn) {
+  const Rows rows = conn.exec(
+      "SELECT backup_dir, current_chain, slot_name, state FROM scribe.status WHERE database = "
+      "pg_catalog.current_database()");
+  Configured c;
+  if (rows.count() == 0) return c;
+  c.exists = true;
+  c.backup_dir = rows.get(0, 0);
+  c.chain_id = rows.get(0, 1);
+  c.slot = rows.get(0, 2);
+  c.state = rows.get(0, 3);
+  return c;
+}
+
+std::string strip_trailing_slashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// --backup-dir given to an action on an existing backup must be the one the
+// database streams to: a script pointed at the wrong directory fails loudly.
+Configured require_backup(Connection& conn, const Options& o) {
+  require_extension(conn);
+  Configured c = configured_backup(conn);
+  if (!c.exists)
+    throw ActionError(kExitBackup, "database \"" + conn.database() + "\" is not backed up by pg_scribe", {},
+                      "Initialize it with pg_scribe --init --backup-dir=DIR.");
+  if (!o.backup_dir.empty() && strip_trailing_slashes(o.backup_dir) != strip_trailing_slashes(c.backup_dir))
+    throw ActionError(kExitInvalid,
+                      "database \"" + conn.database() + "\" is backed up to \"" + c.backup_dir + "\", not \"" +
+                          o.backup_dir + "\"",
+                      {}, "Give --backup-dir=" + c.backup_dir + " or leave it out.");
+  return c;
+}
+
+std::string slot_or_default(const Options& o) { return o.slot.empty() ? "pg_scribe" : o.slot; }
+
+// Validation shown before init, as the seed CLI's --init prints it. The
+// server checks again inside scribe.init(), which has the last word.
+bool show_validation(Connection& conn, bool force) {
+  log_line("Validating the server and the database...");
+  const Rows s = conn.exec(
+      "SELECT pg_catalog.current_setting('wal_level'), pg_catalog.current_setting('max_replication_slots')::int, "
+      "pg_catalog.current_setting('max_wal_senders')::int, "
+      "(SELECT count(*) FROM pg_catalog.pg_replication_slots)::int, "
+      "coalesce(pg_catalog.current_setting('output_plugin_libraries', true), '*'), "
+      "(SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "  WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'u' AND n.nspname !~ '^pg_')::int, "
+      "(SELECT count(*) FROM pg_catalog.pg_largeobject_metadata)::int, "
+      "pg_catalog.current_setting('shared_preload_libraries')");
+  bool ok = true;
+  auto check = [&](bool pass, const std::string& what, const std::string& fix) {
+    if (pass) {
+      log_done(what);
+    } else {
+      log_line("✗ " + what + (fix.empty() ? "" : "\n    fix: " + fix));
+      ok = false;
+    }
+  };
+  const std::string wal_level = s.get(0, 0);
+  const int slots = std::stoi(s.get(0, 1)), senders = std::stoi(s.get(0, 2)), used = std::stoi(s.get(0, 3));
+  const std::string plugins = s.get(0, 4);
+  check(wal_level == "logical", "wal_level = " + wal_level, "set wal_level = logical in postgresql.conf and restart");
+  check(slots - used >= 1,
+        "max_replication_slots = " + std::to_string(slots) + " (" + std::to_string(used) + " in use)",
+        "raise max_replication_slots and restart");
+  check(senders >= 1, "max_wal_senders = " + std::to_string(senders), "set max_wal_senders to at least 2 and restart");
+  check(plugins == "*" || plugins.find("wal2sql") != std::string::npos, "output_plugin_libraries = '" + plugins + "'",
+        "add wal2sql to output_plugin_libraries and reload");
+  const std::string preload = s.get(0, 7);
+  check(preload.find("scribe") != std::string::npos, "shared_preload_libraries = '" + preload + "'",
+        "add scribe to shared_preload_libraries and restart");
+  const Rows offenders = conn.exec(
+      "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog', 'information_schema', "
+      "'scribe') AND n.nspname !~ '^pg_toast' AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS "
+      "(SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)) OR (c.relreplident = 'i' "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident))) "
+      "ORDER BY 1");
+  if (offenders.count() == 0) {
+    log_done("every table has a usable replica identity");
+  } else {
+    std::string fixes;
+    for (int i = 0; i < offenders.count() && i < 50; i++)
+      fixes += "\n    ALTER TABLE " + offenders.get(i, 0) + " REPLICA IDENTITY FULL;";
+    log_line("✗ " + std::to_string(offenders.count()) + " table(s) without a usable replica identity" +
+             (force ? " (--force: their UPDATE and DELETE will stop the replay)" : "") + "\n    fix:" + fixes);
+    if (!force) ok = false;
+  }
+  if (s.get(0, 5) != "0") log_line("! " + s.get(0, 5) + " unlogged table(s): not backed up");
+  if (s.get(0, 6) != "0") log_line("! " + s.get(0, 6) + " large object(s): not backed up");
+  return ok;
+}
+
+std::string lsn_text(std::uint64_t lsn) {
+  char buf[scribe::kLsnTextSize];
+  scribe::format_lsn(lsn, buf);
+  return buf;
+}
+
+// Chains from the manifests in the directory, as the seed CLI's --status
+// shows them.
+void show_chains(const std::string& backup_dir, const std::string& streaming_chain) {
+  log_line("");
+  log_line("Backup Directory: " + backup_dir);
+  std::vector<std::string> ids;
+  try {
+    ids = list_chain_ids(backup_dir);
+  } catch (const std::exception& e) {
+    log_warning(std::string("cannot read the backup directory: ") + e.what());
+    return;
+  }
+  std::uint64_t total = 0;
+  for (const std::string& id : ids) {
+    const std::string dir = scribe::join_path(backup_dir, scribe::chain_dir_name(id));
+    log_line("");
+    log_line("  chain-" + id + (id == streaming_chain ? " (ACTIVE - streaming)" : ""));
+    try {
+      const scribe::Manifest m = scribe::load_manifest(dir);
+      std::uint64_t diff_bytes = 0;
+      for (const auto& d : m.diffs) diff_bytes += d.stored.bytes;
+      total += m.base.bytes + m.globals.bytes + diff_bytes;
+      log_line("    Base: " + m.base.file + " (" + human_bytes(m.base.bytes) + "), stream from " + lsn_text(m.start_lsn));
+      log_line("    Differentials: " + std::to_string(m.diffs.size()) + " files (" + human_bytes(diff_bytes) + " total)");
+      if (!m.diffs.empty()) {
+        const auto& last = m.diffs.back();
+        log_line("    Last sealed: " + last.stored.file + " at " + last.sealed_at + ", up to " + lsn_text(last.end_lsn));
+      }
+      if (m.closed) log_line("    Closed at " + lsn_text(m.end_lsn) + "; continued by chain-" + m.next_chain);
+      const std::string active = scribe::join_path(dir, std::string(scribe::kActiveFileName));
+      if (scribe::path_exists(active)) {
+        struct stat st {};
+        const std::uint64_t size = stat(active.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+        total += size;
+        log_line("    Active: active.sql (" + human_bytes(size) + ")");
+      }
+    } catch (const std::exception& e) {
+      log_line(std::string("    manifest unreadable: ") + e.what());
+    }
+  }
+  if (ids.empty()) log_line("  (no chains)");
+  log_line("");
+  log_line("Total backup size: " + human_bytes(total));
+}
+
+}  // namespace
+
+std::vector<std::string> list_chain_ids(const std::string& backup_dir) {
+  std::vector<std::string> ids;
+  for (const std::string& name : scribe::list_directory(backup_dir)) {
+    auto id = scribe::chain_id_from_dir_name(name);
+    if (id && scribe::is_directory(scribe::join_path(backup_dir, name))) ids.push_back(*id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::string pick_chain(const std::string& backup_dir, const std::string& requested) {
+  std::vector<std::string> ids;
+  try {
+    ids = list_chain_ids(backup_dir);
+  } catch (const scribe::Error& e) {
+    throw ActionError(kExitBackup, std::string("cannot read backup directory: ") + e.what(), e.detail(), e.hint());
+  }
+  if (requested.empty()) {
+    if (ids.empty())
+      throw ActionError(kExitBackup, "no chain in backup directory \"" + backup_dir + "\"", {},
+                        "A backup directory holds chain-<ID>/ directories made by pg_scribe --init.");
+    return ids.back();
+  }
+  std::string id = requested;
+  if (auto stripped = scribe::chain_id_from_dir_name(id)) id = *stripped;
+  if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+    std::string known;
+    for (const auto& k : ids) known += (known.empty() ? "" : ", ") + k;
+    throw ActionError(kExitBackup, "chain \"" + requested + "\" not found in \"" + backup_dir + "\"",
+                      known.empty() ? "The directory holds no chain." : "Chains: " + known + ".");
+  }
+  return id;
+}
+
+int run_init(const Options& o) {
+  Connection conn(connection_for(o));
+  if (!show_validation(conn, o.force) && !o.force)
+    throw ActionError(kExitInvalid, "validation failed: nothing was created", {},
+                      "Fix what is marked ✗ above, or give --force to back up tables without a replica identity.");
+  const Rows ext = conn.exec("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'scribe'");
+  if (ext.count() == 0) {
+    conn.exec("CREATE EXTENSION scribe");
+    log_done("Extension scribe created");
+  }
+  const std::string compression = o.compress.empty() ? "none" : o.compress;
+  log_line("Creating the slot and taking the base backup...");
+  const Rows r = conn.exec("SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4)",
+                           {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false")});
+  log_done("Replication slot '" + r.get(0, 2) + "' created at LSN " + r.get(0, 3));
+  log_done("Initial chain created: " + r.get(0, 0));
+  log_line("  Location: " + r.get(0, 1) + "/");
+  log_done("Streaming started (background worker of the server)");
+  log_line("");
+  log_line("Seal a differential with:");
+  log_line("  pg_scribe --rotate-diff -d " + conn.database() + " --backup-dir " + o.backup_dir);
+  std::printf("%s\n", r.get(0, 0).c_str());
+  return kExitOk;
+}
+
+int run_start(const Options& o) {
+  Connection conn(connection_for(o));
+  const Configured c = require_backup(conn, o);
+  if (!o.slot.empty() && o.slot != c.slot)
+    throw ActionError(kExitSlot, "database \"" + conn.database() + "\" streams from slot \"" + c.slot + "\", not \"" +
+                                     o.slot + "\"");
+  log_done("Found latest chain: " + c.chain_id);
+  const Rows r = conn.exec("SELECT scribe.start()");
+  log_done(r.get(0, 0) == "t" ? "Started streaming from slot '" + c.slot + "'"
+                              : "Already streaming from slot '" + c.slot + "'");
+  log_done("Writing to: " + c.backup_dir + "/chain-" + c.chain_id + "/active.sql");
+  return kExitOk;
+}
+
+int run_stop(const Options& o) {
+  Connection conn(connection_for(o));
+  const Configured c = require_backup(conn, o);
+  const Rows r = conn.exec("SELECT scribe.stop()");
+  log_done(r.get(0, 0) == "t" ? "Stopped streaming; slot '" + c.slot + "' keeps the WAL until --start"
+                              : "Streaming was already stopped");
+  return kExitOk;
+}
+
+int run_rotate_diff(const Options& o) {
+  Connection conn(connection_for(o));
+  const Configured c = require_backup(conn, o);
+  log_done("Found active chain: " + c.chain_id);
+  const Rows r =
+      conn.exec("SELECT diff_file, first_lsn, last_lsn, transactions, bytes, sha256 FROM scribe.rotate_diff()");
+  log_done("Rotated differential: " + r.get(0, 0) + " (" + human_bytes(std::stoull(r.get(0, 4))) + ", " +
+           human_count(std::stoull(r.get(0, 3))) + " transactions, WAL " + r.get(0, 1) + " to " + r.get(0, 2) + ")");
+  log_done("New differential started");
+  std::printf("%s\n", r.get(0, 0).c_str());
+  return kExitOk;
+}
+
+int run_new_chain(const Options& o) {
+  Connection conn(connection_for(o));
+  const Configured c = require_backup(conn, o);
+  log_line("Taking new base backup...");
+  const Rows r = conn.exec("SELECT scribe.new_chain($1)",
+                           {o.compress.empty() ? std::optional<std::string>() : std::optional<std::string>(o.compress)});
+  const std::string id = r.get(0, 0);
+  log_done("Base backup complete: chain-" + id);
+  log_line("");
+  log_line("Transitioning from chain-" + c.chain_id + "...");
+  log_done("Sealed old chain: chain-" + c.chain_id);
+  log_done("Started streaming to new chain: " + id);
+  std::printf("%s\n", id.c_str());
+  return kExitOk;
+}
+
+int run_teardown(const Options& o) {
+  Connection conn(connection_for(o));
+  const Configured c = require_backup(conn, o);
+  conn.exec("SELECT scribe.teardown($1)", {std::string(o.keep_slot ? "false" : "true")});
+  log_done("Stopped backing up database \"" + conn.database() + "\"" +
+           (o.keep_slot ? "; slot '" + c.slot + "' kept" : "; slot '" + c.slot + "' dropped"));
+  log_line("  The files in " + c.backup_dir + " were kept.");
+  return kExitOk;
+}
+
+int run_status(const Options& o) {
+  int code = kExitOk;
+  std::string streaming_chain;
+  try {
+    Connection conn(connection_for(o));
+    require_extension(conn);
+    std::string sql =
+        "SELECT database, slot_name, coalesce(worker_pid::text, '-'), state, coalesce(last_error, ''), "
+        "coalesce(backup_dir, ''), coalesce(current_chain, ''), coalesce(confirmed_flush_lsn::text, '-'), "
+        "coalesce(lag_bytes::text, '-'), coalesce(round(lag_seconds::numeric, 1)::text, '-'), "
+        "coalesce(wal_status, 'missing'), coalesce(last_rotation::text, 'never'), diffs_in_chain, "
+        "pg_catalog.array_to_string(warnings, e'\\n'), pg_catalog.pg_current_wal_lsn()::text, "
+        "coalesce(pg_catalog.pg_size_pretty(lag_bytes), '-'), "
+        "(SELECT restart_lsn::text FROM pg_catalog.pg_replication_slots r WHERE r.slot_name = s.slot_name) "
+        "FROM scribe.status s";
+    std::vector<std::optional<std::string>> params;
+    if (!o.slot.empty()) {
+      sql += " WHERE slot_name = $1";
+      params.push_back(o.slot);
+    }
+    sql += " ORDER BY database";
+    const Rows r = conn.exec(sql, params);
+    if (r.count() == 0) {
+      log_warning(o.slot.empty() ? "no database of this cluster is backed up by pg_scribe"
+                                 : "no pg_scribe backup uses slot \"" + o.slot + "\"");
+      code = kExitWarnings;
+    }
+    for (int i = 0; i < r.count(); i++) {
+      if (i > 0) log_line("");
+      log_line("Database: " + r.get(i, 0));
+      log_line("Replication Slot: " + r.get(i, 1));
+      log_line("  Worker: " + r.get(i, 3) + " (pid " + r.get(i, 2) + ")");
+      log_line("  Current LSN: " + r.get(i, 14));
+      log_line("  Confirmed LSN: " + r.get(i, 7));
+      log_line("  Restart LSN: " + (r.is_null(i, 16) ? std::string("-") : r.get(i, 16)));
+      log_line("  Lag: " + r.get(i, 15) + " (" + r.get(i, 9) + " s)");
+      log_line("  WAL status: " + r.get(i, 10));
+      log_line("  Backup directory: " + r.get(i, 5));
+      log_line("  Current chain: " + r.get(i, 6) + " (" + r.get(i, 12) + " sealed differentials, last rotation " +
+               r.get(i, 11) + ")");
+      if (!r.get(i, 4).empty()) log_line("  Last error: " + r.get(i, 4));
+      const std::string warnings = r.get(i, 13);
+      if (!warnings.empty()) {
+        std::size_t start = 0;
+        while (start <= warnings.size()) {
+          const std::size_t nl = warnings.find('\n', start);
+          const std::string w = warnings.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+          if (!w.empty()) log_line("  WARNING: " + w);
+          if (nl == std::string::npos) break;
+          start = nl + 1;
+        }
+        code = kExitWarnings;
+      }
+      if (!o.backup_dir.empty() && strip_trailing_slashes(r.get(i, 5)) == strip_trailing_slashes(o.backup_dir))
+        streaming_chain = r.get(i, 6);
+    }
+  } catch (const ConnectError&) {
+    // The directory can still be shown without a server.
+    if (o.backup_dir.empty()) throw;
+    log_warning("cannot connect to the server: showing the backup directory only");
+    code = kExitConnection;
+    show_chains(o.backup_dir, streaming_chain);
+    return code;
+  }
+  if (!o.backup_dir.empty()) show_chains(o.backup_dir, streaming_chain);
+  return code;
+}
+
+}  // namespace pgscribe

@@ -1,0 +1,54 @@
+// The actions of pg_scribe. Each returns the process exit code; errors are
+// thrown (DbError, ConnectError, UsageError, scribe::Error, ActionError) and
+// reported by main().
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+
+namespace pgscribe {
+
+// Exit codes of the seed CLI spec.
+enum ExitCode {
+  kExitOk = 0,
+  kExitError = 1,
+  kExitConnection = 2,
+  kExitSlot = 3,
+  kExitBackup = 4,
+  kExitInvalid = 5,
+  kExitWarnings = 10,
+};
+
+// A failure with its own exit code and message.
+class ActionError : public std::runtime_error {
+ public:
+  ActionError(int exit_code, const std::string& message, std::string detail = {}, std::string hint = {})
+      : std::runtime_error(message), exit_code_(exit_code), detail_(std::move(detail)), hint_(std::move(hint)) {}
+  int exit_code() const { return exit_code_; }
+  const std::string& detail() const { return detail_; }
+  const std::string& hint() const { return hint_; }
+
+ private:
+  int exit_code_;
+  std::string detail_, hint_;
+};
+
+int run_init(const Options& options);
+int run_start(const Options& options);
+int run_stop(const Options& options);
+int run_rotate_diff(const Options& options);
+int run_new_chain(const Options& options);
+int run_teardown(const Options& options);
+int run_status(const Options& options);
+int run_restore(const Options& options);
+int run_verify(const Options& options);
+
+// The chains of a backup directory, oldest first (by their id).
+std::vector<std::string> list_chain_ids(const std::string& backup_dir);
+// The chain --chain-id names (ID or chain-ID), or the latest; throws ActionError (4).
+std::string pick_chain(const std::string& backup_dir, const std::string& requested);
+
+}  // namespace pgscribe

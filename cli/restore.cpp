@@ -1,0 +1,560 @@
+// --restore and --verify.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+
+#include "actions.hpp"
+#include "connection.hpp"
+#include "report.hpp"
+#include "script_runner.hpp"
+#include "scribe/core/chain.hpp"
+#include "scribe/core/chain_files.hpp"
+#include "scribe/core/chain_verify.hpp"
+#include "scribe/core/compression.hpp"
+#include "scribe/core/error.hpp"
+#include "scribe/core/fileio.hpp"
+#include "scribe/core/format.hpp"
+#include "scribe/core/json.hpp"
+
+namespace pgscribe {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string lsn_text(std::uint64_t lsn) {
+  char buf[scribe::kLsnTextSize];
+  scribe::format_lsn(lsn, buf);
+  return buf;
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Streams a backup file through its decompressor into `runner`, stopping
+// early once the runner has passed the stop target.
+void apply_file(const std::string& path, const std::string& name, ScriptRunner& runner, Progress& progress,
+                std::uint64_t& bytes_done, std::uint64_t transactions_before) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  auto decompressor = scribe::make_decompressor(scribe::method_for_file_name(name), [&](const char* data, std::size_t len) {
+    runner.feed(data, len);
+  });
+  std::unique_ptr<char[]> buffer(new char[1 << 20]);
+  for (;;) {
+    const ssize_t n = read(fd, buffer.get(), 1 << 20);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
+    }
+    if (n == 0) break;
+    decompressor->write(buffer.get(), static_cast<std::size_t>(n));
+    bytes_done += static_cast<std::uint64_t>(n);
+    progress.update(bytes_done, transactions_before + runner.stats().transactions);
+    if (runner.done()) return;
+  }
+  decompressor->finish();
+}
+
+// --up-to: an LSN (X/Y) or any timestamptz input the target server accepts.
+StopTarget parse_target(Connection& conn, const std::string& text) {
+  StopTarget target;
+  target.text = text;
+  if (auto lsn = scribe::parse_lsn(text)) {
+    target.kind = StopTarget::Kind::kLsn;
+    target.lsn = *lsn;
+    return target;
+  }
+  try {
+    const Rows r = conn.exec(
+        "SELECT (extract(epoch FROM $1::timestamptz) * 1000000)::bigint, "
+        "pg_catalog.to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+        {text});
+    target.kind = StopTarget::Kind::kTime;
+    target.unix_micros = std::stoll(r.get(0, 0));
+    target.text = r.get(0, 1);
+  } catch (const DbError& e) {
+    throw ActionError(kExitInvalid, "invalid --up-to value \"" + text + "\": " + e.what(), {},
+                      "Give a commit LSN (0/3A1F2B8) or a time such as \"2026-11-21 12:00:00+00\" (without a zone, "
+                      "the session's TimeZone applies).");
+  }
+  return target;
+}
+
+bool diff_after_target(const scribe::SealedDiff& d, const StopTarget& t) {
+  if (t.kind == StopTarget::Kind::kNone) return false;
+  if (d.transactions == 0) {
+    // Nothing committed in it; its sequence values are from its sealing.
+    if (t.kind == StopTarget::Kind::kLsn) return d.start_lsn > t.lsn;
+    const auto sealed = parse_commit_time(d.sealed_at);
+    return sealed && *sealed > t.unix_micros;
+  }
+  if (t.kind == StopTarget::Kind::kLsn) return d.first_commit_lsn > t.lsn;
+  const auto first = parse_commit_time(d.first_commit_time);
+  return first && *first > t.unix_micros;
+}
+
+std::string target_database_name(const std::string& dbname) {
+  // -d may be a connection string: the database is what it names.
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dbname.c_str(), &error);
+  if (options == nullptr) {
+    if (error != nullptr) PQfreemem(error);
+    return dbname;
+  }
+  std::string name;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; o++)
+    if (std::strcmp(o->keyword, "dbname") == 0 && o->val != nullptr) name = o->val;
+  PQconninfoFree(options);
+  return name;
+}
+
+struct Metadata {
+  std::string encoding, lc_collate, lc_ctype, created_at;
+};
+
+Metadata read_metadata(const std::string& chain_dir) {
+  Metadata m;
+  try {
+    const auto doc = scribe::parse_json(
+        scribe::read_small_file(scribe::join_path(chain_dir, std::string(scribe::kMetadataFileName)), 1 << 20),
+        "file \"metadata.json\"");
+    if (const auto* v = doc.find("encoding"); v && v->is_string()) m.encoding = v->as_string();
+    if (const auto* v = doc.find("lc_collate"); v && v->is_string()) m.lc_collate = v->as_string();
+    if (const auto* v = doc.find("lc_ctype"); v && v->is_string()) m.lc_ctype = v->as_string();
+    if (const auto* v = doc.find("created_at"); v && v->is_string()) m.created_at = v->as_string();
+  } catch (const std::exception& e) {
+    log_warning(std::string("metadata.json unreadable: ") + e.what());
+  }
+  return m;
+}
+
+std::unique_ptr<Connection> maintenance_connection(const ConnectionOptions& options) {
+  try {
+    return std::make_unique<Connection>(options, "postgres");
+  } catch (const ConnectError&) {
+    return std::make_unique<Connection>(options, "template1");
+  }
+}
+
+void create_database(Connection& admin, const std::string& name, const Metadata& meta) {
+  const Rows exists = admin.exec("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", {name});
+  if (exists.count() > 0)
+    throw ActionError(kExitBackup, "database \"" + name + "\" already exists", {},
+                      "Drop it first, or restore into it without --create (and with --allow-non-empty if it has "
+                      "objects).");
+  const std::string base = "CREATE DATABASE " + admin.quote_identifier(name) + " TEMPLATE template0";
+  std::vector<std::string> attempts;
+  if (!meta.encoding.empty()) {
+    const std::string enc = " ENCODING " + admin.quote_literal(meta.encoding);
+    if (!meta.lc_collate.empty() && !meta.lc_ctype.empty())
+      attempts.push_back(base + enc + " LC_COLLATE " + admin.quote_literal(meta.lc_collate) + " LC_CTYPE " +
+                         admin.quote_literal(meta.lc_ctype));
+    attempts.push_back(base + enc);
+    attempts.push_back(base + enc + " LOCALE 'C'");
+  } else {
+    attempts.push_back(base);
+  }
+  for (std::size_t i = 0; i < attempts.size(); i++) {
+    try {
+      admin.exec(attempts[i]);
+      if (i > 0)
+        log_warning("database \"" + name + "\" created with another locale than the source's (" + meta.lc_collate +
+                    ")");
+      log_done("Created database " + name + (meta.encoding.empty() ? "" : " (encoding " + meta.encoding + ")"));
+      return;
+    } catch (const DbError& e) {
+      if (i + 1 == attempts.size()) throw;
+      log_verbose(std::string("CREATE DATABASE failed: ") + e.what() + "; trying again");
+    }
+  }
+}
+
+// Objects a restore could collide with: anything outside the system schemas
+// but the default public schema and plpgsql.
+std::string existing_objects(Connection& conn) {
+  const Rows r = conn.exec(
+      "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)') "
+      "     + (SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+      "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')) "
+      "     + (SELECT count(*) FROM pg_catalog.pg_namespace n "
+      "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND n.nspname !~ '^pg_') "
+      "     + (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql')");
+  return r.get(0, 0);
+}
+
+// Tables whose UPDATE and DELETE find rows by every column (REPLICA
+// IDENTITY FULL) and that have no index: each such statement would scan the
+// whole table, making the replay quadratic. A hash index on the column that
+// best tells rows apart (hash: no size limit on values) turns each lookup
+// into an index scan; it is dropped when the restore is done.
+struct TemporaryIndex {
+  std::string oid;
+  std::string table;
+};
+
+std::vector<TemporaryIndex> create_lookup_indexes(Connection& conn) {
+  std::vector<TemporaryIndex> created;
+  const Rows tables = conn.exec(
+      "SELECT c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind = 'r' AND c.relreplident = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid)");
+  for (int i = 0; i < tables.count(); i++) {
+    const std::string oid = tables.get(i, 0), table = tables.get(i, 1);
+    conn.exec("ANALYZE " + table);
+    // The column with the most distinct values whose type has a default
+    // hash operator class (and so an "=" wal2sql compares it with).
+    const Rows col = conn.exec(
+        "SELECT pg_catalog.quote_ident(a.attname) FROM pg_catalog.pg_attribute a "
+        "LEFT JOIN pg_catalog.pg_stats s ON s.schemaname = (SELECT nspname FROM pg_catalog.pg_namespace WHERE oid = "
+        "  (SELECT relnamespace FROM pg_catalog.pg_class WHERE oid = $1::oid)) "
+        "  AND s.tablename = (SELECT relname FROM pg_catalog.pg_class WHERE oid = $1::oid) AND s.attname = a.attname "
+        "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+        "AND EXISTS (SELECT 1 FROM pg_catalog.pg_opclass oc JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod "
+        "            WHERE am.amname = 'hash' AND oc.opcdefault AND (oc.opcintype = a.atttypid "
+        "              OR (a.atttypid = 'pg_catalog.varchar'::pg_catalog.regtype "
+        "                  AND oc.opcintype = 'pg_catalog.text'::pg_catalog.regtype))) "
+        "ORDER BY CASE WHEN s.n_distinct IS NULL THEN 0 WHEN s.n_distinct < 0 THEN 1e9 * -s.n_distinct "
+        "              ELSE s.n_distinct END DESC, a.attnum LIMIT 1",
+        {oid});
+    if (col.count() == 0) continue;
+    const std::string name = "pg_scribe_restore_" + oid;
+    try {
+      conn.exec("CREATE INDEX " + name + " ON " + table + " USING hash (" + col.get(0, 0) + ")");
+    } catch (const DbError& e) {
+      log_verbose("no lookup index on " + table + ": " + e.what());
+      continue;
+    }
+    const Rows idx = conn.exec(
+        "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relname = $1 AND c.relnamespace = "
+        "(SELECT relnamespace FROM pg_catalog.pg_class WHERE oid = $2::oid)",
+        {name, oid});
+    if (idx.count() == 1) created.push_back({idx.get(0, 0), table});
+    log_verbose("lookup index on " + table + " (" + col.get(0, 0) + ") for its REPLICA IDENTITY FULL changes");
+  }
+  return created;
+}
+
+void drop_lookup_indexes(Connection& conn, const std::vector<TemporaryIndex>& indexes) {
+  for (const auto& index : indexes) {
+    // By OID: the diffs may have renamed the table or moved its schema.
+    const Rows r = conn.exec(
+        "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid AND c.relkind = 'i'",
+        {index.oid});
+    if (r.count() == 1) conn.exec("DROP INDEX " + r.get(0, 0));
+  }
+}
+
+// Moves every sequence that is behind the column it feeds (serial,
+// identity, DEFAULT nextval) to that column's maximum: after a
+// point-in-time restore the values recorded at the last sealing may be
+// older than the data.
+std::pair<int, int> sync_sequences(Connection& conn) {
+  const Rows pairs = conn.exec(
+      "WITH feeds AS ("
+      "  SELECT d.objid AS seq, d.refobjid AS tbl, d.refobjsubid AS col FROM pg_catalog.pg_depend d "
+      "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = "
+      "'pg_catalog.pg_class'::pg_catalog.regclass "
+      "    AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 "
+      "  UNION "
+      "  SELECT d.refobjid, ad.adrelid, ad.adnum FROM pg_catalog.pg_depend d "
+      "  JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid "
+      "  WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.refclassid = "
+      "'pg_catalog.pg_class'::pg_catalog.regclass) "
+      "SELECT pg_catalog.format('%I.%I', sn.nspname, s.relname), pg_catalog.format('%I.%I', tn.nspname, t.relname), "
+      "       pg_catalog.quote_ident(a.attname) "
+      "FROM feeds f JOIN pg_catalog.pg_class s ON s.oid = f.seq AND s.relkind = 'S' "
+      "JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid AND q.seqincrement > 0 "
+      "JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace "
+      "JOIN pg_catalog.pg_class t ON t.oid = f.tbl AND t.relkind IN ('r', 'p') "
+      "JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
+      "JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = f.col "
+      "WHERE a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype, "
+      "'pg_catalog.int8'::pg_catalog.regtype) ORDER BY 1, 2, 3");
+  int checked = 0, moved = 0;
+  for (int i = 0; i < pairs.count(); i++) {
+    const std::string seq = pairs.get(i, 0), table = pairs.get(i, 1), column = pairs.get(i, 2);
+    checked++;
+    const Rows r = conn.exec(
+        "SELECT pg_catalog.setval($1::pg_catalog.regclass, m, true) FROM (SELECT max(" + column + ")::bigint AS m FROM " +
+            table + ") x, (SELECT last_value, is_called FROM " + seq +
+            ") s WHERE m IS NOT NULL AND m >= CASE WHEN s.is_called THEN s.last_value + 1 ELSE s.last_value END",
+        {seq});
+    if (r.count() > 0) {
+      moved++;
+      log_verbose("sequence " + seq + " moved to " + r.get(0, 0) + " (max of " + table + "." + column + ")");
+    }
+  }
+  return {checked, moved};
+}
+
+StopTarget no_target() { return StopTarget{}; }
+
+}  // namespace
+
+int run_restore(const Options& o) {
+  const auto started = Clock::now();
+  const std::string chain_id = pick_chain(o.backup_dir, o.chain_id);
+  const std::string chain_dir = scribe::join_path(o.backup_dir, scribe::chain_dir_name(chain_id));
+  log_line("Restoring from chain: " + chain_id);
+
+  scribe::Manifest manifest;
+  try {
+    manifest = scribe::load_manifest(chain_dir);
+  } catch (const scribe::Error& e) {
+    throw ActionError(kExitBackup, std::string("cannot read the manifest of chain ") + chain_id + ": " + e.what(),
+                      e.detail(), "Run pg_scribe --verify; another chain may be restored with --chain-id.");
+  }
+  const Metadata meta = read_metadata(chain_dir);
+  const std::string target_db = target_database_name(o.connection.dbname);
+
+  // The target's server parses --up-to, so any timestamptz input works.
+  // With --create the database is made only once the files verified.
+  std::unique_ptr<Connection> admin;
+  std::unique_ptr<Connection> target_conn;
+  if (o.create)
+    admin = maintenance_connection(o.connection);
+  else
+    target_conn = std::make_unique<Connection>(o.connection);
+  StopTarget target = o.up_to.empty() ? no_target() : parse_target(admin ? *admin : *target_conn, o.up_to);
+  if (target.kind == StopTarget::Kind::kLsn && target.lsn < manifest.start_lsn)
+    throw ActionError(kExitInvalid,
+                      "--up-to " + lsn_text(target.lsn) + " is before chain " + chain_id + " begins (" +
+                          lsn_text(manifest.start_lsn) + ")",
+                      {}, "Restore an older chain with --chain-id.");
+  if (target.kind == StopTarget::Kind::kTime && !meta.created_at.empty()) {
+    const auto created = parse_commit_time(meta.created_at);
+    if (created && target.unix_micros < *created)
+      throw ActionError(kExitInvalid, "--up-to " + target.text + " is before chain " + chain_id + " begins (" +
+                                          meta.created_at + ")",
+                        {}, "Restore an older chain with --chain-id.");
+  }
+
+  // The diffs to apply: all, or up to the one that holds the target.
+  std::size_t diff_count = 0;
+  while (diff_count < manifest.diffs.size() && !diff_after_target(manifest.diffs[diff_count], target)) diff_count++;
+  const bool use_active = o.include_active && diff_count == manifest.diffs.size();
+
+  // Every file to apply is checked before anything is applied.
+  scribe::VerifyOptions vo;
+  vo.diff_limit = diff_count;
+  vo.include_globals = !o.no_globals;
+  std::uint64_t total_bytes = manifest.base.bytes + (o.no_globals ? 0 : manifest.globals.bytes);
+  for (std::size_t i = 0; i < diff_count; i++) total_bytes += manifest.diffs[i].stored.bytes;
+  {
+    Progress progress("verifying", total_bytes);
+    vo.on_progress = [&](std::uint64_t bytes) { progress.update(bytes, 0); };
+    const scribe::VerifyReport report = scribe::verify_chain(chain_dir, vo);
+    progress.finish();
+    for (const auto& p : report.problems) {
+      const std::string text = (p.file.empty() ? "chain " + chain_id : p.file) + ": " + p.message;
+      if (p.severity == scribe::Severity::kError)
+        log_error(text);
+      else
+        log_warning(text);
+    }
+    if (!report.ok()) {
+      if (!o.force)
+        throw ActionError(kExitBackup, "chain " + chain_id + " failed verification: nothing was restored", {},
+                          "Restore another chain with --chain-id, or give --force to apply the files anyway.");
+      log_warning("applying files that failed verification (--force)");
+    } else {
+      log_done("Verified " + std::to_string(report.files_checked) + " files (" + human_bytes(report.bytes_checked) +
+               ") against the manifest");
+    }
+  }
+
+  if (o.create) {
+    create_database(*admin, target_db, meta);
+    admin.reset();
+    target_conn = std::make_unique<Connection>(o.connection);
+  }
+  Connection& conn = *target_conn;
+  if (!o.allow_non_empty) {
+    const std::string objects = existing_objects(conn);
+    if (objects != "0")
+      throw ActionError(kExitBackup, "database \"" + conn.database() + "\" is not empty (" + objects + " objects)", {},
+                        "Restore into a new database with --create, or give --allow-non-empty to restore into this "
+                        "one anyway.");
+  }
+  // A crash of the target mid-restore leaves an unfinished restore either
+  // way, so commits need not wait for the WAL flush; the end of the restore
+  // waits for all of it.
+  conn.exec("SET synchronous_commit = off");
+
+  std::uint64_t bytes_done = 0;
+  Progress progress("restoring", total_bytes);
+  if (!o.no_globals) {
+    ScriptRunner runner(conn.get(), ScriptRunner::Kind::kGlobals, manifest.globals.file);
+    apply_file(scribe::join_path(chain_dir, manifest.globals.file), manifest.globals.file, runner, progress,
+               bytes_done, 0);
+    const ApplyStats& s = runner.finish(false);
+    progress.finish();
+    log_done("Restored globals (" + std::to_string(s.roles_existing) + " roles already existed" +
+             (s.globals_failed > 0 ? ", " + std::to_string(s.globals_failed) + " statements failed" : "") + ")");
+    // Each globals statement ran on its own; the session is as it was,
+    // except for the SETs pg_dumpall writes, which the base sets again.
+    conn.exec("RESET ALL");
+    conn.exec("SET synchronous_commit = off");
+  }
+  {
+    conn.exec("BEGIN");
+    ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDump, manifest.base.file);
+    apply_file(scribe::join_path(chain_dir, manifest.base.file), manifest.base.file, runner, progress, bytes_done, 0);
+    const ApplyStats& s = runner.finish(false);
+    conn.exec("COMMIT");
+    progress.finish();
+    log_done("Restored base backup (" + human_count(s.copy_rows) + " rows in " + std::to_string(s.copies) +
+             " tables)");
+    conn.exec("RESET ALL");
+    conn.exec("SET synchronous_commit = off");
+  }
+  const std::vector<TemporaryIndex> lookup = create_lookup_indexes(conn);
+
+  std::uint64_t transactions = 0, rows = 0;
+  std::optional<scribe::DiffTransaction> last;
+  bool reached = false;
+  std::vector<std::string> applied;
+  auto apply_diff = [&](const std::string& name, bool may_be_torn) -> ApplyStats {
+    ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDiff, name, target);
+    apply_file(scribe::join_path(chain_dir, name), name, runner, progress, bytes_done, transactions);
+    ApplyStats s = runner.finish(may_be_torn);
+    transactions += s.transactions;
+    rows += s.rows;
+    if (s.last_applied) last = s.last_applied;
+    if (s.reached_target) reached = true;
+    // Each diff begins with its own SET prologue.
+    conn.exec("RESET ALL");
+    conn.exec("SET synchronous_commit = off");
+    return s;
+  };
+  for (std::size_t i = 0; i < diff_count && !reached; i++) {
+    apply_diff(manifest.diffs[i].stored.file, false);
+    applied.push_back(manifest.diffs[i].stored.file);
+  }
+  progress.finish();
+  log_done("Applied " + std::to_string(applied.size()) + " differentials (" + human_count(transactions) +
+           " transactions, " + human_count(rows) + " rows)");
+  for (const auto& name : applied) log_line("  - " + name);
+  if (use_active && !reached) {
+    const std::string active = scribe::join_path(chain_dir, std::string(scribe::kActiveFileName));
+    if (!scribe::path_exists(active)) {
+      log_warning("--include-active: the chain has no active.sql");
+    } else {
+      const std::uint64_t before = transactions;
+      const ApplyStats s = apply_diff(std::string(scribe::kActiveFileName), true);
+      progress.finish();
+      log_done("Applied active.sql (" + human_count(transactions - before) + " transactions)");
+      if (s.torn)
+        log_warning("dropped the torn end of active.sql (" + std::to_string(s.torn_bytes) + " bytes" +
+                        (s.torn_xid != 0 ? ", transaction xid=" + std::to_string(s.torn_xid) : "") + ")",
+                    "The server was writing it when it was copied or crashed: that transaction is not restored.");
+    }
+  }
+  if (target.kind != StopTarget::Kind::kNone) {
+    if (last)
+      log_done("Stopped at the target: last transaction xid=" + std::to_string(last->xid) + " committed at " +
+               last->commit_time + " (LSN " + lsn_text(last->commit_lsn) + ")");
+    else
+      log_done("Stopped at the target: no transaction of the chain committed before it (the base alone)");
+    if (!reached && !use_active)
+      log_line("  (the target is after the last sealed transaction; --include-active also applies active.sql)");
+  }
+
+  drop_lookup_indexes(conn, lookup);
+  if (!o.no_sync_sequences) {
+    const auto [checked, moved] = sync_sequences(conn);
+    log_done("Synchronized " + std::to_string(checked) + " sequences (" + std::to_string(moved) + " moved forward)");
+  }
+  // Everything above committed without waiting for the WAL flush: one
+  // synchronous commit now makes all of it durable.
+  conn.exec("SET synchronous_commit = on");
+  conn.exec("BEGIN; SELECT pg_catalog.txid_current(); COMMIT;");
+  const Rows tables = conn.exec(
+      "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
+      "'^pg_toast'");
+  log_line("Restore complete: " + tables.get(0, 0) + " tables, " + human_count(transactions) +
+           " transactions applied (took " + human_duration(seconds_since(started)) + ")");
+  return kExitOk;
+}
+
+int run_verify(const Options& o) {
+  std::vector<std::string> ids;
+  if (!o.chain_id.empty()) {
+    ids.push_back(pick_chain(o.backup_dir, o.chain_id));
+  } else {
+    try {
+      ids = list_chain_ids(o.backup_dir);
+    } catch (const scribe::Error& e) {
+      throw ActionError(kExitBackup, std::string("cannot read backup directory: ") + e.what(), e.detail());
+    }
+    if (ids.empty()) throw ActionError(kExitBackup, "no chain in backup directory \"" + o.backup_dir + "\"");
+  }
+  bool all_ok = true;
+  for (const std::string& id : ids) {
+    const std::string chain_dir = scribe::join_path(o.backup_dir, scribe::chain_dir_name(id));
+    scribe::VerifyOptions vo;
+    Progress progress("verifying chain " + id, 0);
+    vo.on_progress = [&](std::uint64_t bytes) { progress.update(bytes, 0); };
+    const scribe::VerifyReport report = scribe::verify_chain(chain_dir, vo);
+    progress.finish();
+    for (const auto& p : report.problems) {
+      const std::string text = "chain " + id + (p.file.empty() ? "" : ", " + p.file) + ": " + p.message;
+      if (p.severity == scribe::Severity::kError)
+        log_error(text);
+      else
+        log_warning(text);
+    }
+    if (report.ok()) {
+      log_done("chain " + id + ": " + std::to_string(report.files_checked) + " files, " +
+               human_bytes(report.bytes_checked) + ", " + human_count(report.transactions_checked) +
+               " transactions: OK");
+    } else {
+      all_ok = false;
+      log_line("✗ chain " + id + ": FAILED");
+    }
+    // active.sql is not sealed: only how much of it a restore would use.
+    const std::string active = scribe::join_path(chain_dir, std::string(scribe::kActiveFileName));
+    if (scribe::path_exists(active)) {
+      try {
+        scribe::DiffScanner scanner;
+        const int fd = open(active.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+          char buf[1 << 16];
+          ssize_t n;
+          while ((n = read(fd, buf, sizeof buf)) > 0) scanner.feed(buf, static_cast<std::size_t>(n));
+          close(fd);
+          scanner.finish();
+          const std::uint64_t torn = scanner.bytes_fed() - scanner.clean_end();
+          log_line("  active.sql: " + human_count(scanner.transactions()) + " whole transactions" +
+                   (torn > 0 ? ", " + std::to_string(torn) + " bytes of an unfinished one" : ""));
+        }
+      } catch (const std::exception& e) {
+        log_warning(std::string("active.sql: ") + e.what());
+      }
+    }
+  }
+  if (!all_ok) {
+    log_line("Verdict: the backup is DAMAGED");
+    return kExitBackup;
+  }
+  log_line("Verdict: every sealed file matches its manifest");
+  return kExitOk;
+}
+
+}  // namespace pgscribe

@@ -1,0 +1,485 @@
+#include "script_runner.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "connection.hpp"
+#include "report.hpp"
+#include "scribe/core/format.hpp"
+
+namespace pgscribe {
+
+namespace {
+
+// A message is sent once it holds this much SQL: large enough that round
+// trips cost nothing, small enough that building the next one overlaps
+// with the server running this one.
+constexpr std::size_t kSendBytes = 1 << 20;
+constexpr std::size_t kTrimBytes = 4 << 20;
+
+std::string lsn_text(std::uint64_t lsn) {
+  char buf[scribe::kLsnTextSize];
+  scribe::format_lsn(lsn, buf);
+  return buf;
+}
+
+// The statement without its ';' and surrounding blanks, upper-cased, when
+// it is short: to recognise END; and START TRANSACTION; (any case).
+bool statement_is(std::string_view text, const char* keyword) {
+  if (text.size() > 40) return false;
+  std::string word;
+  for (char c : text) {
+    if (c == ';') break;
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (!word.empty() && word.back() != ' ') word.push_back(' ');
+      continue;
+    }
+    word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  while (!word.empty() && word.back() == ' ') word.pop_back();
+  return word == keyword;
+}
+
+bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); i++)
+    if (std::toupper(static_cast<unsigned char>(text[i])) != std::toupper(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+std::string field(const PGresult* result, int code) {
+  const char* value = result != nullptr ? PQresultErrorField(result, code) : nullptr;
+  return value != nullptr ? value : "";
+}
+
+std::string first_line(std::string_view text, std::size_t max = 200) {
+  std::size_t end = text.find('\n');
+  if (end == std::string_view::npos) end = text.size();
+  std::string line(text.substr(0, std::min(end, max)));
+  if (end > max) line += "...";
+  return line;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_commit_time(const std::string& text) {
+  // YYYY-MM-DDTHH:MM:SS[.ffffff]Z
+  if (text.size() < 20 || text.back() != 'Z') return std::nullopt;
+  std::tm tm{};
+  int year, month, day, hour, minute, second;
+  char t, c1, c2, d1, d2;
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d%c%2d%c%2d%c%2d%c%2d%c%2d%n", &year, &d1, &month, &d2, &day, &t, &hour, &c1, &minute,
+                  &c2, &second, &consumed) != 11 ||
+      d1 != '-' || d2 != '-' || t != 'T' || c1 != ':' || c2 != ':' || consumed != 19)
+    return std::nullopt;
+  std::int64_t micros = 0;
+  std::size_t pos = 19;
+  if (text[pos] == '.') {
+    pos++;
+    int digits = 0;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) && digits < 6) {
+      micros = micros * 10 + (text[pos] - '0');
+      digits++;
+      pos++;
+    }
+    if (digits == 0) return std::nullopt;
+    for (; digits < 6; digits++) micros *= 10;
+  }
+  if (pos != text.size() - 1) return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const std::int64_t seconds = timegm(&tm);
+  return seconds * 1000000 + micros;
+}
+
+ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopTarget target)
+    : conn_(conn),
+      kind_(kind),
+      file_name_(std::move(file_name)),
+      target_(std::move(target)),
+      scanner_([this](const scribe::DiffTransaction& tx) { on_transaction(tx); }) {
+  scanner_.set_statement_callback([this](const scribe::DiffStatement& s) { on_statement(s); });
+  scanner_.set_copy_data_callback(
+      [this](std::uint64_t start, std::uint64_t end, std::uint64_t resume) { on_copy_data(start, end, resume); });
+  scanner_.set_meta_command_callback([this](std::uint64_t start, std::uint64_t end) { on_meta_command(start, end); });
+}
+
+ScriptRunner::~ScriptRunner() {
+  // After an error: results still on the wire are read and dropped so that
+  // the connection can be used (or closed) cleanly.
+  if (in_flight_) {
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+  }
+}
+
+std::string_view ScriptRunner::window_text(std::uint64_t start, std::uint64_t end) const {
+  return std::string_view(window_).substr(start - window_base_, end - start);
+}
+
+void ScriptRunner::trim_window() {
+  const std::uint64_t drop = consumed_ - window_base_;
+  if (drop < kTrimBytes && drop < window_.size()) return;
+  const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(drop, window_.size()));
+  window_.erase(0, n);
+  window_base_ += n;
+}
+
+void ScriptRunner::feed(const char* data, std::size_t len) {
+  if (done()) return;
+  window_.append(data, len);
+  scanner_.feed(data, len);
+  if (in_copy_ && scanner_.in_copy_data()) put_copy_data(scanner_.copy_data_flushable_end());
+  trim_window();
+}
+
+std::string ScriptRunner::describe(const scribe::DiffTransaction& tx) const {
+  if (tx.commit_lsn == 0 && tx.commit_time.empty()) return "a transaction without a header";
+  return "transaction xid=" + std::to_string(tx.xid) + " (commit LSN " + lsn_text(tx.commit_lsn) + " at " +
+         tx.commit_time + ")";
+}
+
+void ScriptRunner::fail(const PGresult* result, const std::string& where) {
+  std::string message = field(result, PG_DIAG_MESSAGE_PRIMARY);
+  if (message.empty()) {
+    message = PQerrorMessage(conn_);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  }
+  std::string detail = field(result, PG_DIAG_MESSAGE_DETAIL);
+  const std::string context = where.empty() ? "" : where;
+  detail = "File " + file_name_ + (context.empty() ? "" : ", " + context) + "." + (detail.empty() ? "" : "\n" + detail);
+  std::string sqlstate = field(result, PG_DIAG_SQLSTATE);
+  // Leave the session usable for the caller's cleanup.
+  if (PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_INERROR) {
+    PGresult* r = PQexec(conn_, "ROLLBACK");
+    PQclear(r);
+  }
+  throw ApplyError("could not apply " + file_name_ + ": " + message, sqlstate, detail,
+                   field(result, PG_DIAG_MESSAGE_HINT));
+}
+
+void ScriptRunner::send_batch() {
+  batcher_.flush(batch_);
+  if (batch_.empty()) return;
+  wait_for_results();
+  if (PQsendQuery(conn_, batch_.c_str()) == 0) fail(nullptr, "");
+  in_flight_ = true;
+  flight_txs_ = std::move(batch_txs_);
+  batch_txs_.clear();
+  flight_commits_ = 0;
+  stats_.messages++;
+  if (tx_open_) tx_partly_sent_ = true;
+  batch_.clear();
+  batch_tx_start_ = 0;
+}
+
+void ScriptRunner::wait_for_results() {
+  if (!in_flight_) return;
+  in_flight_ = false;
+  PGresult* first_error = nullptr;
+  while (PGresult* r = PQgetResult(conn_)) {
+    switch (PQresultStatus(r)) {
+      case PGRES_COMMAND_OK:
+      case PGRES_TUPLES_OK: {
+        const char* status = PQcmdStatus(r);
+        if (kind_ == Kind::kDiff && std::strncmp(status, "COMMIT", 6) == 0) {
+          if (flight_commits_ < flight_txs_.size()) stats_.last_applied = flight_txs_[flight_commits_].tx;
+          flight_commits_++;
+          stats_.transactions++;
+        } else if (std::strncmp(status, "INSERT", 6) == 0 || std::strncmp(status, "UPDATE", 6) == 0 ||
+                   std::strncmp(status, "DELETE", 6) == 0) {
+          stats_.rows += std::strtoull(PQcmdTuples(r), nullptr, 10);
+        }
+        break;
+      }
+      case PGRES_COPY_IN:
+        // Only the base's COPY statements get data, sent one at a time.
+        PQputCopyEnd(conn_, "COPY FROM STDIN is not expected in this file");
+        break;
+      case PGRES_COPY_OUT: {
+        char* buffer = nullptr;
+        while (PQgetCopyData(conn_, &buffer, 0) > 0) PQfreemem(buffer);
+        break;
+      }
+      case PGRES_EMPTY_QUERY:
+        break;
+      default:
+        if (first_error == nullptr) {
+          first_error = r;
+          continue;  // kept: cleared after the loop
+        }
+        break;
+    }
+    PQclear(r);
+  }
+  if (first_error != nullptr) {
+    ResultPtr keep(first_error);
+    std::string where;
+    if (flight_commits_ < flight_txs_.size())
+      where = "in " + describe(flight_txs_[flight_commits_].tx);
+    else if (tx_open_)
+      where = "in " + describe(open_tx_);
+    fail(first_error, where);
+  }
+}
+
+void ScriptRunner::run_alone(std::string_view sql) {
+  send_batch();
+  wait_for_results();
+  ResultPtr r(PQexec(conn_, std::string(sql).c_str()));
+  const ExecStatusType status = PQresultStatus(r.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
+    fail(r.get(), tx_open_ ? "in " + describe(open_tx_) : "statement " + first_line(sql));
+  stats_.messages++;
+}
+
+void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
+  if (done()) return;
+  const std::string_view text = window_text(statement.start, statement.end);
+  consumed_ = statement.end;
+  stats_.statements++;
+  switch (kind_) {
+    case Kind::kGlobals:
+      globals_statement(text);
+      return;
+    case Kind::kDump:
+      if (starts_with_ci(text, "COPY ")) {
+        run_copy(text);
+        return;
+      }
+      batch_.append(text.data(), text.size());
+      batch_.push_back('\n');
+      if (batch_.size() >= kSendBytes) send_batch();
+      return;
+    case Kind::kDiff:
+      break;
+  }
+  if (statement.in_transaction && !tx_open_) {
+    // BEGIN; of the next transaction: its header says when it committed.
+    const scribe::DiffTransaction* tx = scanner_.open_transaction();
+    open_tx_ = tx != nullptr ? *tx : scribe::DiffTransaction{};
+    if (target_.kind != StopTarget::Kind::kNone) {
+      bool beyond;
+      if (target_.kind == StopTarget::Kind::kLsn) {
+        if (open_tx_.commit_lsn == 0)
+          throw ApplyError("cannot apply --up-to to " + file_name_ + ": a transaction has no header", "XX001",
+                           "The transaction starts at byte " + std::to_string(statement.start) + ".", {});
+        beyond = open_tx_.commit_lsn > target_.lsn;
+      } else {
+        const auto when = parse_commit_time(open_tx_.commit_time);
+        if (!when)
+          throw ApplyError("cannot apply --up-to to " + file_name_ + ": a transaction has no valid commit time",
+                           "XX001", "The transaction starts at byte " + std::to_string(statement.start) + ".", {});
+        beyond = *when > target_.unix_micros;
+      }
+      if (beyond) {
+        stats_.reached_target = true;
+        return;
+      }
+    }
+    batcher_.flush(batch_);
+    tx_open_ = true;
+    tx_partly_sent_ = false;
+    non_transactional_ = false;
+    batch_tx_start_ = batch_.size();
+    batch_.append(text.data(), text.size());
+    batch_.push_back('\n');
+    return;
+  }
+  if (!statement.in_transaction) {
+    batcher_.flush(batch_);
+    batch_.append(text.data(), text.size());
+    batch_.push_back('\n');
+    if (batch_.size() >= kSendBytes) send_batch();
+    return;
+  }
+  // Inside a transaction. A statement that cannot run in a transaction
+  // block (CREATE INDEX CONCURRENTLY, ...) is written between END; and
+  // START TRANSACTION;: those run alone, as psql would run them.
+  if (non_transactional_) {
+    run_alone(text);
+    if (statement_is(text, "START TRANSACTION")) non_transactional_ = false;
+    return;
+  }
+  if (statement_is(text, "END")) {
+    run_alone(text);
+    non_transactional_ = true;
+    return;
+  }
+  batcher_.add(text, batch_);
+  if (batch_.size() >= kSendBytes) send_batch();
+}
+
+void ScriptRunner::on_transaction(const scribe::DiffTransaction& tx) {
+  if (kind_ != Kind::kDiff || done() || !tx_open_) return;
+  tx_open_ = false;
+  batch_txs_.push_back(Pending{tx});
+  if (batch_.size() >= kSendBytes) send_batch();
+}
+
+void ScriptRunner::run_copy(std::string_view statement) {
+  send_batch();
+  wait_for_results();
+  ResultPtr r(PQexec(conn_, std::string(statement).c_str()));
+  stats_.messages++;
+  switch (PQresultStatus(r.get())) {
+    case PGRES_COPY_IN:
+      scanner_.begin_copy_data();
+      in_copy_ = true;
+      copy_started_ = false;
+      copy_sent_ = consumed_;
+      return;
+    case PGRES_COMMAND_OK:
+      stats_.copy_rows += std::strtoull(PQcmdTuples(r.get()), nullptr, 10);
+      return;
+    case PGRES_COPY_OUT: {
+      char* buffer = nullptr;
+      while (PQgetCopyData(conn_, &buffer, 0) > 0) PQfreemem(buffer);
+      while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+      return;
+    }
+    default:
+      fail(r.get(), "statement " + first_line(statement));
+  }
+}
+
+void ScriptRunner::put_copy_data(std::uint64_t upto) {
+  if (!copy_started_) {
+    // The data begins on the line after the COPY statement.
+    if (!scanner_.in_copy_data() || scanner_.copy_data_flushable_end() <= scanner_.copy_data_start()) return;
+    copy_sent_ = scanner_.copy_data_start();
+    copy_started_ = true;
+  }
+  while (upto > copy_sent_) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(upto - copy_sent_, 64u << 20));
+    if (PQputCopyData(conn_, window_.data() + (copy_sent_ - window_base_), static_cast<int>(n)) != 1)
+      fail(nullptr, "COPY data");
+    copy_sent_ += n;
+  }
+  consumed_ = std::max(consumed_, copy_sent_);
+}
+
+void ScriptRunner::on_copy_data(std::uint64_t data_start, std::uint64_t data_end, std::uint64_t resume) {
+  if (!in_copy_) return;
+  if (!copy_started_) {
+    copy_sent_ = data_start;
+    copy_started_ = true;
+  }
+  put_copy_data(data_end);
+  if (PQputCopyEnd(conn_, nullptr) != 1) fail(nullptr, "COPY data");
+  in_copy_ = false;
+  consumed_ = resume;
+  stats_.copies++;
+  PGresult* error = nullptr;
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+      stats_.copy_rows += std::strtoull(PQcmdTuples(r), nullptr, 10);
+      PQclear(r);
+    } else if (error == nullptr) {
+      error = r;
+    } else {
+      PQclear(r);
+    }
+  }
+  if (error != nullptr) {
+    ResultPtr keep(error);
+    fail(error, "COPY data ending at byte " + std::to_string(data_end));
+  }
+}
+
+void ScriptRunner::on_meta_command(std::uint64_t start, std::uint64_t end) {
+  if (done()) return;
+  std::string_view line = window_text(start, end);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  consumed_ = end;
+  // pg_dump 15.14+ fences its output with \restrict KEY ... \unrestrict KEY
+  // so that psql runs no other meta-command; we run none at all.
+  if (kind_ != Kind::kDiff && (starts_with_ci(line, "\\restrict ") || starts_with_ci(line, "\\unrestrict "))) return;
+  throw ApplyError("refusing to apply " + file_name_ + ": it contains the psql meta-command \"" + first_line(line, 60) +
+                       "\"",
+                   "42601", "At byte " + std::to_string(start) + ". pg_scribe never runs meta-commands from backup files.",
+                   "Files written by pg_scribe contain none: this one was altered. Inspect it before replaying it with "
+                   "psql, which would run the command.");
+}
+
+void ScriptRunner::globals_statement(std::string_view text) {
+  // pg_dumpall writes "CREATE ROLE name;" and then "ALTER ROLE name WITH
+  // ...;". A role that already exists on the target is left as it is: its
+  // attributes and password are not overwritten with the source's.
+  std::string role;
+  if (starts_with_ci(text, "CREATE ROLE ") && text.back() == ';') role = std::string(text.substr(12, text.size() - 13));
+  if (starts_with_ci(text, "ALTER ROLE ")) {
+    for (const std::string& existing : existing_roles_) {
+      const std::string prefix = "ALTER ROLE " + existing + " ";
+      if (text.substr(0, prefix.size()) == prefix) {
+        log_verbose("globals: role " + existing + " already exists: not altered");
+        return;
+      }
+    }
+  }
+  ResultPtr r(PQexec(conn_, std::string(text).c_str()));
+  stats_.messages++;
+  const ExecStatusType status = PQresultStatus(r.get());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return;
+  if (PQstatus(conn_) != CONNECTION_OK) fail(r.get(), "");
+  const std::string sqlstate = field(r.get(), PG_DIAG_SQLSTATE);
+  if (!role.empty() && sqlstate == "42710") {
+    existing_roles_.push_back(role);
+    stats_.roles_existing++;
+    log_line("  role " + role + " already exists: left as it is");
+    return;
+  }
+  stats_.globals_failed++;
+  log_warning("globals.sql: " + field(r.get(), PG_DIAG_MESSAGE_PRIMARY) + " (SQLSTATE " + sqlstate + ")",
+              "Statement: " + first_line(text), {});
+}
+
+const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
+  if (!done()) scanner_.finish();
+  if (!done() && tx_open_) {
+    // The file ends inside a transaction: nothing of it may be committed.
+    stats_.torn = true;
+    stats_.torn_xid = open_tx_.xid;
+    stats_.torn_bytes = scanner_.bytes_fed() - open_tx_.begin_offset;
+    batch_.resize(batch_tx_start_);
+    batcher_.reset();
+    const bool partly_sent = tx_partly_sent_;
+    tx_open_ = false;
+    send_batch();
+    wait_for_results();
+    if (partly_sent || non_transactional_) {
+      ResultPtr r(PQexec(conn_, "ROLLBACK"));
+    }
+    if (!may_be_torn)
+      throw ApplyError("file " + file_name_ + " ends inside " + describe(open_tx_), "XX001",
+                       "The last " + std::to_string(stats_.torn_bytes) +
+                           " bytes are an incomplete transaction; it was rolled back.",
+                       "A sealed file is always whole: it was truncated or damaged. Run pg_scribe --verify.");
+  } else if (!done() && !scanner_.at_clean_end() && !in_copy_) {
+    stats_.torn = true;
+    stats_.torn_bytes = scanner_.bytes_fed() - consumed_;
+    if (!may_be_torn) {
+      send_batch();
+      wait_for_results();
+      throw ApplyError("file " + file_name_ + " ends inside a statement", "XX001",
+                       "The last " + std::to_string(stats_.torn_bytes) + " bytes are not a complete statement.",
+                       "The file was truncated or damaged. Run pg_scribe --verify.");
+    }
+  }
+  send_batch();
+  wait_for_results();
+  stats_.rows_merged = batcher_.rows_merged();
+  stats_.rows += stats_.copy_rows;
+  return stats_;
+}
+
+}  // namespace pgscribe

@@ -1,0 +1,145 @@
+// Applies a SQL file (a diff, a pg_dump base, globals.sql) to a database
+// with few round trips, streaming: the file's bytes are fed as they are read
+// and decompressed, split into statements by the psql-compatible scanner,
+// and sent as multi-statement messages (whole transactions, several small
+// ones per message, runs of single-row INSERTs merged into multi-row ones).
+// The next message is built while the server runs the previous one.
+//
+// Files are not trusted: psql meta-commands are never run (pg_dump's
+// \restrict/\unrestrict are the only ones accepted, and ignored), a COPY
+// is fed only from the data lines that follow it, and a transaction that is
+// not complete at the end of the file is rolled back, never committed.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "scribe/core/diff_scan.hpp"
+#include "scribe/core/insert_batch.hpp"
+
+namespace pgscribe {
+
+// Where a point-in-time restore stops: after the last transaction committed
+// at or before this time (microseconds since the Unix epoch) or LSN.
+struct StopTarget {
+  enum class Kind { kNone, kTime, kLsn } kind = Kind::kNone;
+  std::int64_t unix_micros = 0;
+  std::uint64_t lsn = 0;
+  std::string text;  // as given, for messages
+};
+
+// "2026-11-21T12:00:01.123456Z" (the diff header's form) -> Unix microseconds.
+std::optional<std::int64_t> parse_commit_time(const std::string& text);
+
+// A statement the server refused, with where it came from.
+class ApplyError : public std::runtime_error {
+ public:
+  ApplyError(const std::string& message, std::string sqlstate, std::string detail, std::string hint)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)), detail_(std::move(detail)), hint_(std::move(hint)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  const std::string& detail() const { return detail_; }
+  const std::string& hint() const { return hint_; }
+
+ private:
+  std::string sqlstate_, detail_, hint_;
+};
+
+struct ApplyStats {
+  std::uint64_t transactions = 0;  // committed on the target
+  std::uint64_t rows = 0;          // rows inserted, updated, deleted or copied
+  std::uint64_t copy_rows = 0;
+  std::uint64_t copies = 0;        // COPY statements (tables with data in a dump)
+  std::uint64_t statements = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t rows_merged = 0;   // INSERTs sent as rows of a multi-row INSERT
+  bool reached_target = false;     // a transaction after the target was found: stop here
+  std::optional<scribe::DiffTransaction> last_applied;
+  // The end of the file was inside a transaction (or a statement).
+  bool torn = false;
+  std::uint64_t torn_bytes = 0;
+  std::uint32_t torn_xid = 0;
+  std::uint64_t globals_failed = 0;    // globals: statements refused (reported as warnings)
+  std::uint64_t roles_existing = 0;    // globals: roles that already existed
+};
+
+class ScriptRunner {
+ public:
+  enum class Kind {
+    kDiff,     // a sealed diff, or active.sql
+    kDump,     // pg_dump's plain output: COPY data, run in one transaction
+    kGlobals,  // pg_dumpall --globals-only: each statement alone, failures are warnings
+  };
+
+  ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopTarget target = {});
+  ~ScriptRunner();
+
+  // Bytes of the (decompressed) file, in order, any chunking.
+  void feed(const char* data, std::size_t len);
+  // The stop target was passed: the caller stops reading.
+  bool done() const { return stats_.reached_target; }
+  // End of the file. `may_be_torn` (active.sql): an incomplete final
+  // transaction is dropped and reported; otherwise it is an error.
+  const ApplyStats& finish(bool may_be_torn);
+
+  const ApplyStats& stats() const { return stats_; }
+  std::uint64_t bytes_fed() const { return scanner_.bytes_fed(); }
+
+ private:
+  struct Pending {  // one transaction of a message, to name it in errors
+    scribe::DiffTransaction tx;
+  };
+
+  void on_statement(const scribe::DiffStatement& statement);
+  void on_transaction(const scribe::DiffTransaction& tx);
+  void on_copy_data(std::uint64_t data_start, std::uint64_t data_end, std::uint64_t resume);
+  void on_meta_command(std::uint64_t start, std::uint64_t end);
+
+  std::string_view window_text(std::uint64_t start, std::uint64_t end) const;
+  void trim_window();
+  void send_batch();
+  void wait_for_results();
+  void run_alone(std::string_view sql);
+  void run_copy(std::string_view statement);
+  void put_copy_data(std::uint64_t upto);
+  void globals_statement(std::string_view statement);
+  [[noreturn]] void fail(const PGresult* result, const std::string& where);
+  std::string describe(const scribe::DiffTransaction& tx) const;
+
+  PGconn* conn_;
+  Kind kind_;
+  std::string file_name_;
+  StopTarget target_;
+  scribe::DiffScanner scanner_;
+  scribe::InsertBatcher batcher_;
+
+  std::string window_;             // file bytes from window_base_ on
+  std::uint64_t window_base_ = 0;
+  std::uint64_t consumed_ = 0;     // bytes before this are no longer needed
+
+  std::string batch_;              // the message being built
+  std::vector<Pending> batch_txs_;
+  std::size_t batch_tx_start_ = 0;  // where the open transaction's text starts in batch_
+  bool tx_open_ = false;            // inside BEGIN ... COMMIT in the file
+  bool tx_partly_sent_ = false;     // part of the open transaction is already on the server
+  bool non_transactional_ = false;  // between END; and START TRANSACTION; inside a transaction
+  scribe::DiffTransaction open_tx_;
+
+  bool in_flight_ = false;
+  std::vector<Pending> flight_txs_;
+  std::uint64_t flight_commits_ = 0;
+
+  bool in_copy_ = false;
+  std::uint64_t copy_sent_ = 0;
+  bool copy_started_ = false;
+  std::vector<std::string> existing_roles_;
+
+  ApplyStats stats_;
+};
+
+}  // namespace pgscribe
