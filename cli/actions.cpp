@@ -290,7 +290,8 @@ int run_rotate_diff(const Options& o) {
   log_done("Found active chain: " + c.chain_id);
   const Rows r =
       conn.exec("SELECT diff_file, first_lsn, last_lsn, transactions, bytes, sha256 FROM scribe.rotate_diff()");
-  log_done("Rotated differential: " + r.get(0, 0) + " (" + human_bytes(std::stoull(r.get(0, 4))) + ", " +
+  const std::string path = r.get(0, 0);
+  log_done("Rotated differential: " + path.substr(path.find_last_of('/') + 1) + " (" + human_bytes(std::stoull(r.get(0, 4))) + ", " +
            human_count(std::stoull(r.get(0, 3))) + " transactions, WAL " + r.get(0, 1) + " to " + r.get(0, 2) + ")");
   log_done("New differential started");
   std::printf("%s\n", r.get(0, 0).c_str());

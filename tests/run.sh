@@ -47,6 +47,10 @@ unresolved=$(ldd -r scribe/scribe.so 2>&1 || true)
 if grep -E 'undefined symbol: _Z|__gxx|__cxa|ZSTD_|LZ4F_|deflate' <<<"$unresolved" >&2; then
   die "scribe.so has unresolved C++ runtime or compression symbols"
 fi
+unresolved=$(ldd -r cli/pg_scribe 2>&1 || true)
+if grep -E 'undefined symbol|not found' <<<"$unresolved" >&2; then
+  die "pg_scribe has unresolved symbols or libraries"
+fi
 make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 
 step "pg_regress (make installcheck)"

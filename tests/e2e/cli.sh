@@ -25,7 +25,7 @@ expect_exit() {
   shift 2
   "$PG_SCRIBE" "$@" >"$work/out" 2>"$work/err" || status=$?
   if [ "$status" = "$code" ] && grep -Eq -- "$pattern" "$work/err" "$work/out"; then
-    ok "exit $code: pg_scribe ${*:0:6}"
+    ok "exit $code: pg_scribe ${*:1:5}"
   else
     fail "pg_scribe $*: expected exit $code and /$pattern/, got $status:"
     sed 's/^/    /' "$work/err" | head -20 >&2
@@ -182,6 +182,24 @@ copy_backup
 printf '\\! touch %s/pwned\n' "$work" >>"$dchain/active.sql"
 expect_exit 4 'meta-command' --restore --backup-dir "$damaged" -d meta --create --include-active
 [ ! -e "$work/pwned" ] && ok "the meta-command was not run" || fail "the meta-command ran"
+
+echo "-- new chain, --chain-id, teardown"
+old_chain=$(basename "$chain")
+old_chain=${old_chain#chain-}
+table_checksums app >"$work/state.8.sums"
+normalized_dump app >"$work/state.8.dump"
+expect_exit 0 'Started streaming to new chain' --new-chain -d app --compress lz4
+q -d app -v k=8 -f tests/e2e/cli/batch.sql
+expect_exit 0 'Rotated differential: diff-.*\.lz4' --rotate-diff -d app
+expect_exit 0 'Restore complete' --restore --backup-dir "$backups/app" -d newest --create --no-globals
+if compare_databases app newest "$work"; then ok "the new chain restores to the source"; else fail "the new chain differs"; fi
+expect_exit 0 'Restore complete' --restore --backup-dir "$backups/app" -d oldchain --create --chain-id "chain-$old_chain"
+same_as_state oldchain 8 "the old chain (--chain-id)"
+expect_exit 4 'not found' --restore --backup-dir "$backups/app" -d nope --create --chain-id 20000101T000000Z
+expect_exit 0 "chain $old_chain: .*OK" --verify --backup-dir "$backups/app"
+expect_exit 0 'Stopped backing up' --teardown -d app
+[ "$(slot_count)" = 0 ] && ok "teardown dropped the slot" || fail "teardown left a slot"
+expect_exit 4 'is not backed up' --rotate-diff -d app
 
 echo
 echo "cli: $passed passed, $failed failed"
