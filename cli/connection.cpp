@@ -152,20 +152,23 @@ Rows Connection::exec(const std::string& sql, const std::vector<std::optional<st
   return Rows(std::move(result));
 }
 
-std::string Connection::quote_identifier(const std::string& name) const {
-  char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
-  if (quoted == nullptr) throw DbError(trim_message(PQerrorMessage(conn_)), "22021");
+namespace {
+
+std::string escaped(PGconn* conn, char* quoted) {
+  if (quoted == nullptr) throw DbError(trim_message(PQerrorMessage(conn)), "22021");
   std::string out = quoted;
   PQfreemem(quoted);
   return out;
 }
 
+}  // namespace
+
+std::string Connection::quote_identifier(const std::string& name) const {
+  return escaped(conn_, PQescapeIdentifier(conn_, name.c_str(), name.size()));
+}
+
 std::string Connection::quote_literal(const std::string& value) const {
-  char* quoted = PQescapeLiteral(conn_, value.c_str(), value.size());
-  if (quoted == nullptr) throw DbError(trim_message(PQerrorMessage(conn_)), "22021");
-  std::string out = quoted;
-  PQfreemem(quoted);
-  return out;
+  return escaped(conn_, PQescapeLiteral(conn_, value.c_str(), value.size()));
 }
 
 }  // namespace pgscribe
