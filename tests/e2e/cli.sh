@@ -68,6 +68,7 @@ expect_exit 5 'already' --init -d app --backup-dir "$backups/app2"
 wait_streaming app
 expect_exit 0 'Replication Slot: app_slot' --status -d app --backup-dir "$backups/app"
 expect_exit 5 'is backed up to' --rotate-diff -d app --backup-dir "$backups/elsewhere"
+expect_exit 3 'streams from slot "app_slot"' --start -d app --slot other_slot
 expect_exit 0 'Stopped streaming' --stop -d app
 expect_exit 10 'WARNING: stopped' --status -d app
 expect_exit 0 'Started streaming' --start --backup-dir "$backups/app"   # database from scribe.json
@@ -133,6 +134,10 @@ expect_exit 4 'is not empty' --restore --backup-dir "$backups/app" -d full
 createdb empty_target
 expect_exit 0 'Restore complete' --restore --backup-dir "$backups/app" -d empty_target
 expect_exit 0 'Verdict: every sealed file matches' --verify --backup-dir "$backups/app"
+grep -q 'verifying' "$work/err" && fail "--verify drew progress without a terminal" || ok "no progress lines when stderr is not a terminal"
+# On a terminal (script(1) gives one), progress is drawn in place.
+script -qec "$PG_SCRIBE --verify --backup-dir $backups/app" /dev/null >"$work/tty" 2>&1 || true
+grep -q 'verifying chain' "$work/tty" && ok "--verify shows progress on a terminal" || fail "no progress on a terminal: $(head -c 300 "$work/tty")"
 
 echo "-- damaged backups"
 chain=$(ls -d "$backups"/app/chain-* | head -1)
