@@ -76,5 +76,15 @@ for test in tests/e2e/*.sh; do
 done
 suites_passed=$((suites_passed + 1))
 
+step "benchmark, small mode (checks that it runs, not its speed)"
+bench_out=$(mktemp -d /tmp/pg_scribe_bench.XXXXXX)
+if ! OUT=$bench_out bash bench/run.sh --small >"$bench_out/log" 2>&1; then
+  tail -30 "$bench_out/log" >&2
+  die "bench/run.sh --small failed"
+fi
+grep -q 'TPS loss with streaming on' "$bench_out/report.md" || die "the benchmark wrote no report"
+rm -rf "$bench_out"
+suites_passed=$((suites_passed + 1))
+
 step "all tests passed"
 echo "test suites: $suites_passed passed, 0 failed"
