@@ -112,6 +112,19 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
   scanner_.set_copy_data_callback(
       [this](std::uint64_t start, std::uint64_t end, std::uint64_t resume) { on_copy_data(start, end, resume); });
   scanner_.set_meta_command_callback([this](std::uint64_t start, std::uint64_t end) { on_meta_command(start, end); });
+  if (kind_ == Kind::kDiff) {
+    // Tables whose rows a merged UPDATE could trip over a UNIQUE or EXCLUDE
+    // constraint checked row by row (see DmlBatcher::set_update_filter).
+    ResultPtr r(PQexec(conn_,
+                       "SELECT DISTINCT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
+                       "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
+                       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE (i.indisunique OR i.indisexclusion) AND i.indimmediate "
+                       "AND NOT i.indisprimary AND NOT i.indisreplident"));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "reading the target's unique constraints");
+    for (int i = 0; i < PQntuples(r.get()); i++) update_unsafe_.emplace(PQgetvalue(r.get(), i, 0));
+    batcher_.set_update_filter([this](std::string_view table) { return update_unsafe_.count(std::string(table)) == 0; });
+  }
 }
 
 ScriptRunner::~ScriptRunner() {
@@ -309,6 +322,13 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
     run_alone(text);
     if (statement_is(text, "START TRANSACTION")) non_transactional_ = false;
     return;
+  }
+  // DDL in the stream (anything but DML in a transaction) may add
+  // constraints the check above did not see: no merged UPDATE after it.
+  if (!ddl_seen_ && !starts_with_ci(text, "INSERT ") && !starts_with_ci(text, "UPDATE ") &&
+      !starts_with_ci(text, "DELETE ") && !statement_is(text, "COMMIT")) {
+    ddl_seen_ = true;
+    batcher_.set_merge(scribe::DmlBatcher::kMergeInserts | scribe::DmlBatcher::kMergeDeletes, batch_);
   }
   if (statement_is(text, "END")) {
     run_alone(text);

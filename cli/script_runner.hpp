@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -57,7 +58,7 @@ struct ApplyStats {
   std::uint64_t copies = 0;        // COPY statements (tables with data in a dump)
   std::uint64_t statements = 0;
   std::uint64_t messages = 0;
-  std::uint64_t rows_merged = 0;   // INSERTs sent as rows of a multi-row INSERT
+  std::uint64_t rows_merged = 0;   // INSERT/UPDATE/DELETE sent as rows of a merged statement
   bool reached_target = false;     // a transaction after the target was found: stop here
   std::optional<scribe::DiffTransaction> last_applied;
   // The end of the file was inside a transaction (or a statement).
@@ -138,6 +139,8 @@ class ScriptRunner {
   std::uint64_t copy_sent_ = 0;
   bool copy_started_ = false;
   std::vector<std::string> existing_roles_;
+  std::set<std::string> update_unsafe_;  // tables with other immediate UNIQUE/EXCLUDE constraints
+  bool ddl_seen_ = false;
 
   ApplyStats stats_;
 };

@@ -1,5 +1,8 @@
 #include "scribe/core/insert_batch.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace scribe {
 
 namespace {
@@ -44,9 +47,69 @@ class HeadParser {
     return true;
   }
 
+  bool identifier(std::string_view& name) {
+    const std::size_t start = pos_;
+    if (!identifier()) return false;
+    name = text_.substr(start, pos_ - start);
+    return true;
+  }
+
+  // A value as wal2sql writes it: a number, NULL, true, false, or a
+  // standard string ('' for a quote; no backslash before a quote) with an
+  // optional cast to a type name without spaces. Nothing else (E'', $$,
+  // B'', ...).
+  bool value(std::string_view& out) {
+    const std::size_t start = pos_;
+    if (pos_ >= text_.size()) return false;
+    const char first = text_[pos_];
+    if (first == '\'') {
+      std::size_t i = pos_ + 1;
+      for (;;) {
+        i = text_.find('\'', i);
+        if (i == std::string_view::npos) return false;
+        if (i + 1 < text_.size() && text_[i + 1] == '\'') {
+          i += 2;
+          continue;
+        }
+        break;
+      }
+      // A backslash before a quote would end the string elsewhere with
+      // standard_conforming_strings off; wal2sql writes such values as E''.
+      for (std::size_t j = text_.find('\\', start); j < i; j = text_.find('\\', j + 1))
+        if (text_[j + 1] == '\'') return false;
+      pos_ = i + 1;
+      if (literal("::")) {
+        if (!identifier()) return false;
+        if (literal(".") && !identifier()) return false;
+        while (literal("[]")) {
+        }
+      }
+    } else if (first == '-' || digit(first)) {
+      if (first == '-') pos_++;
+      if (!digits()) return false;
+      if (literal(".") && !digits()) return false;
+      if (literal("e") || literal("E")) {
+        if (!literal("+")) literal("-");
+        if (!digits()) return false;
+      }
+    } else if (!literal("NULL") && !literal("true") && !literal("false")) {
+      return false;
+    }
+    out = text_.substr(start, pos_ - start);
+    return true;
+  }
+
+  bool at_end() const { return pos_ == text_.size(); }
   std::size_t pos() const { return pos_; }
 
  private:
+  static bool digit(char c) { return c >= '0' && c <= '9'; }
+  bool digits() {
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && digit(text_[pos_])) pos_++;
+    return pos_ > start;
+  }
+
   std::string_view text_;
   std::size_t pos_ = 0;
 };
@@ -93,35 +156,275 @@ std::size_t single_row_insert_head(std::string_view statement) {
   return head;
 }
 
-void InsertBatcher::add(std::string_view statement, std::string& out) {
-  const std::size_t head = single_row_insert_head(statement);
-  if (head == 0) {
-    flush(out);
-    out.append(statement.data(), statement.size());
-    out.push_back('\n');
+bool parse_keyed_dml(std::string_view statement, KeyedDml& out) {
+  HeadParser p(statement);
+  out.set_columns.clear();
+  out.set_values.clear();
+  out.key_columns.clear();
+  out.key_values.clear();
+  if (p.literal("DELETE FROM ONLY "))
+    out.kind = KeyedDml::Kind::kDelete;
+  else if (p.literal("UPDATE ONLY "))
+    out.kind = KeyedDml::Kind::kUpdate;
+  else
+    return false;
+  const std::size_t table_start = p.pos();
+  if (!p.identifier() || !p.literal(".") || !p.identifier()) return false;
+  out.table = statement.substr(table_start, p.pos() - table_start);
+  std::string_view column, value;
+  if (out.kind == KeyedDml::Kind::kUpdate) {
+    if (!p.literal(" SET ")) return false;
+    do {
+      if (!p.identifier(column) || !p.literal(" = ") || !p.value(value)) return false;
+      out.set_columns.push_back(column);
+      out.set_values.push_back(value);
+    } while (p.literal(", "));
+  }
+  if (!p.literal(" WHERE ")) return false;
+  do {
+    if (!p.identifier(column) || !p.literal(" = ") || !p.value(value)) return false;
+    // wal2sql writes "k IS NULL"; "k = NULL" matches nothing, or with
+    // transform_null_equals what IS NULL would: not what IN or a join do.
+    if (value == "NULL") return false;
+    out.key_columns.push_back(column);
+    out.key_values.push_back(value);
+  } while (p.literal(" AND "));
+  return p.literal(";") && p.at_end();
+}
+
+namespace {
+
+// The name an identifier as written stands for ("a""b" -> a"b).
+void append_name(std::string& out, std::string_view written) {
+  if (written.size() < 2 || written.front() != '"') {
+    out.append(written.data(), written.size());
     return;
   }
-  const std::string_view head_text = statement.substr(0, head);
-  const std::string_view row = statement.substr(head, statement.size() - head - 1);  // without ';'
-  if (!head_.empty() && head_text == head_ && rows_ < max_rows_ && bytes_ < max_bytes_) {
-    out.append(",\n");
-    out.append(row.data(), row.size());
-    rows_++;
-    bytes_ += row.size();
-    rows_merged_++;
+  for (std::size_t i = 1; i + 1 < written.size(); i++) {
+    out.push_back(written[i]);
+    if (written[i] == '"') i++;
+  }
+}
+
+// No column named twice (a key column among the SET columns is a key
+// change, which is never merged).
+bool distinct_columns(const KeyedDml& statement) {
+  std::vector<std::string> names;
+  names.reserve(statement.set_columns.size() + statement.key_columns.size());
+  for (const auto* list : {&statement.set_columns, &statement.key_columns})
+    for (const std::string_view column : *list) {
+      names.emplace_back();
+      append_name(names.back(), column);
+    }
+  std::sort(names.begin(), names.end());
+  return std::adjacent_find(names.begin(), names.end()) == names.end();
+}
+
+template <class List>
+bool same_list(const std::vector<std::string_view>& a, const List& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); i++)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+void append_joined(std::string& out, const std::vector<std::string_view>& items) {
+  for (std::size_t i = 0; i < items.size(); i++) {
+    if (i > 0) out.append(", ");
+    out.append(items[i].data(), items[i].size());
+  }
+}
+
+// The statement's row in the merged form.
+void render_row(const KeyedDml& statement, std::string& row) {
+  row.clear();
+  if (statement.kind == KeyedDml::Kind::kDelete && statement.key_values.size() == 1) {
+    row.append(statement.key_values[0].data(), statement.key_values[0].size());
     return;
+  }
+  row.push_back('(');
+  append_joined(row, statement.key_values);
+  if (statement.kind == KeyedDml::Kind::kUpdate) {
+    row.append(", ");
+    append_joined(row, statement.set_values);
+  }
+  row.push_back(')');
+}
+
+// The key values as text, unambiguously.
+void render_key(const KeyedDml& statement, std::string& key) {
+  key.clear();
+  for (const std::string_view value : statement.key_values) {
+    key.append(std::to_string(value.size()));
+    key.push_back(':');
+    key.append(value.data(), value.size());
+  }
+}
+
+}  // namespace
+
+void DmlBatcher::add(std::string_view statement, std::string& out) {
+  const std::size_t head = (merge_ & kMergeInserts) != 0 ? single_row_insert_head(statement) : 0;
+  if (head != 0) {
+    const std::string_view head_text = statement.substr(0, head);
+    const std::string_view row = statement.substr(head, statement.size() - head - 1);  // without ';'
+    if (open_ == Open::kInsert && head_text == head_ && rows_ < max_rows_ && bytes_ < max_bytes_) {
+      out.append(",\n");
+      out.append(row.data(), row.size());
+      rows_++;
+      bytes_ += row.size();
+      rows_merged_++;
+      return;
+    }
+    flush(out);
+    open_ = Open::kInsert;
+    head_.assign(head_text.data(), head_text.size());
+    out.append(statement.data(), head + row.size());
+    rows_ = 1;
+    bytes_ = statement.size();
+    return;
+  }
+  if ((merge_ & (kMergeDeletes | kMergeUpdates)) != 0 && parse_keyed_dml(statement, next_) &&
+      (merge_ & (next_.kind == KeyedDml::Kind::kDelete ? kMergeDeletes : kMergeUpdates)) != 0 &&
+      (next_.kind == KeyedDml::Kind::kDelete || !update_filter_ || update_filter_(next_.table))) {
+    render_row(next_, row_);
+    if (next_.kind == KeyedDml::Kind::kUpdate) render_key(next_, key_text_);
+    if (joins_keyed()) {
+      rows_++;
+      bytes_ += row_.size();
+      if (open_ == Open::kUpdate) keys_.insert(key_text_);
+      if (merged_) {
+        out.append(", ");
+        out.append(row_);
+        rows_merged_++;
+        return;
+      }
+      pending_.append(statement.data(), statement.size());
+      pending_.push_back('\n');
+      pending_rows_.append(", ");
+      pending_rows_.append(row_);
+      if (rows_ >= (open_ == Open::kUpdate ? kMinUpdateRows : 2)) {
+        write_keyed_head(out);
+        out.append(pending_rows_);
+        merged_ = true;
+        rows_merged_ += rows_ - 1;
+      }
+      return;
+    }
+    flush(out);
+    if (distinct_columns(next_)) {
+      start_keyed(statement);
+      return;
+    }
   }
   flush(out);
-  head_.assign(head_text.data(), head_text.size());
-  out.append(statement.data(), head + row.size());
+  out.append(statement.data(), statement.size());
+  out.push_back('\n');
+}
+
+std::size_t DmlBatcher::keyed_row_limit() const {
+  if (open_ == Open::kUpdate) return std::min(max_rows_, kMaxUpdateRows);
+  if (key_columns_.size() > 1) return std::min(max_rows_, kMaxCompositeDeleteRows);
+  return max_rows_;
+}
+
+bool DmlBatcher::joins_keyed() const {
+  const Open kind = next_.kind == KeyedDml::Kind::kDelete ? Open::kDelete : Open::kUpdate;
+  if (open_ != kind || rows_ >= keyed_row_limit() || bytes_ >= max_bytes_) return false;
+  if (next_.table != table_ || !same_list(next_.key_columns, key_columns_) ||
+      !same_list(next_.set_columns, set_columns_))
+    return false;
+  // Updating a row twice in one statement would apply one of the two.
+  return kind != Open::kUpdate || keys_.count(key_text_) == 0;
+}
+
+void DmlBatcher::start_keyed(std::string_view statement) {
+  open_ = next_.kind == KeyedDml::Kind::kDelete ? Open::kDelete : Open::kUpdate;
+  pending_.assign(statement.data(), statement.size());
+  pending_.push_back('\n');
+  pending_rows_ = row_;
+  merged_ = false;
+  table_.assign(next_.table.data(), next_.table.size());
+  set_columns_.assign(next_.set_columns.begin(), next_.set_columns.end());
+  key_columns_.assign(next_.key_columns.begin(), next_.key_columns.end());
+  keys_.clear();
+  if (open_ == Open::kUpdate) keys_.insert(key_text_);
   rows_ = 1;
   bytes_ = statement.size();
 }
 
-void InsertBatcher::flush(std::string& out) {
-  if (head_.empty()) return;
-  out.append(";\n");
+void DmlBatcher::write_keyed_head(std::string& out) const {
+  if (open_ == Open::kDelete) {
+    out.append("DELETE FROM ONLY ").append(table_).append(" WHERE ");
+    if (key_columns_.size() == 1) {
+      out.append(key_columns_[0]);
+    } else {
+      out.push_back('(');
+      for (std::size_t i = 0; i < key_columns_.size(); i++) out.append(i > 0 ? ", " : "").append(key_columns_[i]);
+      out.push_back(')');
+    }
+    out.append(" IN (");
+    return;
+  }
+  out.append("UPDATE ONLY ").append(table_).append(" AS pg_scribe_t SET ");
+  for (std::size_t i = 0; i < set_columns_.size(); i++)
+    out.append(i > 0 ? ", " : "").append(set_columns_[i]).append(" = pg_scribe_v.").append(set_columns_[i]);
+  // A first row typed as the table's columns: see the header.
+  out.append(" FROM (VALUES (");
+  bool first = true;
+  for (const auto* list : {&key_columns_, &set_columns_})
+    for (const std::string& column : *list) {
+      out.append(first ? "(NULL::" : ", (NULL::").append(table_).append(").").append(column);
+      first = false;
+    }
+  out.append("), ");
+}
+
+void DmlBatcher::write_keyed_tail(std::string& out) const {
+  out.push_back(')');
+  if (open_ == Open::kDelete) return;
+  out.append(" AS pg_scribe_v (");
+  bool first = true;
+  for (const auto* list : {&key_columns_, &set_columns_})
+    for (const std::string& column : *list) {
+      out.append(first ? "" : ", ").append(column);
+      first = false;
+    }
+  out.append(") WHERE ");
+  for (std::size_t i = 0; i < key_columns_.size(); i++)
+    out.append(i > 0 ? " AND pg_scribe_t." : "pg_scribe_t.")
+        .append(key_columns_[i])
+        .append(" = pg_scribe_v.")
+        .append(key_columns_[i]);
+}
+
+void DmlBatcher::flush(std::string& out) {
+  switch (open_) {
+    case Open::kNone:
+      return;
+    case Open::kInsert:
+      out.append(";\n");
+      break;
+    case Open::kDelete:
+    case Open::kUpdate:
+      if (merged_) {
+        write_keyed_tail(out);
+        out.append(";\n");
+      } else {
+        out.append(pending_);
+      }
+      break;
+  }
+  reset();
+}
+
+void DmlBatcher::reset() {
+  open_ = Open::kNone;
   head_.clear();
+  pending_.clear();
+  pending_rows_.clear();
+  merged_ = false;
+  keys_.clear();
   rows_ = 0;
   bytes_ = 0;
 }
