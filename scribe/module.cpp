@@ -1,6 +1,7 @@
 // The scribe library's entry point.
 #include "ddl_capture.hpp"
 #include "../bgworker/engine.hpp"
+#include "../bgworker/fs_backup.hpp"
 #include "scribe/pg/postgres.hpp"
 
 extern "C" {
@@ -14,10 +15,12 @@ PGDLLEXPORT void _PG_init(void);
 void _PG_init(void) {
   scribe::capture::install_hooks(process_shared_preload_libraries_in_progress);
   scribe::engine::define_gucs();
+  scribe::fs_backup::define_gucs();
   if (process_shared_preload_libraries_in_progress) {
     // The backup engine needs shared memory and starts its workers with the
     // server: only when loaded at server start.
     scribe::engine::request_shared_memory();
     scribe::engine::register_static_workers();
+    scribe::fs_backup::request_shared_memory();
   }
 }

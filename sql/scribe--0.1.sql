@@ -130,3 +130,44 @@ REVOKE ALL ON scribe.status FROM PUBLIC;
 GRANT USAGE ON SCHEMA scribe TO pg_monitor;
 GRANT SELECT ON scribe.status TO pg_monitor;
 GRANT EXECUTE ON FUNCTION scribe.status_rows(), scribe.chain_files(text), scribe.chains(text) TO pg_monitor;
+
+-- ---------------------------------------------------------------------------
+-- File-system backups held open across sessions: a background worker runs
+-- pg_backup_start() and, on request, pg_backup_stop() in its own session.
+-- For superusers, members of pg_checkpoint and roles that may execute
+-- pg_backup_start() and pg_backup_stop() (checked by the functions), once
+-- granted EXECUTE.
+
+CREATE FUNCTION scribe.fs_backup_start(label text, fast boolean DEFAULT false, timeout interval DEFAULT NULL)
+  RETURNS pg_lsn LANGUAGE C CALLED ON NULL INPUT VOLATILE AS 'MODULE_PATHNAME', 'scribe_fs_backup_start';
+COMMENT ON FUNCTION scribe.fs_backup_start(text, boolean, interval) IS
+  'start a low-level backup held open by a background worker; returns its start LSN once it is in progress';
+
+CREATE FUNCTION scribe.fs_backup_stop(label text, wait_for_archive boolean DEFAULT true,
+                                      OUT stop_lsn pg_lsn, OUT backup_label text, OUT tablespace_map text,
+                                      OUT wal_files text[])
+  LANGUAGE C CALLED ON NULL INPUT VOLATILE AS 'MODULE_PATHNAME', 'scribe_fs_backup_stop';
+COMMENT ON FUNCTION scribe.fs_backup_stop(text, boolean) IS
+  'end the file-system backup "label": the backup_label and tablespace_map contents and the WAL files it needs';
+
+CREATE FUNCTION scribe.fs_backup_clear(label text DEFAULT NULL) RETURNS integer
+  LANGUAGE C CALLED ON NULL INPUT VOLATILE AS 'MODULE_PATHNAME', 'scribe_fs_backup_clear';
+COMMENT ON FUNCTION scribe.fs_backup_clear(text) IS
+  'forget finished file-system backups (all, or those labelled "label"); returns how many';
+
+CREATE FUNCTION scribe.fs_backup_rows(
+    OUT label text, OUT state text, OUT start_lsn pg_lsn, OUT stop_lsn pg_lsn, OUT started_at timestamptz,
+    OUT finished_at timestamptz, OUT deadline timestamptz, OUT worker_pid integer, OUT error text)
+  RETURNS SETOF record LANGUAGE C VOLATILE AS 'MODULE_PATHNAME', 'scribe_fs_backup_rows';
+
+CREATE VIEW scribe.fs_backups AS
+SELECT label, state, start_lsn, stop_lsn, started_at, finished_at, deadline, worker_pid, error
+  FROM scribe.fs_backup_rows();
+COMMENT ON VIEW scribe.fs_backups IS
+  'file-system backups of this cluster, in progress and finished (until scribe.fs_backup_clear())';
+
+REVOKE ALL ON FUNCTION scribe.fs_backup_start(text, boolean, interval), scribe.fs_backup_stop(text, boolean),
+  scribe.fs_backup_clear(text), scribe.fs_backup_rows() FROM PUBLIC;
+REVOKE ALL ON scribe.fs_backups FROM PUBLIC;
+GRANT SELECT ON scribe.fs_backups TO pg_monitor;
+GRANT EXECUTE ON FUNCTION scribe.fs_backup_rows() TO pg_monitor;
