@@ -1,5 +1,5 @@
-// The thin actions: calls of the SQL API (scribe.init, scribe.start, ...)
-// and --status.
+// The thin actions: calls of the SQL API (scribe.init, scribe.start, ...,
+// scribe.fs_backup_start, scribe.fs_backup_stop) and --status.
 #include "actions.hpp"
 
 #include <sys/stat.h>
@@ -390,6 +390,104 @@ int run_status(const Options& o) {
   }
   if (!o.backup_dir.empty()) show_chains(o.backup_dir, streaming_chain);
   return code;
+}
+
+namespace {
+
+// 'text' for a shell command line shown to the user.
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (const char ch : text) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return quoted + "'";
+}
+
+// A file of the stopped backup, written here (not on the server). A failure
+// loses nothing: the server keeps the result for another --fs-backup-stop.
+void write_backup_file(const Options& o, const std::string& path, const std::string& content, const char* what) {
+  try {
+    scribe::write_file_atomically(path, content);
+  } catch (const scribe::Error& e) {
+    const std::string again = "pg_scribe --fs-backup-stop --label " + shell_quote(o.label);
+    throw ActionError(kExitBackup, std::string("could not write the ") + what + " file: " + e.what(), e.detail(),
+                      "The backup was stopped and the server kept its result: run " + again + " again to get it.");
+  }
+}
+
+}  // namespace
+
+int run_fs_backup_start(const Options& o) {
+  Connection conn(connection_for(o));
+  require_extension(conn);
+  log_line(
+      "Starting file-system backup \"" + o.label + "\"" +
+      (o.fast ? " with an immediate checkpoint..." : " (waiting for a spread checkpoint; --fast forces one now)..."));
+  const Rows r =
+      conn.exec("SELECT scribe.fs_backup_start($1, $2, pg_catalog.make_interval(secs => $3::double precision))",
+                {o.label, std::string(o.fast ? "true" : "false"),
+                 o.timeout.empty() ? std::optional<std::string>() : std::optional<std::string>(o.timeout)});
+  const std::string start_lsn = r.get(0, 0);
+  log_done("Backup \"" + o.label + "\" in progress from LSN " + start_lsn +
+           "; a background worker of the server holds it open");
+  try {
+    const Rows d = conn.exec(
+        "SELECT deadline FROM scribe.fs_backups WHERE label = $1 AND state = 'running' AND deadline IS NOT NULL",
+        {o.label});
+    if (d.count() > 0) log_line("  It is aborted unless stopped by " + d.get(0, 0) + ".");
+  } catch (const DbError&) {
+    // The view is for monitoring roles; the backup runs all the same.
+  }
+  log_line("Copy or snapshot the data directory now (leave out postmaster.pid, postmaster.opts and the contents of");
+  log_line("pg_wal), then end the backup, from any session:");
+  log_line("  pg_scribe --fs-backup-stop --label " + shell_quote(o.label) + " --backup-label-file COPY/backup_label");
+  std::printf("%s\n", start_lsn.c_str());
+  return kExitOk;
+}
+
+int run_fs_backup_stop(const Options& o) {
+  Connection conn(connection_for(o));
+  require_extension(conn);
+  const bool wait_for_archive = !o.no_wait_for_archive;
+  log_line("Stopping file-system backup \"" + o.label + "\"" +
+           (wait_for_archive ? " (waiting until the WAL it needs is archived)..." : "..."));
+  const Rows r = conn.exec(
+      "SELECT stop_lsn, backup_label, tablespace_map, pg_catalog.array_to_string(wal_files, E'\\n') "
+      "FROM scribe.fs_backup_stop($1, $2)",
+      {o.label, std::string(wait_for_archive ? "true" : "false")});
+  const std::string stop_lsn = r.get(0, 0), label_file = r.get(0, 1), wal = r.get(0, 3);
+  const bool has_map = !r.is_null(0, 2);
+  log_done("Backup \"" + o.label + "\" stopped at LSN " + stop_lsn);
+  if (!o.backup_label_file.empty()) {
+    write_backup_file(o, o.backup_label_file, label_file, "backup_label");
+    log_done("backup_label written to " + o.backup_label_file);
+  }
+  if (has_map && !o.tablespace_map_file.empty()) {
+    write_backup_file(o, o.tablespace_map_file, r.get(0, 2), "tablespace_map");
+    log_done("tablespace_map written to " + o.tablespace_map_file);
+  } else if (has_map) {
+    log_warning("the cluster has tablespaces: the backup needs this tablespace_map file next to backup_label",
+                r.get(0, 2), "Give --tablespace-map-file=COPY/tablespace_map to write it.");
+  } else if (!o.tablespace_map_file.empty()) {
+    log_line("  No tablespace_map needed (only the default tablespaces): " + o.tablespace_map_file + " not written");
+  }
+  std::vector<std::string> segments;
+  std::size_t start = 0;
+  while (start < wal.size()) {
+    std::size_t end = wal.find('\n', start);
+    if (end == std::string::npos) end = wal.size();
+    const std::string name = wal.substr(start, end - start);
+    if (name.find('.') == std::string::npos) segments.push_back(name);
+    start = end + 1;
+  }
+  if (!segments.empty())
+    log_done("It needs " + std::to_string(segments.size()) + " WAL segment(s): " + segments.front() +
+             (segments.size() > 1 ? " to " + segments.back() : std::string()) + (wait_for_archive ? ", archived" : ""));
+  if (!o.wal_list_file.empty()) {
+    write_backup_file(o, o.wal_list_file, wal.empty() ? wal : wal + "\n", "WAL list");
+    log_done("WAL file list written to " + o.wal_list_file);
+  }
+  if (o.backup_label_file.empty()) log_line("Store the text below as backup_label in the root of the copy:");
+  std::fwrite(label_file.data(), 1, label_file.size(), stdout);
+  return kExitOk;
 }
 
 }  // namespace pgscribe

@@ -45,6 +45,8 @@ int run_teardown(const Options& options);
 int run_status(const Options& options);
 int run_restore(const Options& options);
 int run_verify(const Options& options);
+int run_fs_backup_start(const Options& options);
+int run_fs_backup_stop(const Options& options);
 
 // The chains of a backup directory, oldest first (by their id).
 std::vector<std::string> list_chain_ids(const std::string& backup_dir);

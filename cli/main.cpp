@@ -48,6 +48,8 @@ int run(const Options& o) {
     case Action::kStatus: return run_status(o);
     case Action::kRestore: return run_restore(o);
     case Action::kVerify: return run_verify(o);
+    case Action::kFsBackupStart: return run_fs_backup_start(o);
+    case Action::kFsBackupStop: return run_fs_backup_stop(o);
     case Action::kNone: break;
   }
   return kExitInvalid;

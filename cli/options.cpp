@@ -2,7 +2,9 @@
 
 #include <getopt.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace pgscribe {
@@ -30,6 +32,15 @@ enum LongOnly {
   kOptAllowNonEmpty,
   kOptNoGlobals,
   kOptKeepSlot,
+  kOptFsBackupStart,
+  kOptFsBackupStop,
+  kOptLabel,
+  kOptFast,
+  kOptTimeout,
+  kOptBackupLabelFile,
+  kOptTablespaceMapFile,
+  kOptWalListFile,
+  kOptNoWaitForArchive,
 };
 
 void set_action(Options& o, Action action) {
@@ -37,6 +48,15 @@ void set_action(Options& o, Action action) {
     throw UsageError(std::string("cannot combine ") + action_flag(o.action) + " with " + action_flag(action),
                      "Give exactly one action per run. Try \"pg_scribe --help\" for more information.");
   o.action = action;
+}
+
+// A number of seconds: digits with an optional fraction, nothing else.
+bool is_seconds(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  return !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos && end != nullptr &&
+         *end == '\0' && errno == 0 && value >= 0 && value < 1e12;
 }
 
 void require(bool condition, const std::string& message) {
@@ -63,6 +83,15 @@ void check_applicable(const Options& o) {
   only(!o.compress.empty(), "--compress", a == Action::kInit || a == Action::kNewChain, "--init and --new-chain");
   only(o.force, "--force", a == Action::kInit || restore, "--init and --restore");
   only(o.keep_slot, "--keep-slot", a == Action::kTeardown, "--teardown");
+  const bool fs_start = a == Action::kFsBackupStart, fs_stop = a == Action::kFsBackupStop;
+  only(!o.label.empty(), "--label", fs_start || fs_stop, "--fs-backup-start and --fs-backup-stop");
+  only(o.fast, "--fast", fs_start, "--fs-backup-start");
+  only(!o.timeout.empty(), "--timeout", fs_start, "--fs-backup-start");
+  only(!o.backup_label_file.empty(), "--backup-label-file", fs_stop, "--fs-backup-stop");
+  only(!o.tablespace_map_file.empty(), "--tablespace-map-file", fs_stop, "--fs-backup-stop");
+  only(!o.wal_list_file.empty(), "--wal-list-file", fs_stop, "--fs-backup-stop");
+  only(o.no_wait_for_archive, "--no-wait-for-archive", fs_stop, "--fs-backup-stop");
+  only(!o.backup_dir.empty(), "--backup-dir", !fs_start && !fs_stop, "the backup actions");
   only(!o.slot.empty(), "--slot", a == Action::kInit || a == Action::kStatus || a == Action::kStart, "--init, --start and --status");
 }
 
@@ -79,6 +108,8 @@ const char* action_flag(Action action) {
     case Action::kVerify: return "--verify";
     case Action::kStatus: return "--status";
     case Action::kTeardown: return "--teardown";
+    case Action::kFsBackupStart: return "--fs-backup-start";
+    case Action::kFsBackupStop: return "--fs-backup-stop";
     case Action::kNone: break;
   }
   return "(no action)";
@@ -116,6 +147,15 @@ Options parse_options(int argc, char** argv) {
       {"allow-non-empty", no_argument, nullptr, kOptAllowNonEmpty},
       {"no-globals", no_argument, nullptr, kOptNoGlobals},
       {"keep-slot", no_argument, nullptr, kOptKeepSlot},
+      {"fs-backup-start", no_argument, nullptr, kOptFsBackupStart},
+      {"fs-backup-stop", no_argument, nullptr, kOptFsBackupStop},
+      {"label", required_argument, nullptr, kOptLabel},
+      {"fast", no_argument, nullptr, kOptFast},
+      {"timeout", required_argument, nullptr, kOptTimeout},
+      {"backup-label-file", required_argument, nullptr, kOptBackupLabelFile},
+      {"tablespace-map-file", required_argument, nullptr, kOptTablespaceMapFile},
+      {"wal-list-file", required_argument, nullptr, kOptWalListFile},
+      {"no-wait-for-archive", no_argument, nullptr, kOptNoWaitForArchive},
       {nullptr, 0, nullptr, 0},
   };
   Options o;
@@ -142,6 +182,8 @@ Options parse_options(int argc, char** argv) {
       case kOptVerify: set_action(o, Action::kVerify); break;
       case kOptStatus: set_action(o, Action::kStatus); break;
       case kOptTeardown: set_action(o, Action::kTeardown); break;
+      case kOptFsBackupStart: set_action(o, Action::kFsBackupStart); break;
+      case kOptFsBackupStop: set_action(o, Action::kFsBackupStop); break;
       case 'd': o.connection.dbname = optarg; break;
       case 'h': o.connection.host = optarg; break;
       case 'p': o.connection.port = optarg; break;
@@ -173,6 +215,13 @@ Options parse_options(int argc, char** argv) {
       case kOptAllowNonEmpty: o.allow_non_empty = true; break;
       case kOptNoGlobals: o.no_globals = true; break;
       case kOptKeepSlot: o.keep_slot = true; break;
+      case kOptLabel: o.label = optarg; break;
+      case kOptFast: o.fast = true; break;
+      case kOptTimeout: o.timeout = optarg; break;
+      case kOptBackupLabelFile: o.backup_label_file = optarg; break;
+      case kOptTablespaceMapFile: o.tablespace_map_file = optarg; break;
+      case kOptWalListFile: o.wal_list_file = optarg; break;
+      case kOptNoWaitForArchive: o.no_wait_for_archive = true; break;
       default: throw UsageError("invalid command line");
     }
   }
@@ -180,8 +229,9 @@ Options parse_options(int argc, char** argv) {
   if (o.show_help || o.show_version) return o;
   if (o.action == Action::kNone)
     throw UsageError("no action specified",
-                     "Give one of --init, --start, --stop, --rotate-diff, --new-chain, --restore, --verify, --status "
-                     "or --teardown. Try \"pg_scribe --help\" for more information.");
+                     "Give one of --init, --start, --stop, --rotate-diff, --new-chain, --restore, --verify, --status, "
+                     "--teardown, --fs-backup-start or --fs-backup-stop. Try \"pg_scribe --help\" for more "
+                     "information.");
   check_applicable(o);
   switch (o.action) {
     case Action::kInit:
@@ -193,6 +243,11 @@ Options parse_options(int argc, char** argv) {
   }
   if (o.action == Action::kRestore)
     require(!o.connection.dbname.empty(), "--restore requires the target database (-d/--dbname)");
+  if (o.action == Action::kFsBackupStart || o.action == Action::kFsBackupStop)
+    require(!o.label.empty(), std::string(action_flag(o.action)) + " requires --label");
+  if (!o.timeout.empty() && !is_seconds(o.timeout))
+    throw UsageError("invalid --timeout value \"" + o.timeout + "\"",
+                     "Give the timeout in seconds, such as --timeout=3600 (0: no timeout).");
   if (!o.up_to.empty() && o.up_to.find_first_not_of(" \t") == std::string::npos)
     throw UsageError("--up-to must not be empty");
   return o;
@@ -218,6 +273,10 @@ void print_help() {
       "      --status             show the streaming state and, with --backup-dir, the chains\n"
       "      --restore            restore a chain into a database (-d), up to any transaction\n"
       "      --verify             check every file of the backup against its manifest\n"
+      "      --fs-backup-start    start a file-system backup held open by the server\n"
+      "                           (scribe.fs_backup_start); prints the start LSN\n"
+      "      --fs-backup-stop     end it (scribe.fs_backup_stop); writes the files, prints\n"
+      "                           the backup_label contents\n"
       "\n"
       "Options for the backup actions:\n"
       "      --backup-dir=DIR     backup directory (absolute path on the server for --init;\n"
@@ -244,6 +303,21 @@ void print_help() {
       "\n"
       "Options for --verify:\n"
       "      --chain-id=ID        verify this chain only (default: every chain)\n"
+      "\n"
+      "Options for the file-system backup actions:\n"
+      "      --label=LABEL        the backup's label (required)\n"
+      "      --fast               --fs-backup-start: checkpoint at once, not spread\n"
+      "      --timeout=SECONDS    --fs-backup-start: abort the backup if it is not stopped\n"
+      "                           in time (0: never; default: scribe.fs_backup_timeout)\n"
+      "      --backup-label-file=FILE\n"
+      "                           --fs-backup-stop: write backup_label to FILE\n"
+      "      --tablespace-map-file=FILE\n"
+      "                           --fs-backup-stop: write tablespace_map to FILE (only\n"
+      "                           written when the cluster has tablespaces)\n"
+      "      --wal-list-file=FILE --fs-backup-stop: write the names of the WAL files the\n"
+      "                           backup needs to FILE, one a line\n"
+      "      --no-wait-for-archive\n"
+      "                           --fs-backup-stop: do not wait for the WAL to be archived\n"
       "\n"
       "Connection options:\n"
       "  -d, --dbname=DBNAME      database to connect to (may be a connection string)\n"

@@ -9,7 +9,20 @@
 
 namespace pgscribe {
 
-enum class Action { kNone, kInit, kStart, kStop, kRotateDiff, kNewChain, kRestore, kVerify, kStatus, kTeardown };
+enum class Action {
+  kNone,
+  kInit,
+  kStart,
+  kStop,
+  kRotateDiff,
+  kNewChain,
+  kRestore,
+  kVerify,
+  kStatus,
+  kTeardown,
+  kFsBackupStart,
+  kFsBackupStop,
+};
 
 const char* action_flag(Action action);  // "--init", ...
 
@@ -36,6 +49,15 @@ struct Options {
 
   // --teardown
   bool keep_slot = false;
+
+  // --fs-backup-start, --fs-backup-stop
+  std::string label;
+  bool fast = false;
+  std::string timeout;  // seconds, checked to be a number >= 0; empty: the server's default
+  std::string backup_label_file;
+  std::string tablespace_map_file;
+  std::string wal_list_file;
+  bool no_wait_for_archive = false;
 };
 
 // Invalid arguments (exit code 5).
