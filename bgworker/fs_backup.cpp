@@ -444,7 +444,8 @@ void on_worker_exit(int, Datum) {
   try {
     Locked lock(LW_EXCLUSIVE);
     if (!still_mine()) return;
-    std::string why = my_slot->state == State::kStopping
+    std::string why = my_slot->state == State::kStarting ? "its worker ended before the backup was in progress"
+                      : my_slot->state == State::kStopping
                           ? "its worker ended while stopping the backup (waiting for WAL archiving)"
                           : "its worker ended before the backup was stopped";
     why += terminate_requested ? ": terminated by a server shutdown or pg_terminate_backend()" : "; see the server log";
