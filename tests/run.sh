@@ -40,7 +40,7 @@ if grep -E 'undefined symbol: _Z|__gxx|__cxa' <<<"$unresolved" >&2; then
   die "wal2sql.so has unresolved C++ runtime symbols"
 fi
 exported=$(nm -D --defined-only scribe/scribe.so)
-for symbol in _PG_init scribe_worker_main scribe_init scribe_rotate_diff scribe_capture_ddl; do
+for symbol in _PG_init scribe_worker_main scribe_fs_backup_main scribe_init scribe_rotate_diff scribe_fs_backup_start scribe_capture_ddl; do
   grep -q " $symbol\$" <<<"$exported" || die "scribe.so does not export $symbol with C linkage"
 done
 unresolved=$(ldd -r scribe/scribe.so 2>&1 || true)
