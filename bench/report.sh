@@ -97,6 +97,7 @@ set title "Changes per second ($changes changes, median of $runs run(s))"
 set style data histograms
 set style fill solid 0.8 border -1
 set boxwidth 0.7
+set bmargin 5
 set ylabel "changes/s"
 set grid ytics
 unset key
