@@ -703,41 +703,17 @@ void refuse_drop_while_configured(Node* statement) {
 
 using namespace scribe::engine;
 
-Datum scribe_init(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = init(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_init, init)
 
-Datum scribe_start(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = start(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_start, start)
 
-Datum scribe_stop(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = stop(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_stop, stop)
 
-Datum scribe_rotate_diff(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = rotate_diff(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_rotate_diff, rotate_diff)
 
-Datum scribe_new_chain(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = new_chain(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_new_chain, new_chain)
 
-Datum scribe_teardown(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = teardown(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_teardown, teardown)
 
 // One row per configured database: the configuration file and, when its
 // worker runs, the shared-memory state. All text; the view casts.

@@ -1129,23 +1129,11 @@ void scribe_fs_backup_main(Datum main_arg) {
   proc_exit(0);
 }
 
-Datum scribe_fs_backup_start(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = fs_backup_start(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_fs_backup_start, fs_backup_start)
 
-Datum scribe_fs_backup_stop(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = fs_backup_stop(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_fs_backup_stop, fs_backup_stop)
 
-Datum scribe_fs_backup_clear(PG_FUNCTION_ARGS) {
-  Datum result = 0;
-  scribe::pg::run_entry([&] { result = fs_backup_clear(fcinfo); });
-  return result;
-}
+SCRIBE_SQL_FUNCTION(scribe_fs_backup_clear, fs_backup_clear)
 
 Datum scribe_fs_backup_rows(PG_FUNCTION_ARGS) {
   scribe::pg::run_entry([&] { fs_backup_rows(fcinfo); });

@@ -115,3 +115,14 @@ void run_entry(F&& f) {
 }
 
 }  // namespace scribe::pg
+
+// Defines the C entry point `name` of a SQL function whose C++ body is
+// `impl(fcinfo)` (returning Datum): C++ exceptions become ereport(ERROR)
+// through run_entry. `name` must be declared with C linkage
+// (PG_FUNCTION_INFO_V1 in an extern "C" block).
+#define SCRIBE_SQL_FUNCTION(name, impl)                              \
+  Datum name(PG_FUNCTION_ARGS) {                                     \
+    Datum scribe_result = 0;                                         \
+    scribe::pg::run_entry([&] { scribe_result = impl(fcinfo); });    \
+    return scribe_result;                                            \
+  }
