@@ -656,9 +656,6 @@ std::string timestamp_text(TimestampTz t) {
 
 }  // namespace
 
-namespace {
-
-// Returns text rows from a set-returning function; empty strings are NULL.
 void emit_text_rows(FunctionCallInfo fcinfo, const std::vector<std::vector<std::string>>& rows) {
   call_pg([&] {
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
@@ -671,8 +668,6 @@ void emit_text_rows(FunctionCallInfo fcinfo, const std::vector<std::vector<std::
     }
   });
 }
-
-}  // namespace
 
 // Refuses DROP EXTENSION scribe (or DROP SCHEMA scribe) while this database
 // has a backup: its slot would stay behind, retaining WAL for ever.

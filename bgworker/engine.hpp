@@ -129,6 +129,10 @@ std::string lsn_text(XLogRecPtr lsn);
 std::string now_iso();  // the current time, ISO 8601 UTC with microseconds
 std::string current_database_name();
 
+// The rows of a set-returning SQL function, every column text; an empty
+// string is NULL.
+void emit_text_rows(FunctionCallInfo fcinfo, const std::vector<std::vector<std::string>>& rows);
+
 // ---- the path of our files inside the data directory
 std::string scribe_state_dir();  // $PGDATA/pg_scribe (relative to the data directory)
 

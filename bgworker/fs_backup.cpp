@@ -991,16 +991,7 @@ void fs_backup_rows(FunctionCallInfo fcinfo) {
                     timestamp_text(r.finished_at), timestamp_text(r.deadline),
                     active && r.worker_pid != 0 ? std::to_string(r.worker_pid) : "", r.error});
   }
-  call_pg([&] {
-    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-    auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-    AttInMetadata* meta = TupleDescGetAttInMetadata(rsinfo->setDesc);
-    for (const auto& row : rows) {
-      std::vector<char*> values;
-      for (const std::string& v : row) values.push_back(v.empty() ? nullptr : const_cast<char*>(v.c_str()));
-      tuplestore_puttuple(rsinfo->setResult, BuildTupleFromCStrings(meta, values.data()));
-    }
-  });
+  engine::emit_text_rows(fcinfo, rows);
 }
 
 // ---- shared memory

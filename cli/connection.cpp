@@ -121,12 +121,16 @@ Connection::Connection(const ConnectionOptions& options, const std::string& dbna
   PQsetNoticeReceiver(
       conn_,
       [](void*, const PGresult* notice) {
-        const std::string severity = field(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
-        const std::string message = field(notice, PG_DIAG_MESSAGE_PRIMARY);
-        if (severity == "WARNING")
-          log_warning(message, field(notice, PG_DIAG_MESSAGE_DETAIL), field(notice, PG_DIAG_MESSAGE_HINT));
-        else
-          log_verbose("server: " + message);
+        // Called from inside libpq (C): nothing may be thrown through it.
+        try {
+          const std::string severity = field(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+          const std::string message = field(notice, PG_DIAG_MESSAGE_PRIMARY);
+          if (severity == "WARNING")
+            log_warning(message, field(notice, PG_DIAG_MESSAGE_DETAIL), field(notice, PG_DIAG_MESSAGE_HINT));
+          else
+            log_verbose("server: " + message);
+        } catch (...) {
+        }
       },
       nullptr);
 }
@@ -142,8 +146,8 @@ Rows Connection::exec(const std::string& sql, const std::vector<std::optional<st
   } else {
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-    raw = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
-                       0);
+    raw =
+        PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
   }
   ResultPtr result(raw);
   const ExecStatusType status = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;

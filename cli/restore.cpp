@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <exception>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -391,6 +392,20 @@ int run_restore(const Options& o) {
                         "Restore into a new database with --create, or give --allow-non-empty to restore into this "
                         "one anyway.");
   }
+  // A restore that fails after this point leaves the target half restored:
+  // say so, so that nobody takes it for a backup.
+  struct IncompleteWarning {
+    std::string database;
+    int exceptions = std::uncaught_exceptions();
+    ~IncompleteWarning() {
+      if (std::uncaught_exceptions() <= exceptions) return;
+      try {
+        log_warning("database \"" + database + "\" is incomplete: the restore stopped part way",
+                    {}, "Drop it (DROP DATABASE) before restoring again.");
+      } catch (...) {
+      }
+    }
+  } incomplete{target_db};
   // A crash of the target mid-restore leaves an unfinished restore either
   // way, so commits need not wait for the WAL flush; the end of the restore
   // waits for all of it.
