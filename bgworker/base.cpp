@@ -17,6 +17,7 @@
 #include "scribe/core/chain.hpp"
 #include "scribe/core/chain_files.hpp"
 #include "scribe/core/error.hpp"
+#include "scribe/core/fault.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/core/json.hpp"
@@ -372,6 +373,7 @@ BaseResult take_base(const BaseRequest& request) {
   undo.slot = request.slot;
   result.start_lsn = lsn;
   if (request.on_slot_created) request.on_slot_created(lsn);
+  fault_point("base_slot_created");
 
   const std::string base_name = "base.sql" + std::string(file_suffix(request.compression.method));
   const StoredOutput base = dump_to_file(

@@ -6,6 +6,7 @@
 #include "engine.hpp"
 #include "scribe/core/chain.hpp"
 #include "scribe/core/error.hpp"
+#include "scribe/core/fault.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/pg/guard.hpp"
@@ -17,6 +18,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -32,6 +34,7 @@ int batch_bytes_kb = 8192;
 int idle_timeout_ms = 200;
 int start_timeout_s = 60;
 char* connect_host = nullptr;
+char* fault_injection = nullptr;
 
 namespace {
 
@@ -204,6 +207,40 @@ DatabaseEntry* find_entry(Oid database, bool create) {
   return free_entry;
 }
 
+namespace {
+
+bool fault_armed(const char* point) {
+  return fault_injection != nullptr && std::strcmp(fault_injection, point) == 0;
+}
+
+// The hook of scribe::fault_point: while scribe.fault_injection names this
+// point, the process waits here (the tests kill it, or change the setting
+// and reload to let it go on). At most ten minutes, so that a forgotten
+// setting cannot hang a server for good.
+void pause_at_fault_point(const char* point) {
+  if (!fault_armed(point)) return;
+  scribe::pg::call_pg([&] {
+    ereport(LOG, (errmsg("pg_scribe: paused at fault point \"%s\" (pid %d)", point, MyProcPid)));
+  });
+  const TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 600 * 1000);
+  while (fault_armed(point) && GetCurrentTimestamp() < until) {
+    scribe::pg::call_pg([&] {
+      (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
+      ResetLatch(MyLatch);
+      CHECK_FOR_INTERRUPTS();
+      if (ConfigReloadPending) {
+        ConfigReloadPending = false;
+        ProcessConfigFile(PGC_SIGHUP);
+      }
+    });
+  }
+  scribe::pg::call_pg([&] {
+    ereport(LOG, (errmsg("pg_scribe: resumed at fault point \"%s\" (pid %d)", point, MyProcPid)));
+  });
+}
+
+}  // namespace
+
 void define_gucs() {
   DefineCustomIntVariable("scribe.batch_size",
                           "Decoded SQL the worker writes before it makes it durable and advances the slot.", nullptr,
@@ -217,6 +254,11 @@ void define_gucs() {
                              "Host (or socket directory) that scribe.init() and scribe.new_chain() connect to for "
                              "the replication slot and pg_dump; empty: the server's first Unix socket directory.",
                              nullptr, &connect_host, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("scribe.fault_injection",
+                             "For tests only: the fault point at which pg_scribe processes pause (see RELIABILITY.md).",
+                             "Empty (the default): none.", &fault_injection, "", PGC_SUSET, GUC_NOT_IN_SAMPLE, nullptr,
+                             nullptr, nullptr);
+  scribe::set_fault_hook(pause_at_fault_point);
 }
 
 namespace {

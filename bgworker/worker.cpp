@@ -21,6 +21,7 @@
 #include "scribe/core/chain_files.hpp"
 #include "scribe/core/compression.hpp"
 #include "scribe/core/error.hpp"
+#include "scribe/core/fault.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/pg/guard.hpp"
@@ -114,6 +115,7 @@ void write_pending() {
   stream->active.write_all(pending->data, static_cast<std::size_t>(pending->len));
   stream->batch_written += static_cast<std::uint64_t>(pending->len);
   resetStringInfo(pending);
+  fault_point("batch_written");
 }
 
 }  // namespace
@@ -226,7 +228,9 @@ void finish_batch(Stream& s) {
   write_pending();
   if (s.batch_written > 0) s.active.sync_data();
   s.active_size += s.batch_written;
+  const bool wrote = s.batch_written > 0;
   s.batch_written = 0;
+  if (wrote) fault_point("batch_synced");
   const XLogRecPtr position = s.ctx->reader->EndRecPtr;
   call_pg([&] {
     if (position != InvalidXLogRecPtr) LogicalConfirmReceivedLocation(position);
@@ -305,6 +309,7 @@ SealedDiff rotate(Stream& s, bool continue_chain = true) {
   SealedDiff diff = seal_active_file(request);
   // From here the diff is sealed: any failure leaves a state that the
   // restart's reconcile_chain completes.
+  fault_point("seal_renamed");
   s.active.close();
   s.manifest.diffs.push_back(diff);
   if (!continue_chain) {
@@ -313,6 +318,7 @@ SealedDiff rotate(Stream& s, bool continue_chain = true) {
     s.manifest.next_chain = s.next_chain;
   }
   save_manifest(s.chain_dir, s.manifest);
+  fault_point("seal_manifest_saved");
   if (continue_chain) {
     create_active_file(s.chain_dir, s.config.chain_id, request.end_lsn, GetDatabaseEncodingName());
     s.active = File(join_path(s.chain_dir, std::string(kActiveFileName)), File::Mode::kAppend);
@@ -379,6 +385,7 @@ void switch_chain(Stream& s, const std::string& new_chain, const std::string& ne
   }
   s.next_chain = new_chain;
   (void)rotate(s, false);
+  fault_point("switch_chain_sealed");
   const std::string old_slot = s.config.slot;
   s.config.chain_id = new_chain;
   s.config.slot = new_slot;

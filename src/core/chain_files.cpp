@@ -8,6 +8,7 @@
 
 #include "scribe/core/diff_scan.hpp"
 #include "scribe/core/error.hpp"
+#include "scribe/core/fault.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/replay_settings.hpp"
 #include "scribe/core/sha256.hpp"
@@ -144,6 +145,7 @@ SealedDiff seal_active_file(const SealRequest& request) {
     }
     hash.update(tail.data(), tail.size());
     stored_bytes = original_size + tail.size();
+    fault_point("seal_before_rename");
     if (::rename(active_path.c_str(), final_path.c_str()) != 0) {
       const int err = errno;
       restore_active();
@@ -179,6 +181,7 @@ SealedDiff seal_active_file(const SealRequest& request) {
       }
       throw;
     }
+    fault_point("seal_before_rename");
     rename_durably(temporary, final_path);
     // A crash here leaves both; reconcile_chain removes active.sql because a
     // sealed diff with the same start exists.
