@@ -1,0 +1,113 @@
+# Helpers for the reliability scenarios (tests/reliability/*.sh, issue 6).
+# Source after cluster.sh, compare.sh and engine.sh.
+#
+#   RELIABILITY_MODE        short (default; what CI runs) or long (the soak)
+#   long_mode               true in long mode
+#   ok MSG / fail MSG       count a check
+#   figure NAME VALUE       a measured figure, collected by run.sh into the
+#                           RELIABILITY.md table
+#   finish NAME             prints the counts; exit status 1 on any failure
+#   q ARGS...               psql, quiet, stopping on the first error
+#   expect_sqlstate CODE DB SQL   the statement fails with that SQLSTATE
+#   fault_arm POINT         every pg_scribe process pauses at POINT
+#                           (scribe.fault_injection, then a reload)
+#   fault_wait POINT [S]    waits until a process paused there; prints its pid
+#   fault_clear             unsets scribe.fault_injection (a paused process
+#                           then goes on, unless it is killed first)
+#   worker_pid DB           the streaming worker's pid (from scribe.status)
+#   oracle DB BACKUP_DIR    the end of every scenario: seal what is
+#                           streamed, verify every sealed file, restore the
+#                           newest chain with pg_scribe --restore and with
+#                           psql alone, compare both with DB by pg_dump
+#                           output and per-table checksums
+#   log_lines PATTERN       lines of the server log matching PATTERN
+
+RELIABILITY_MODE=${RELIABILITY_MODE:-short}
+long_mode() { [ "$RELIABILITY_MODE" = long ]; }
+PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
+
+passed=0 failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
+figure() { echo "figure: $1=$2"; }
+finish() {
+  echo "$1: $passed passed, $failed failed"
+  [ "$failed" = 0 ]
+}
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+expect_sqlstate() {
+  local code=$1 db=$2 sql=$3 out
+  out=$(psql -X -q -v VERBOSITY=verbose -d "$db" -c "$sql" 2>&1 >/dev/null) && {
+    fail "no error from: $sql"
+    return
+  }
+  if grep -q "ERROR:  $code:" <<<"$out"; then
+    ok "$code from: ${sql:0:100}"
+  else
+    fail "expected $code from: $sql; got: $(head -1 <<<"$out")"
+  fi
+}
+
+server_log() { echo "$work/cluster/server.log"; }
+log_lines() { grep -E -- "$1" "$(server_log)" || true; }
+
+fault_arm() {
+  q -d postgres -c "ALTER SYSTEM SET scribe.fault_injection = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
+}
+
+fault_clear() {
+  q -d postgres -c "ALTER SYSTEM RESET scribe.fault_injection" -c "SELECT pg_reload_conf()" >/dev/null
+}
+
+# Pauses are logged as: pg_scribe: paused at fault point "P" (pid N). Only
+# pauses logged after the last fault_arm count (the log may hold older ones).
+fault_wait() {
+  local point=$1 seconds=${2:-60} i pid
+  for ((i = 0; i < seconds * 10; i++)); do
+    pid=$(grep -o "paused at fault point \"$point\" (pid [0-9]*" "$(server_log)" | tail -1 | grep -o '[0-9]*$' || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+      ! grep -q "resumed at fault point \"$point\" (pid $pid)" "$(server_log)"; then
+      echo "$pid"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "no process paused at fault point $point within ${seconds}s" >&2
+  return 1
+}
+
+worker_pid() {
+  psql -X -At -d "$1" -c "SELECT worker_pid FROM scribe.status WHERE database = current_database()"
+}
+
+oracle() {
+  local db=$1 dir=$2 label=${3:-$1} chain
+  if ! q -d "$db" -c "SELECT * FROM scribe.rotate_diff()" >/dev/null; then
+    fail "$label: the final rotation failed"
+    return
+  fi
+  if "$PG_SCRIBE" --verify --backup-dir "$dir" >"$work/verify.out" 2>&1; then
+    ok "$label: every sealed file of every chain verifies"
+  else
+    fail "$label: pg_scribe --verify:"
+    tail -20 "$work/verify.out" >&2
+  fi
+  local target="${db}_r$RANDOM"
+  if "$PG_SCRIBE" --restore --create -d "$target" --backup-dir "$dir" >"$work/restore.out" 2>&1 &&
+    compare_databases "$db" "$target" "$work"; then
+    ok "$label: pg_scribe --restore equals the source (pg_dump output, per-table checksums)"
+  else
+    fail "$label: pg_scribe --restore differs from the source or failed:"
+    tail -20 "$work/restore.out" >&2
+  fi
+  chain=$(ls -d "$dir"/chain-* | sort | tail -1)
+  local target2="${db}_p$RANDOM"
+  if restore_chain "$chain" "$target2" && compare_databases "$db" "$target2" "$work"; then
+    ok "$label: psql alone replays the newest chain to the source's content"
+  else
+    fail "$label: the psql replay differs from the source or failed"
+  fi
+  dropdb --if-exists "$target" 2>/dev/null || true
+  dropdb --if-exists "$target2" 2>/dev/null || true
+}
