@@ -19,7 +19,7 @@ BEGIN
     LOOP
       SELECT written_lsn INTO written FROM scribe.status_rows() WHERE database = current_database();
       EXIT WHEN written >= target;
-      PERFORM pg_sleep(0.002);
+      PERFORM pg_sleep(0.005);
     END LOOP;
     INSERT INTO bench_lag VALUES (extract(epoch FROM clock_timestamp() - t0));
     COMMIT;
