@@ -16,6 +16,9 @@
 #include <ctime>
 #include <string>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "engine.hpp"
 #include "seal.hpp"
 #include "scribe/core/chain_files.hpp"
@@ -194,9 +197,39 @@ void publish_chain(const Stream& s) {
   });
 }
 
+constexpr const char kChainGoneHint[] =
+    "If the backup directory was moved, put it back: the worker resumes by itself. If its files are gone, "
+    "start over: SELECT scribe.teardown(); then scribe.init() into an empty directory.";
+
+// The file the worker writes must still be the chain's active.sql, at its
+// place, and the chain writable: a backup directory removed, moved away or
+// replaced under a running worker would otherwise have it fdatasync a file
+// that no restore will find and confirm the slot past it, while
+// scribe.status says all is well. Checked before each confirmation of the
+// slot and while idle; the error stops the stream, the slot stays where the
+// files at their place end, and the worker retries with its back-off.
+void check_chain_in_place(const Stream& s) {
+  const std::string active_path = join_path(s.chain_dir, std::string(kActiveFileName));
+  struct stat open_file, at_path;
+  if (::fstat(s.active.fd(), &open_file) != 0) throw_io_error("stat file", active_path, errno);
+  if (::stat(active_path.c_str(), &at_path) != 0 || open_file.st_nlink == 0 || open_file.st_dev != at_path.st_dev ||
+      open_file.st_ino != at_path.st_ino)
+    throw Error("58030",
+                "\"" + active_path + "\" is no longer the file the pg_scribe worker writes: the backup directory was "
+                "removed, moved or replaced",
+                "Nothing written since is confirmed to the replication slot.", kChainGoneHint);
+  if (::access(s.chain_dir.c_str(), W_OK) != 0) throw_io_error("write in directory", s.chain_dir, errno);
+  if (::access(active_path.c_str(), W_OK) != 0) throw_io_error("write to file", active_path, errno);
+}
+
 // Opens the configured chain: repairs what a crash left, reopens the slot.
 void open_stream(Stream& s) {
   s.chain_dir = chain_dir_of(s.config);
+  if (!is_directory(s.chain_dir))
+    throw Error("58030",
+                "chain directory \"" + s.chain_dir + "\" is missing: the backup directory was removed, moved or "
+                "replaced",
+                {}, kChainGoneHint);
   s.manifest = load_manifest(s.chain_dir);
   if (s.manifest.closed)
     throw Error("55000", "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
@@ -219,6 +252,7 @@ void open_stream(Stream& s) {
   s.active_size = active.size;
   s.last_commit_lsn = active.transactions > 0 ? active.last_commit_lsn : s.manifest.last_commit_lsn();
   s.batch_written = 0;
+  check_chain_in_place(s);
   open_decoding(s);
   publish_chain(s);
 }
@@ -230,6 +264,7 @@ void finish_batch(Stream& s) {
   s.active_size += s.batch_written;
   const bool wrote = s.batch_written > 0;
   s.batch_written = 0;
+  if (wrote) check_chain_in_place(s);
   if (wrote) fault_point("batch_synced");
   const XLogRecPtr position = s.ctx->reader->EndRecPtr;
   call_pg([&] {
@@ -246,7 +281,9 @@ void finish_batch(Stream& s) {
   with_entry([&](DatabaseEntry& e) {
     e.written_lsn = position;
     e.active_bytes = s.active_size;
-    e.consecutive_failures = 0;
+    // Only bytes made durable are progress: a batch that confirmed nothing
+    // new must not reset the back-off (a full disk fails at every write).
+    if (wrote) e.consecutive_failures = 0;
   });
 }
 
@@ -296,6 +333,8 @@ void catch_up_to(Stream& s, XLogRecPtr target) {
 SealedDiff rotate(Stream& s, bool continue_chain = true) {
   TimeLineID tli;
   catch_up_to(s, GetFlushRecPtr(&tli));
+  // Sealing works on the path: it must still name the file written to.
+  check_chain_in_place(s);
   const std::string sequences = sequence_values_sql();
   SealRequest request;
   request.chain_dir = s.chain_dir;
@@ -493,8 +532,11 @@ void run(Oid database) {
   Stream s;
   stream = &s;
   s.config = *config;
+  // The back-off is reset by progress (a durable batch, or catching up),
+  // not by opening the stream: a cause that fails after the open (a full
+  // disk, an unwritable file) would otherwise restart the worker every
+  // second for as long as it lasts.
   open_stream(s);
-  with_entry([&](DatabaseEntry& e) { e.consecutive_failures = 0; });
   for (;;) {
     serve_request(s);
     TimeLineID tli;
@@ -506,9 +548,11 @@ void run(Oid database) {
       decode_until(s, upto, true);
       continue;
     }
+    check_chain_in_place(s);
     with_entry([&](DatabaseEntry& e) {
       e.state = WorkerState::kIdle;
       e.caught_up_at = GetCurrentTimestamp();
+      e.consecutive_failures = 0;
     });
     wait_for_work();
   }
