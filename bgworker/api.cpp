@@ -65,9 +65,6 @@ namespace {
 
 using scribe::pg::call_pg;
 
-// Serialises the API calls of one database that change its backup.
-constexpr int64 kApiLockKey = 0x7363726962650001;  // "scribe" 1
-
 void require_writer(const char* function) {
   bool allowed = false;
   call_pg([&] { allowed = superuser() || has_privs_of_role(GetUserId(), ROLE_PG_WRITE_SERVER_FILES); });
@@ -109,8 +106,47 @@ BackupConfig require_config(const char* function) {
   return *config;
 }
 
+// The chain streams from its slot: once the slot is gone or has lost WAL
+// (invalidated by max_slot_wal_keep_size), nothing can make it continue -
+// neither scribe.start() nor a rotation - and the caller must hear that
+// rather than "run scribe.start()".
+void require_usable_slot(const BackupConfig& config, const char* function) {
+  bool exists = false, lost = false;
+  XLogRecPtr confirmed = InvalidXLogRecPtr;
+  call_pg([&] {
+    LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+    ReplicationSlot* slot = SearchNamedReplicationSlot(config.slot.c_str(), false);
+    if (slot != nullptr) {
+      exists = true;
+      SpinLockAcquire(&slot->mutex);
+      // An invalidated slot has no restart_lsn any more.
+      lost = XLogRecPtrIsInvalid(slot->data.restart_lsn);
+      confirmed = slot->data.confirmed_flush;
+      SpinLockRelease(&slot->mutex);
+    }
+    LWLockRelease(ReplicationSlotControlLock);
+  });
+  if (exists && !lost) return;
+  const std::string hint =
+      "Start a new backup: SELECT scribe.teardown(); then SELECT * FROM scribe.init('/path/to/a/new/directory');";
+  if (!exists)
+    throw Error("55000",
+                "replication slot \"" + config.slot + "\" of the backup of database \"" + current_database_name() +
+                    "\" is missing: chain " + config.chain_id + " cannot continue",
+                std::string(function) + " needs it. The chain's files restore the database as it was up to where "
+                    "they end.",
+                hint);
+  throw Error("55000",
+              "replication slot \"" + config.slot + "\" of the backup of database \"" + current_database_name() +
+                  "\" lost WAL the backup still needed: chain " + config.chain_id + " cannot continue",
+              "The slot was invalidated (max_slot_wal_keep_size); changes after " + lsn_text(confirmed) +
+                  " are not in the backup. The chain's files restore the database as it was up to there.",
+              hint);
+}
+
 BackupConfig require_streaming(const char* function) {
   BackupConfig config = require_config(function);
+  require_usable_slot(config, function);
   if (!config.enabled || !worker_running(MyDatabaseId))
     throw Error("55000", "the backup of database \"" + current_database_name() + "\" is not streaming",
                 std::string(function) + " needs the streaming worker.",
@@ -266,6 +302,18 @@ std::string real_path_of_existing_prefix(const std::string& path, std::string& m
   return resolved;
 }
 
+// Whose backup a scribe.json describes, for a DETAIL.
+std::string owner_detail(const std::string& owner) {
+  try {
+    const JsonValue doc = parse_json(read_small_file(owner, 1 << 20));
+    return "It belongs to the backup of database \"" + doc.string_at("database") + "\" (slot \"" +
+           doc.string_at("slot") + "\") of the cluster with system identifier " + doc.string_at("system_identifier") +
+           ".";
+  } catch (const std::exception&) {
+    return "It holds a pg_scribe backup.";
+  }
+}
+
 // Checks the backup directory and creates it (and its missing parents).
 // Returns the directories it created, innermost last.
 std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create) {
@@ -294,24 +342,26 @@ std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create)
     throw Error("22023", "backup directory \"" + dir + "\" overlaps the data directory",
                 "It resolves to \"" + full + "\"; the data directory is \"" + data + "\".",
                 "Keep backups outside the data directory, preferably on another disk.");
+  // A backup inside another one (at any depth) would be taken for part of
+  // it: a directory named chain-<later timestamp> there becomes that
+  // backup's latest chain, which --restore picks and --verify fails.
+  for (std::string above = parent_directory(full);; above = parent_directory(above)) {
+    if (path_exists(join_path(above, std::string(kOwnerFileName))))
+      throw Error("55000", "backup directory \"" + dir + "\" is inside the pg_scribe backup directory \"" + above + "\"",
+                  owner_detail(join_path(above, std::string(kOwnerFileName))),
+                  "Give each backup its own directory, outside the others.");
+    if (above == "/" || above == ".") break;
+  }
   if (tail.empty()) {
-    if (!is_directory(full)) throw Error("22023", "\"" + dir + "\" exists and is not a directory");
+    if (!is_directory(full))
+      throw Error("22023", "\"" + dir + "\" exists and is not a directory", {},
+                  "Give the path of a directory, new or empty.");
     const std::vector<std::string> names = list_directory(full);
     if (!names.empty()) {
       const std::string owner = join_path(full, std::string(kOwnerFileName));
-      if (path_exists(owner)) {
-        std::string detail;
-        try {
-          const JsonValue doc = parse_json(read_small_file(owner, 1 << 20));
-          detail = "It belongs to the backup of database \"" + doc.string_at("database") + "\" (slot \"" +
-                   doc.string_at("slot") + "\") of the cluster with system identifier " +
-                   doc.string_at("system_identifier") + ".";
-        } catch (const std::exception&) {
-          detail = "It holds a pg_scribe backup.";
-        }
-        throw Error("55000", "backup directory \"" + dir + "\" is used by another pg_scribe backup", detail,
+      if (path_exists(owner))
+        throw Error("55000", "backup directory \"" + dir + "\" is used by another pg_scribe backup", owner_detail(owner),
                     "Give each backup its own directory.");
-      }
       throw Error("55000", "backup directory \"" + dir + "\" is not empty", {},
                   "Give an empty or new directory (like initdb and pg_basebackup, pg_scribe does not write into a "
                   "directory with other files).");
@@ -360,13 +410,6 @@ void validate_slot_name(const std::string& slot) {
   if (exists)
     throw Error("42710", "replication slot \"" + slot + "\" already exists", {},
                 "Choose another slot_name, or drop the slot if nothing uses it.");
-}
-
-std::string derived_slot_name(const std::string& base, const std::string& chain_id) {
-  std::string suffix = "_" + chain_id;
-  for (char& ch : suffix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  std::string head = base.substr(0, NAMEDATALEN - 1 - suffix.size());
-  return head + suffix;
 }
 
 CompressionSpec compression_arg(const std::string& text) { return parse_compression_spec(text); }
@@ -540,6 +583,7 @@ Datum start(FunctionCallInfo) {
   require_writer("scribe.start()");
   lock_api();
   BackupConfig config = require_config("scribe.start()");
+  require_usable_slot(config, "scribe.start()");
   if (config.enabled && worker_running(MyDatabaseId)) {
     ereport(NOTICE, (errmsg("the backup of database \"%s\" is already streaming", current_database_name().c_str())));
     return BoolGetDatum(false);
@@ -579,6 +623,9 @@ Datum new_chain(FunctionCallInfo fcinfo) {
   require_own_transaction("scribe.new_chain()");
   lock_api();
   const BackupConfig config = require_streaming("scribe.new_chain()");
+  // What an earlier call left when a crash interrupted it (the worker
+  // removes it too when it starts; it may not have restarted since).
+  remove_abandoned_chains(config.backup_dir, config.chain_id, config.slot, config.slot_base);
   const CompressionSpec compression =
       compression_arg(PG_ARGISNULL(0) ? config.compression : text_arg(fcinfo, 0, "compression"));
   BaseRequest request;
@@ -770,6 +817,11 @@ Datum scribe_chain_files(PG_FUNCTION_ARGS) {
     if (!allowed)
       throw scribe::Error("42501", "permission denied for scribe.chains()", {},
                           "Only superusers and members of pg_read_server_files or pg_monitor may list backups.");
+    // Like scribe.init(): a relative path would be read from the data
+    // directory, the server's working directory.
+    if (dir.empty() || dir[0] != '/')
+      throw scribe::Error("22023", "backup directory \"" + dir + "\" is not an absolute path", {},
+                          "Give a full path such as '/var/backups/pg_scribe/mydb', or none for this database's backup.");
     std::vector<std::vector<std::string>> rows;
     for (const std::string& name : scribe::list_directory(dir)) {
       const std::optional<std::string> id = scribe::chain_id_from_dir_name(name);

@@ -33,6 +33,8 @@ extern "C" {
 #include "miscadmin.h"
 #include "postmaster/postmaster.h"
 #include "replication/slot.h"
+#include "storage/lwlock.h"
+#include "storage/spin.h"
 #include "replication/walreceiver.h"
 #include "catalog/pg_type_d.h"
 #include "executor/tuptable.h"
@@ -307,6 +309,69 @@ void drop_slot_if_exists(const std::string& slot) {
   call_pg([&] {
     if (SearchNamedReplicationSlot(slot.c_str(), true) != nullptr) ReplicationSlotDrop(slot.c_str(), false);
   });
+}
+
+std::string derived_slot_name(const std::string& base, const std::string& chain_id) {
+  std::string suffix = "_" + chain_id;
+  for (char& ch : suffix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string head = base.substr(0, NAMEDATALEN - 1 - suffix.size());
+  return head + suffix;
+}
+
+namespace {
+
+// Drops `slot` if it exists, belongs to this database and no process uses
+// it; true if it was dropped.
+bool drop_unused_slot(const std::string& slot) {
+  bool dropped = false;
+  call_pg([&] {
+    bool unused = false;
+    LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
+    ReplicationSlot* s = SearchNamedReplicationSlot(slot.c_str(), false);
+    if (s != nullptr) {
+      SpinLockAcquire(&s->mutex);
+      unused = s->in_use && s->active_pid == 0 && s->data.database == MyDatabaseId;
+      SpinLockRelease(&s->mutex);
+    }
+    LWLockRelease(ReplicationSlotControlLock);
+    if (unused) {
+      ReplicationSlotDrop(slot.c_str(), true);
+      dropped = true;
+    }
+  });
+  return dropped;
+}
+
+}  // namespace
+
+void remove_abandoned_chains(const std::string& backup_dir, const std::string& current_chain,
+                             const std::string& current_slot, const std::string& slot_base) {
+  for (const std::string& name : list_directory(backup_dir)) {
+    const std::optional<std::string> id = chain_id_from_dir_name(name);
+    const std::string dir = join_path(backup_dir, name);
+    if (!id || *id == current_chain || !is_directory(dir)) continue;
+    if (*id > current_chain) {
+      // Chain ids only grow: a newer chain is one the configuration never
+      // switched to.
+      const std::string slot = derived_slot_name(slot_base, *id);
+      const bool dropped = slot != current_slot && drop_unused_slot(slot);
+      remove_tree(dir);
+      fsync_directory(backup_dir);
+      const std::string what = "chain " + *id + (dropped ? " and its slot \"" + slot + "\"" : std::string());
+      ereport(LOG, (errmsg("pg_scribe: removed %s, left by a scribe.new_chain() that did not finish", what.c_str())));
+      continue;
+    }
+    std::string slot;
+    try {
+      slot = load_manifest(dir).slot;
+    } catch (const std::exception&) {
+      continue;  // not ours to judge: --verify reports it
+    }
+    if (!slot.empty() && slot != current_slot && drop_unused_slot(slot))
+      ereport(LOG, (errmsg("pg_scribe: dropped the slot \"%s\" of the previous chain %s, left by an interrupted "
+                           "scribe.new_chain()",
+                           slot.c_str(), id->c_str())));
+  }
 }
 
 BaseResult take_base(const BaseRequest& request) {

@@ -37,6 +37,22 @@ BaseResult take_base(const BaseRequest& request);
 // Drops a slot of this database if it exists (cleanup paths).
 void drop_slot_if_exists(const std::string& slot);
 
+// The slot of a chain made by scribe.new_chain(): the name given to init
+// with the chain id appended, cut to fit NAMEDATALEN.
+std::string derived_slot_name(const std::string& base, const std::string& chain_id);
+
+// What a scribe.new_chain() that a crash interrupted leaves behind (its
+// backend dies with the server's restart, so its own undo never runs): a
+// chain directory newer than the configured chain, half made or whole,
+// and its slot; and the slot of an older chain, kept when the crash came
+// between the switch of the configuration and the drop of that slot. An
+// orphan slot retains WAL for ever, and a newer chain directory is what
+// pg_scribe --restore picks by default. Removes them and logs each. The
+// caller holds the API lock (no scribe.init() or scribe.new_chain() of this
+// database is making a chain meanwhile).
+void remove_abandoned_chains(const std::string& backup_dir, const std::string& current_chain,
+                             const std::string& current_slot, const std::string& slot_base);
+
 // Connection string for the local server as the session user (libpq syntax).
 std::string local_conninfo();
 

@@ -20,6 +20,10 @@ extern "C" {
 
 namespace scribe::engine {
 
+// Serialises the API calls of one database that change its backup (an
+// advisory lock, held until the end of the call's transaction).
+inline constexpr int64 kApiLockKey = 0x7363726962650001;  // "scribe" 1
+
 // ---- configuration of one database's backup: $PGDATA/pg_scribe/db_<oid>.conf
 // It is the record of which databases stream, read at server start.
 struct BackupConfig {

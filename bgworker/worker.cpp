@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base.hpp"
 #include "engine.hpp"
 #include "seal.hpp"
 #include "scribe/core/chain_files.hpp"
@@ -46,6 +47,7 @@ extern "C" {
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -163,6 +165,19 @@ void open_decoding(Stream& s) {
   call_pg([&] {
     MemoryContext old = MemoryContextSwitchTo(stream_context);
     ReplicationSlotAcquire(s.config.slot.c_str(), true);
+    // An invalidated slot (max_slot_wal_keep_size) has no restart_lsn: reading
+    // from it would fail on WAL segment 0 "already removed".
+    char lost_after[kLsnTextSize];
+    format_lsn(MyReplicationSlot->data.confirmed_flush, lost_after);
+    if (XLogRecPtrIsInvalid(MyReplicationSlot->data.restart_lsn))
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("replication slot \"%s\" lost WAL the backup still needed: chain %s cannot continue",
+                             s.config.slot.c_str(), s.config.chain_id.c_str()),
+                      errdetail("The slot was invalidated (max_slot_wal_keep_size); changes after %s are not in "
+                                "the backup.",
+                                lost_after),
+                      errhint("Start a new backup: SELECT scribe.teardown(); then SELECT * FROM "
+                              "scribe.init('/path/to/a/new/directory');")));
     List* options = NIL;
     auto option = [&](const char* name, const char* value) {
       options = lappend(options, makeDefElem(pstrdup(name), reinterpret_cast<Node*>(makeString(pstrdup(value))), -1));
@@ -222,6 +237,106 @@ void check_chain_in_place(const Stream& s) {
   if (::access(active_path.c_str(), W_OK) != 0) throw_io_error("write to file", active_path, errno);
 }
 
+// A worker restarted in this server's lifetime knows from shared memory how
+// far its predecessor made this chain durable (and confirmed to the slot).
+// Files that hold less are an older copy put in place of the backup
+// directory: streaming on into them would leave a silent gap, because the
+// slot is past what they hold. Checked before anything is repaired.
+void check_not_older_copy(const Stream& s) {
+  std::uint64_t known_diffs = 0, known_bytes = 0;
+  bool known = false;
+  LWLockAcquire(shared->lock, LW_SHARED);
+  if (s.config.chain_id == my_entry->chain_id) {
+    known = true;
+    known_diffs = my_entry->diffs_in_chain;
+    known_bytes = my_entry->active_bytes;
+  }
+  LWLockRelease(shared->lock);
+  if (!known) return;
+  // A rotation interrupted after its rename has one diff more than the
+  // manifest lists (and maybe no active.sql): reconcile_chain completes it.
+  const std::string active_path = join_path(s.chain_dir, std::string(kActiveFileName));
+  struct stat st;
+  const bool has_active = ::stat(active_path.c_str(), &st) == 0;
+  const std::uint64_t diffs = s.manifest.diffs.size();
+  const std::uint64_t bytes = has_active ? static_cast<std::uint64_t>(st.st_size) : 0;
+  bool orphan_diff = false;
+  for (const std::string& name : list_directory(s.chain_dir))
+    if (is_diff_file_name(name) &&
+        std::none_of(s.manifest.diffs.begin(), s.manifest.diffs.end(),
+                     [&](const SealedDiff& d) { return d.stored.file == name; }))
+      orphan_diff = true;
+  if (orphan_diff || diffs > known_diffs || (diffs == known_diffs && has_active && bytes >= known_bytes)) return;
+  throw Error("XX001",
+              "the files of chain " + s.config.chain_id + " hold less than the pg_scribe worker had made durable: "
+              "the backup directory was replaced by an older copy",
+              "The chain has " + std::to_string(diffs) + " sealed diffs and an active.sql of " + std::to_string(bytes) +
+                  " bytes; " + std::to_string(known_diffs) + " sealed diffs and " + std::to_string(known_bytes) +
+                  " bytes were durable and confirmed to the slot.",
+              kChainGoneHint);
+}
+
+void drop_previous_slot(const std::string& old_slot) {
+  try {
+    call_pg([&] { ReplicationSlotDrop(old_slot.c_str(), true); });
+  } catch (const std::exception& e) {
+    ereport(WARNING, (errmsg("pg_scribe: could not drop the previous chain's slot \"%s\": %s", old_slot.c_str(),
+                             e.what()),
+                      errhint("Drop it with pg_drop_replication_slot(); it retains WAL.")));
+  }
+}
+
+// A crash in switch_chain() after the old chain was sealed and closed, before
+// the configuration named the new chain. The new chain is whole (its base,
+// manifest, active.sql and slot were made before the switch was asked for)
+// and starts where the old one ends: finish the switch.
+bool complete_interrupted_switch(Stream& s) {
+  if (s.manifest.next_chain.empty()) return false;
+  BackupConfig next = s.config;
+  next.chain_id = s.manifest.next_chain;
+  Manifest m;
+  try {
+    m = load_manifest(chain_dir_of(next));
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (m.chain_id != next.chain_id || m.start_lsn != s.manifest.end_lsn || m.slot.empty()) return false;
+  bool slot_exists = false;
+  call_pg([&] { slot_exists = SearchNamedReplicationSlot(m.slot.c_str(), true) != nullptr; });
+  if (!slot_exists) return false;
+  const std::string old_slot = s.config.slot, old_chain = s.config.chain_id;
+  next.slot = m.slot;
+  next.compression = m.compression;
+  save_config(next);
+  s.config = next;
+  drop_previous_slot(old_slot);
+  ereport(LOG, (errmsg("pg_scribe: completed the switch from chain %s to chain %s that a crash interrupted",
+                       old_chain.c_str(), next.chain_id.c_str())));
+  return true;
+}
+
+// remove_abandoned_chains(), when no API call holds the lock: one that does
+// may be making a chain right now (the worker restarts after its own errors
+// too, not only after a crash).
+void remove_abandoned_chains_if_idle(const BackupConfig& config) {
+  bool in_transaction = false;
+  try {
+    bool locked = false;
+    call_pg([&] {
+      SetCurrentStatementStartTimestamp();
+      StartTransactionCommand();
+      in_transaction = true;
+      locked = DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8, Int64GetDatum(kApiLockKey)));
+    });
+    if (locked) remove_abandoned_chains(config.backup_dir, config.chain_id, config.slot, config.slot_base);
+    call_pg([&] { CommitTransactionCommand(); });
+    in_transaction = false;
+  } catch (...) {
+    if (in_transaction) call_pg([] { AbortCurrentTransaction(); });
+    throw;
+  }
+}
+
 // Opens the configured chain: repairs what a crash left, reopens the slot.
 void open_stream(Stream& s) {
   s.chain_dir = chain_dir_of(s.config);
@@ -231,10 +346,22 @@ void open_stream(Stream& s) {
                 "replaced",
                 {}, kChainGoneHint);
   s.manifest = load_manifest(s.chain_dir);
+  if (s.manifest.closed && complete_interrupted_switch(s)) {
+    s.chain_dir = chain_dir_of(s.config);
+    s.manifest = load_manifest(s.chain_dir);
+  }
+  // Another backup's chain put in place of ours (even with the same id).
+  if (s.manifest.system_identifier != GetSystemIdentifier() || s.manifest.slot != s.config.slot)
+    throw Error("58030",
+                "chain directory \"" + s.chain_dir + "\" belongs to another backup (slot \"" + s.manifest.slot +
+                    "\"), not to this one (slot \"" + s.config.slot + "\")",
+                "The backup directory was replaced.", kChainGoneHint);
+  check_not_older_copy(s);
   if (s.manifest.closed)
     throw Error("55000", "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
                 "Its successor is chain " + s.manifest.next_chain + ".",
                 "Run scribe.teardown() and scribe.init() into a new directory, or scribe.new_chain() again.");
+  remove_abandoned_chains_if_idle(s.config);
   const std::string encoding = GetDatabaseEncodingName();
   if (reconcile_chain(s.chain_dir, s.manifest, now_iso()))
     ereport(LOG, (errmsg("pg_scribe: repaired chain %s after an interrupted rotation", s.config.chain_id.c_str())));
@@ -242,7 +369,11 @@ void open_stream(Stream& s) {
   if (!path_exists(active_path)) create_active_file(s.chain_dir, s.config.chain_id, s.manifest.stream_position(), encoding);
   const ActiveFileState active =
       recover_active_file(s.chain_dir, s.config.chain_id, s.manifest.stream_position(), encoding);
-  if (active.torn_bytes > 0)
+  if (active.unsealed)
+    ereport(LOG, (errmsg("pg_scribe: took the trailer of an interrupted rotation (%llu bytes) off \"%s\"; the next "
+                         "rotation seals it again",
+                         static_cast<unsigned long long>(active.torn_bytes), active_path.c_str())));
+  else if (active.torn_bytes > 0)
     ereport(LOG, (errmsg("pg_scribe: cut %llu bytes of an unfinished transaction from the end of \"%s\"",
                          static_cast<unsigned long long>(active.torn_bytes), active_path.c_str())));
   if (active.start_lsn != s.manifest.stream_position())
@@ -432,13 +563,7 @@ void switch_chain(Stream& s, const std::string& new_chain, const std::string& ne
   save_config(s.config);
   with_entry([&](DatabaseEntry& e) { e.decode_limit = InvalidXLogRecPtr; });
   close_decoding(s);
-  try {
-    call_pg([&] { ReplicationSlotDrop(old_slot.c_str(), true); });
-  } catch (const std::exception& e) {
-    ereport(WARNING, (errmsg("pg_scribe: could not drop the previous chain's slot \"%s\": %s", old_slot.c_str(),
-                             e.what()),
-                      errhint("Drop it with pg_drop_replication_slot(); it retains WAL.")));
-  }
+  drop_previous_slot(old_slot);
   open_stream(s);
 }
 

@@ -77,14 +77,29 @@ ActiveFileState recover_active_file(const std::string& chain_dir, const std::str
     throw Error("XX001", "file \"" + path + "\" does not belong to chain " + chain_id,
                 "Its first line is not \"" + diff_header_line(chain_id, 0).substr(0, 40) + "...\".",
                 "Move the file away and start a new chain with scribe.new_chain().");
-  if (info.sealed)
-    throw Error("XX001", "file \"" + path + "\" is sealed but still named active.sql", {},
-                "A crash interrupted a rotation in an unexpected way; rename it to a diff name or start a new chain.");
+  if (info.sealed && scanner.transactions() == 0) {
+    // A crash between the trailer's fsync and the rename in
+    // seal_active_file(), with nothing but the prologue before it: start
+    // the file again (the next rotation seals the same, empty, range).
+    state.torn_bytes = scanner.bytes_fed();
+    state.unsealed = true;
+    create_active_file(chain_dir, chain_id, info.start_lsn, encoding);
+    state.start_lsn = info.start_lsn;
+    state.size = File(path, File::Mode::kRead).size();
+    return state;
+  }
   state.start_lsn = info.start_lsn;
   state.transactions = scanner.transactions();
   state.last_commit_lsn = scanner.last_transaction() ? scanner.last_transaction()->commit_lsn : 0;
   state.size = scanner.clean_end();
-  state.torn_bytes = scanner.bytes_fed() - scanner.clean_end();
+  if (info.sealed) {
+    // The same crash after whole transactions: the trailer (sequence values
+    // and the "sealed" line) follows the last one. Take it off, as a failed
+    // rename does: active.sql goes on, the next rotation seals it again.
+    state.size = scanner.last_transaction()->end_offset;
+    state.unsealed = true;
+  }
+  state.torn_bytes = scanner.bytes_fed() - state.size;
   if (state.torn_bytes > 0) {
     File file(path, File::Mode::kAppend);
     file.truncate(state.size);

@@ -118,6 +118,35 @@ TEST_F(ChainFiles, RecoveryCutsTheTornTail) {
   EXPECT_EQ(scribe::File(active(), scribe::File::Mode::kRead).size(), whole);
 }
 
+TEST_F(ChainFiles, RecoveryUndoesASealInterruptedBeforeItsRename) {
+  // seal_active_file() appends the sequence values and the trailer, syncs,
+  // then renames: a crash in between leaves them in active.sql.
+  const std::string tail = "SELECT pg_catalog.setval('public.t_id_seq', 5, true);\n" +
+                           scribe::diff_trailer_line(0x3100000, 2);
+  scribe::create_active_file(dir_, "20261121T120000Z", 0x2000000, "UTF8");
+  append(kTxn1);
+  append(kTxn2);
+  const std::uint64_t whole = scribe::File(active(), scribe::File::Mode::kRead).size();
+  append(tail);
+  scribe::ActiveFileState state = scribe::recover_active_file(dir_, "20261121T120000Z", 0, "UTF8");
+  EXPECT_TRUE(state.unsealed);
+  EXPECT_EQ(state.transactions, 2u);
+  EXPECT_EQ(state.last_commit_lsn, 0x3000100u);
+  EXPECT_EQ(state.size, whole);
+  EXPECT_EQ(state.torn_bytes, tail.size());
+  EXPECT_EQ(scribe::File(active(), scribe::File::Mode::kRead).size(), whole);
+  // Without a transaction: the prologue alone is left.
+  scribe::remove_file(active());
+  scribe::create_active_file(dir_, "20261121T120000Z", 0x2000000, "UTF8");
+  const std::string prologue = scribe::read_small_file(active());
+  append(tail);
+  state = scribe::recover_active_file(dir_, "20261121T120000Z", 0, "UTF8");
+  EXPECT_TRUE(state.unsealed);
+  EXPECT_EQ(state.start_lsn, 0x2000000u);
+  EXPECT_EQ(state.transactions, 0u);
+  EXPECT_EQ(scribe::read_small_file(active()), prologue);
+}
+
 TEST_F(ChainFiles, RecoveryRewritesATornPrologue) {
   {
     scribe::File f(active(), scribe::File::Mode::kCreateNew);

@@ -24,11 +24,13 @@ struct ActiveFileState {
   std::uint64_t torn_bytes = 0;    // how much was cut
   std::uint64_t transactions = 0;  // whole transactions in the file
   std::uint64_t last_commit_lsn = 0;
+  bool unsealed = false;           // the cut bytes were the trailer of an interrupted seal
 };
 
 // Reads active.sql, cuts what follows its last whole transaction (a crash
-// while writing), and makes that durable. A file with no whole transaction
-// and a damaged start is written anew from `fallback_start_lsn`.
+// while writing, or the trailer of a seal interrupted before its rename),
+// and makes that durable. A file with no whole transaction and a damaged
+// start is written anew from `fallback_start_lsn`.
 ActiveFileState recover_active_file(const std::string& chain_dir, const std::string& chain_id,
                                     std::uint64_t fallback_start_lsn, const std::string& encoding);
 
