@@ -180,9 +180,17 @@ void ScriptRunner::fail(const PGresult* result, const std::string& where) {
                    field(result, PG_DIAG_MESSAGE_HINT));
 }
 
+void ScriptRunner::refuse_nul(std::string_view sql) const {
+  if (sql.find('\0') == std::string_view::npos) return;
+  throw ApplyError("refusing to apply " + file_name_ + ": it contains a NUL byte", "22021",
+                   "No SQL text holds one; libpq would cut the statements there.",
+                   "The file was damaged. Run pg_scribe --verify.");
+}
+
 void ScriptRunner::send_batch() {
   batcher_.flush(batch_);
   if (batch_.empty()) return;
+  refuse_nul(batch_);
   wait_for_results();
   if (PQsendQuery(conn_, batch_.c_str()) == 0) fail(nullptr, "");
   in_flight_ = true;
@@ -248,6 +256,7 @@ void ScriptRunner::wait_for_results() {
 void ScriptRunner::run_alone(std::string_view sql) {
   send_batch();
   wait_for_results();
+  refuse_nul(sql);
   ResultPtr r(PQexec(conn_, std::string(sql).c_str()));
   const ExecStatusType status = PQresultStatus(r.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
@@ -349,6 +358,7 @@ void ScriptRunner::on_transaction(const scribe::DiffTransaction& tx) {
 void ScriptRunner::run_copy(std::string_view statement) {
   send_batch();
   wait_for_results();
+  refuse_nul(statement);
   ResultPtr r(PQexec(conn_, std::string(statement).c_str()));
   stats_.messages++;
   switch (PQresultStatus(r.get())) {
@@ -446,6 +456,7 @@ void ScriptRunner::globals_statement(std::string_view text) {
       }
     }
   }
+  refuse_nul(text);
   ResultPtr r(PQexec(conn_, std::string(text).c_str()));
   stats_.messages++;
   const ExecStatusType status = PQresultStatus(r.get());

@@ -110,6 +110,10 @@ class ScriptRunner {
   void put_copy_data(std::uint64_t upto);
   void globals_statement(std::string_view statement);
   [[noreturn]] void fail(const PGresult* result, const std::string& where);
+  // Text from the file about to be sent: libpq sends a C string, so a NUL
+  // byte would silently cut it there (statements, COMMITs and whole
+  // transactions after it lost). No SQL text holds one: refuse.
+  void refuse_nul(std::string_view sql) const;
   std::string describe(const scribe::DiffTransaction& tx) const;
 
   PGconn* conn_;
