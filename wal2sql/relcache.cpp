@@ -17,6 +17,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "nodes/bitmapset.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/relcache.h"
@@ -50,6 +51,34 @@ void invalidate_relation(Datum, Oid relid) {
 void invalidate_all(Datum, int, uint32) { invalidate_relation(0, InvalidOid); }
 
 char* copy_cstring(MemoryContext cxt, StringInfo buf) { return MemoryContextStrdup(cxt, buf->data); }
+
+// A NUL-terminated copy in the current memory context, with its length.
+std::string_view copy_text(StringInfo buf) {
+  return std::string_view(pnstrdup(buf->data, buf->len), static_cast<std::size_t>(buf->len));
+}
+
+// Which output path gives a column's text (see OutputPath): by output
+// function, so domains over these types take it too.
+OutputPath output_path_for(Oid output_fn) {
+  switch (output_fn) {
+    case F_INT2OUT:
+      return OutputPath::kInt2;
+    case F_INT4OUT:
+      return OutputPath::kInt4;
+    case F_INT8OUT:
+      return OutputPath::kInt8;
+    case F_OIDOUT:
+      return OutputPath::kOid;
+    case F_BOOLOUT:
+      return OutputPath::kBool;
+    case F_TEXTOUT:
+    case F_VARCHAROUT:
+    case F_BPCHAROUT:
+      return OutputPath::kText;
+    default:
+      return OutputPath::kOutputFunction;
+  }
+}
 
 // " = " for pg_catalog's equality, " OPERATOR(schema.op) " for any other,
 // nullptr when the type has no default equality operator (json, xml, point).
@@ -123,6 +152,39 @@ scribe::ValueStyle value_style_for(Oid typid) {
   }
 }
 
+void build_statement_prefixes(RelationInfo* info, StringInfo buf) {
+  StringInfoSink out{buf};
+  resetStringInfo(buf);
+  out.append("INSERT INTO ");
+  out.append(info->qualified_name);
+  bool any = false;
+  for (int i = 0; i < info->natts; i++) {
+    const ColumnInfo* col = &info->columns[i];
+    if (col->dropped || col->generated) continue;
+    out.append(any ? ", " : " (");
+    out.append(col->name);
+    any = true;
+  }
+  info->insert_default_values = !any;
+  if (!any)
+    out.append(" DEFAULT VALUES;");
+  else
+    out.append(info->has_identity_always ? ") OVERRIDING SYSTEM VALUE VALUES (" : ") VALUES (");
+  info->insert_prefix = copy_text(buf);
+
+  resetStringInfo(buf);
+  out.append("UPDATE ONLY ");
+  out.append(info->qualified_name);
+  out.append(" SET ");
+  info->update_prefix = copy_text(buf);
+
+  resetStringInfo(buf);
+  out.append("DELETE FROM ONLY ");
+  out.append(info->qualified_name);
+  out.append(" WHERE ");
+  info->delete_prefix = copy_text(buf);
+}
+
 void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
   if (info->context != nullptr) MemoryContextDelete(info->context);
   info->context = AllocSetContextCreate(state->cache_context, "wal2sql relation", ALLOCSET_SMALL_SIZES);
@@ -139,7 +201,7 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
   initStringInfo(&buf);
   StringInfoSink out{&buf};
   scribe::append_qualified_name(out, schema, relname);
-  info->qualified_name = pstrdup(buf.data);
+  info->qualified_name = copy_text(&buf);
 
   info->replident = rel->rd_rel->relreplident;
   info->relkind = rel->rd_rel->relkind;
@@ -168,13 +230,22 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
 
     resetStringInfo(&buf);
     scribe::append_identifier(out, NameStr(att->attname));
-    col->name = pstrdup(buf.data);
+    col->name = copy_text(&buf);
+    out.append(" = ");
+    col->assign_prefix = copy_text(&buf);
     // Without a typmod: "character" and "bit" alone mean length 1 and would
     // cut values; bpchar and "bit" (typmod -1 given) keep them whole.
     col->type_name = format_type_extended(att->atttypid, -1, FORMAT_TYPE_FORCE_QUALIFY | FORMAT_TYPE_TYPEMOD_GIVEN);
     col->style = value_style_for(att->atttypid);
-    col->eq_op = equality_operator_for(cxt, att->atttypid, &col->cast_in_comparison);
-    col->equal_image = col->eq_op != nullptr && equality_is_image_equality(att->atttypid, att->attcollation);
+    const char* eq_op = equality_operator_for(cxt, att->atttypid, &col->cast_in_comparison);
+    if (eq_op != nullptr) {
+      col->eq_op = eq_op;
+      resetStringInfo(&buf);
+      out.append(col->name);
+      out.append(col->eq_op);
+      col->match_prefix = copy_text(&buf);
+    }
+    col->equal_image = eq_op != nullptr && equality_is_image_equality(att->atttypid, att->attcollation);
     col->typlen = att->attlen;
     col->typbyval = att->attbyval;
     col->generated = att->attgenerated == ATTRIBUTE_GENERATED_STORED;
@@ -187,8 +258,10 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
     bool is_varlena;
     getTypeOutputInfo(att->atttypid, &output_fn, &is_varlena);
     fmgr_info_cxt(output_fn, &col->output_fn, cxt);
+    col->output_path = output_path_for(output_fn);
   }
   bms_free(key_attrs);
+  build_statement_prefixes(info, &buf);
   MemoryContextSwitchTo(old);
   info->valid = true;
 }

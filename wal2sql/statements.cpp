@@ -30,9 +30,8 @@ void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, 
   if (isnull) {
     out.append(col->name);
     out.append(" IS NULL");
-  } else if (col->eq_op != nullptr) {
-    out.append(col->name);
-    out.append(col->eq_op);
+  } else if (!col->eq_op.empty()) {
+    out.append(col->match_prefix);
     if (col->cast_in_comparison)
       append_typed_value(out, col, value);
     else
@@ -57,7 +56,7 @@ void append_exact_match_preference(StringInfoSink& out, RelationInfo* info, Datu
   bool any = false;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
-    if (col->dropped || !col->key || nulls[i] || col->eq_op == nullptr || col->equal_image) continue;
+    if (col->dropped || !col->key || nulls[i] || col->eq_op.empty() || col->equal_image) continue;
     out.append(any ? ", " : " ORDER BY pg_catalog.record_image_eq(ROW(");
     out.append(col->name);
     any = true;
@@ -67,7 +66,7 @@ void append_exact_match_preference(StringInfoSink& out, RelationInfo* info, Datu
   any = false;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
-    if (col->dropped || !col->key || nulls[i] || col->eq_op == nullptr || col->equal_image) continue;
+    if (col->dropped || !col->key || nulls[i] || col->eq_op.empty() || col->equal_image) continue;
     if (any) out.append(", ");
     any = true;
     append_typed_value(out, col, values[i]);
@@ -172,23 +171,10 @@ void append_identity_guard(StringInfoSink& out, RelationInfo* info, ColumnInfo* 
 }  // namespace
 
 void emit_insert(StringInfoSink& out, RelationInfo* info, HeapTuple newtuple, TupleDesc desc) {
+  out.append(info->insert_prefix);
+  if (info->insert_default_values) return;
   heap_deform_tuple(newtuple, desc, info->new_values, info->new_nulls);
-  out.append("INSERT INTO ");
-  out.append(info->qualified_name);
   bool any = false;
-  for (int i = 0; i < info->natts; i++) {
-    ColumnInfo* col = &info->columns[i];
-    if (col->dropped || col->generated) continue;
-    out.append(any ? ", " : " (");
-    out.append(col->name);
-    any = true;
-  }
-  if (!any) {
-    out.append(" DEFAULT VALUES;");
-    return;
-  }
-  out.append(info->has_identity_always ? ") OVERRIDING SYSTEM VALUE VALUES (" : ") VALUES (");
-  any = false;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
     if (col->dropped || col->generated) continue;
@@ -255,17 +241,14 @@ bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, He
         append_alter_identity(out, info, &info->columns[i], "BY DEFAULT");
 
   // ONLY: rows of inheritance children are changes of their own.
-  out.append("UPDATE ONLY ");
-  out.append(info->qualified_name);
-  out.append(" SET ");
+  out.append(info->update_prefix);
   bool first = true;
   for (int i = 0; i < info->natts; i++) {
     if (!assign[i]) continue;
     ColumnInfo* col = &info->columns[i];
     if (!first) out.append(", ");
     first = false;
-    out.append(col->name);
-    out.append(" = ");
+    out.append(col->assign_prefix);
     if (info->new_nulls[i])
       out.append("NULL");
     else
@@ -295,9 +278,7 @@ void emit_delete(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, Tu
     return;
   }
   heap_deform_tuple(oldtuple, desc, info->old_values, info->old_nulls);
-  out.append("DELETE FROM ONLY ");
-  out.append(info->qualified_name);
-  out.append(" WHERE ");
+  out.append(info->delete_prefix);
   append_row_filter(out, info, info->old_values, info->old_nulls);
   out.push_back(';');
 }

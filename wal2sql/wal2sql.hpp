@@ -6,7 +6,10 @@
 // in the plugin state and is destroyed by a memory-context reset callback.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <iterator>
+#include <string_view>
 
 #include "scribe/core/literal.hpp"
 #include "scribe/core/options.hpp"
@@ -26,22 +29,51 @@ extern "C" {
 namespace wal2sql {
 
 // Appends to a StringInfo; the sink type of the core's append_* functions.
+// Inline, because it runs for every piece of every statement: a piece that
+// fits (the usual case: the buffer keeps its allocation from change to
+// change) is one memcpy, and the strlen of a literal is folded at compile time.
 struct StringInfoSink {
   StringInfo buf;
-  void append(const char* data, std::size_t len) { appendBinaryStringInfo(buf, data, static_cast<int>(len)); }
+  void append(const char* data, std::size_t len) {
+    if (static_cast<std::size_t>(buf->maxlen - buf->len) > len) {  // room for the bytes and the '\0'
+      std::memcpy(buf->data + buf->len, data, len);
+      buf->len += static_cast<int>(len);
+      buf->data[buf->len] = '\0';
+    } else {
+      appendBinaryStringInfo(buf, data, static_cast<int>(len));
+    }
+  }
+  void append(std::string_view text) { append(text.data(), text.size()); }
+  void append(const char* text) { append(text, std::strlen(text)); }
   void push_back(char ch) { appendStringInfoCharMacro(buf, ch); }
-  void append(const char* text) { appendStringInfoString(buf, text); }
+};
+
+// How a column's value becomes text: through its output function, or, for
+// output functions whose text is trivially known, without the call and its
+// palloc (the bytes are those the function would return).
+enum class OutputPath : std::uint8_t {
+  kOutputFunction,
+  kInt2,  // int2out: pg_itoa
+  kInt4,  // int4out: pg_ltoa
+  kInt8,  // int8out: pg_lltoa
+  kOid,   // oidout: "%u"
+  kBool,  // boolout: "t" or "f"
+  kText,  // textout, varcharout, bpcharout: the detoasted bytes up to the first '\0'
 };
 
 // What the plugin needs to know about one column, computed once per relation.
+// The strings are views of NUL-terminated copies in the relation's context.
 struct ColumnInfo {
-  const char* name;         // quoted as needed
-  const char* type_name;    // schema-qualified type name, for casts
-  const char* eq_op;        // " = ", " OPERATOR(s.=) ", or nullptr: no equality, compare images
+  std::string_view name;           // quoted as needed
+  std::string_view type_name;      // schema-qualified type name, for casts
+  std::string_view eq_op;          // " = ", " OPERATOR(s.=) ", or empty (data() null): no equality, compare images
+  std::string_view assign_prefix;  // "name = ", for UPDATE's SET list
+  std::string_view match_prefix;   // "name" + eq_op, for a row filter (when eq_op is set)
   bool cast_in_comparison;  // the literal must be cast to the column type before eq_op (reg* use oid's "=")
   bool equal_image;         // eq_op implies identical values (btree "equalimage"); false for
                             // float (-0 = 0), numeric (1.0 = 1.00), citext, nondeterministic collations
   FmgrInfo output_fn;
+  OutputPath output_path;
   scribe::ValueStyle style;
   int16 typlen;
   bool typbyval;
@@ -56,7 +88,14 @@ struct RelationInfo {
   bool valid;
   bool wanted;  // not filtered out by options or the scribe schema
   MemoryContext context;
-  const char* qualified_name;
+  std::string_view qualified_name;
+  // Statement beginnings, built once: "INSERT INTO s.t (a, b) VALUES (" (or
+  // the whole "INSERT INTO s.t DEFAULT VALUES;" when no column is written),
+  // "UPDATE ONLY s.t SET ", "DELETE FROM ONLY s.t WHERE ".
+  std::string_view insert_prefix;
+  std::string_view update_prefix;
+  std::string_view delete_prefix;
+  bool insert_default_values;
   char replident;  // REPLICA_IDENTITY_* of pg_class.relreplident
   char relkind;
   bool has_key;  // some column identifies rows
