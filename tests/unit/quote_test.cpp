@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "scribe/core/quote.hpp"
@@ -70,6 +71,37 @@ TEST(QuoteLiteral, BackslashesUseEscapeStringSyntax) {
   EXPECT_EQ(literal("C:\\dir"), "E'C:\\\\dir'");
   EXPECT_EQ(literal("\\'); DROP TABLE x; --"), "E'\\\\''); DROP TABLE x; --'");
   EXPECT_EQ(literal("\\x00ff"), "E'\\\\x00ff'");
+}
+
+TEST(QuoteLiteral, QuotesAtEveryPositionAndInRuns) {
+  EXPECT_EQ(literal("'"), "''''");
+  EXPECT_EQ(literal("''"), "''''''");
+  EXPECT_EQ(literal("'a'"), "'''a'''");
+  EXPECT_EQ(literal("a''b'"), "'a''''b'''");
+  EXPECT_EQ(literal("\\'"), "E'\\\\'''");
+}
+
+// Character by character, as the rule reads: the reference for the faster
+// implementation, compared on random strings over the characters that matter.
+std::string literal_reference(std::string_view s) {
+  const bool backslash = s.find('\\') != std::string_view::npos;
+  std::string out = backslash ? "E'" : "'";
+  for (const char ch : s) {
+    out.push_back(ch);
+    if (ch == '\'' || (backslash && ch == '\\')) out.push_back(ch);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+TEST(QuoteLiteral, MatchesTheCharacterByCharacterRule) {
+  std::mt19937 random(7);
+  const char alphabet[] = {'a', '\'', '\\', '"', '\0', '\n', 'E', '$'};
+  for (int n = 0; n < 20000; ++n) {
+    std::string value(random() % 40, ' ');
+    for (char& ch : value) ch = alphabet[random() % sizeof alphabet];
+    ASSERT_EQ(literal(value), literal_reference(value)) << value;
+  }
 }
 
 TEST(QuoteLiteral, ControlCharactersAndUnicodePassThrough) {

@@ -66,19 +66,33 @@ void append_qualified_name(Sink& out, std::string_view schema, std::string_view 
 // backslash is written as E'...' with the backslashes doubled.
 template <class Sink>
 void append_literal(Sink& out, std::string_view value) {
-  const bool has_backslash = std::memchr(value.data(), '\\', value.size()) != nullptr;
+  const char* const data = value.data();
+  const std::size_t size = value.size();
+  const bool has_backslash = size > 0 && std::memchr(data, '\\', size) != nullptr;
   if (has_backslash) out.push_back('E');
   out.push_back('\'');
   std::size_t start = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char ch = value[i];
-    if (ch == '\'' || (ch == '\\' && has_backslash)) {
-      out.append(value.data() + start, i - start + 1);
-      out.push_back(ch);
+  if (!has_backslash) {
+    // Only quotes to double: jump from one to the next (most values have none).
+    while (start < size) {
+      const void* quote = std::memchr(data + start, '\'', size - start);
+      if (quote == nullptr) break;
+      const std::size_t i = static_cast<std::size_t>(static_cast<const char*>(quote) - data);
+      out.append(data + start, i - start + 1);
+      out.push_back('\'');
       start = i + 1;
     }
+  } else {
+    for (std::size_t i = 0; i < size; ++i) {
+      const char ch = data[i];
+      if (ch == '\'' || ch == '\\') {
+        out.append(data + start, i - start + 1);
+        out.push_back(ch);
+        start = i + 1;
+      }
+    }
   }
-  out.append(value.data() + start, value.size() - start);
+  out.append(data + start, size - start);
   out.push_back('\'');
 }
 
