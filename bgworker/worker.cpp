@@ -79,7 +79,10 @@ struct Stream {
 };
 
 Stream* stream = nullptr;
-StringInfo pending = nullptr;  // decoded SQL not yet written
+// Decoded SQL not yet written: the decoding context's output buffer, in
+// which wal2sql's statements accumulate (each write callback only adds the
+// newline), so that no statement is copied on its way to the file.
+StringInfo pending = nullptr;
 MemoryContext stream_context = nullptr;
 
 template <class F>
@@ -128,9 +131,8 @@ void write_pending() {
 
 extern "C" {
 
-static void scribe_prepare_write(LogicalDecodingContext* ctx, XLogRecPtr, TransactionId, bool) {
-  resetStringInfo(ctx->out);
-}
+// The buffer is not reset: the next statement goes after the ones pending.
+static void scribe_prepare_write(LogicalDecodingContext*, XLogRecPtr, TransactionId, bool) {}
 
 // Called by the decoding machinery for every statement wal2sql writes. A
 // batch larger than scribe.batch_size goes to the file at once, so that a
@@ -138,9 +140,8 @@ static void scribe_prepare_write(LogicalDecodingContext* ctx, XLogRecPtr, Transa
 // slot moves, only once whole).
 static void scribe_write(LogicalDecodingContext* ctx, XLogRecPtr, TransactionId, bool) {
   using namespace scribe::engine;
-  appendBinaryStringInfo(pending, ctx->out->data, ctx->out->len);
-  appendStringInfoChar(pending, '\n');
-  if (pending->len >= batch_bytes_kb * 1024L) scribe::pg::run_entry([] { write_pending(); });
+  appendStringInfoCharMacro(ctx->out, '\n');
+  if (ctx->out->len >= batch_bytes_kb * 1024L) scribe::pg::run_entry([] { write_pending(); });
 }
 
 }  // extern "C"
@@ -192,6 +193,7 @@ void open_decoding(Stream& s) {
     s.ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false, &routine_storage, scribe_prepare_write,
                                   scribe_write, nullptr);
     XLogBeginRead(s.ctx->reader, MyReplicationSlot->data.restart_lsn);
+    pending = s.ctx->out;
     MemoryContextSwitchTo(old);
   });
 }
@@ -200,6 +202,7 @@ void close_decoding(Stream& s) {
   call_pg([&] {
     if (s.ctx != nullptr) FreeDecodingContext(s.ctx);
     s.ctx = nullptr;
+    pending = nullptr;
     if (MyReplicationSlot != nullptr) ReplicationSlotRelease();
   });
 }
@@ -644,11 +647,6 @@ void back_off_after_failures() {
 
 void run(Oid database) {
   stream_context = AllocSetContextCreate(TopMemoryContext, "pg_scribe stream", ALLOCSET_DEFAULT_SIZES);
-  {
-    MemoryContext old = MemoryContextSwitchTo(stream_context);
-    pending = makeStringInfo();
-    MemoryContextSwitchTo(old);
-  }
   std::optional<BackupConfig> config = load_config(database);
   if (!config || !config->enabled) {
     set_state(WorkerState::kStopped);

@@ -139,9 +139,17 @@ void write_statement(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Emit em
   PluginState* state = state_of(ctx);
   OutputPluginPrepareWrite(ctx, true);
   StringInfoSink out{ctx->out};
+  // The prepared buffer need not start empty: a walsender puts its message
+  // header there, pg_scribe's worker the statements it has not written yet.
+  const int start = out.buf->len;
   const bool starting = xact_start_pending(state);
   if (starting) append_xact_start(out, state, txn);
-  if (!emit(out)) return;  // the prepared buffer is simply not sent
+  if (!emit(out)) {
+    // Not sent: take back what was prepared.
+    out.buf->len = start;
+    out.buf->data[start] = '\0';
+    return;
+  }
   OutputPluginWrite(ctx, true);
   mark_xact_started(state);
 }
