@@ -292,11 +292,16 @@ void relation_cache_shutdown(PluginState* state) {
 
 RelationInfo* relation_info_for(PluginState* state, Relation rel) {
   Oid relid = RelationGetRelid(rel);
-  bool found;
-  auto* info = static_cast<RelationInfo*>(hash_search(state->relations, &relid, HASH_ENTER, &found));
-  if (!found) {
-    info->valid = false;
-    info->context = nullptr;
+  RelationInfo* info = state->last_relation;
+  if (info == nullptr || state->last_relid != relid) {
+    bool found;
+    info = static_cast<RelationInfo*>(hash_search(state->relations, &relid, HASH_ENTER, &found));
+    if (!found) {
+      info->valid = false;
+      info->context = nullptr;
+    }
+    state->last_relid = relid;
+    state->last_relation = info;
   }
   // A relation whose shape changed inside the decoded transaction gets an
   // invalidation too; the attribute count check is a cheap second guard.

@@ -115,6 +115,10 @@ struct PluginState {
   MemoryContext change_context;  // reset after every callback
   MemoryContext cache_context;
   HTAB* relations;
+  // The entry of the last relation looked up: changes come in runs of one
+  // table. Entries are never removed, and dynahash never moves them.
+  Oid last_relid;
+  RelationInfo* last_relation;
   bool settings_pinned;
   int guc_nest_level;  // > 0: pinned in a transaction, restored through the GUC stack
   const char* saved_settings[std::size(scribe::kDecoderSettings)];  // outside one: the values to set back
