@@ -8,7 +8,9 @@
 # Knobs (environment): SCALE (1 = 1,000,000 rows in t), RUNS, PGBENCH_SCALE,
 # PGBENCH_SECONDS, PGBENCH_CLIENTS, PSQL_REPLAY (0 skips the slow psql -f
 # replay after the first run), OUT (results directory, default
-# bench/results). Every figure is measured in the same run as its reference,
+# bench/results), PG_BINDIR (the server's binaries, default pg_config
+# --bindir; a relocated install works too), PG_SCRIBE (default
+# $PG_BINDIR/pg_scribe). Every figure is measured in the same run as its reference,
 # on the same WAL; medians over RUNS alternated runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +39,7 @@ checkpoint_timeout = 30min
 max_worker_processes = 16
 log_min_messages = warning"
 start_throwaway_cluster bench
-PG_SCRIBE=$PG_BINDIR/pg_scribe
+PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 qa() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
