@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of pg_scribe: the core's unit tests (ctest), then builds and
 # installs the server libraries, starts a throwaway cluster and runs the
-# pg_regress tests and the round-trip test against it.
+# pg_regress tests and the round-trip test against it, then the end-to-end
+# tests, the benchmark's small mode, the reliability scenarios in short mode
+# and the fuzz targets (FUZZ_SECONDS each, default 30).
 # Needs write access to PostgreSQL's install directories (run as root, as CI
 # does, or with sudo). Clusters run as the postgres OS user when run as root.
 set -euo pipefail
@@ -84,6 +86,14 @@ if ! OUT=$bench_out bash bench/run.sh --small >"$bench_out/log" 2>&1; then
 fi
 grep -q 'TPS loss with streaming on' "$bench_out/report.md" || die "the benchmark wrote no report"
 rm -rf "$bench_out"
+suites_passed=$((suites_passed + 1))
+
+step "reliability scenarios, short mode (tests/reliability, RELIABILITY.md)"
+bash tests/reliability/run.sh || die "a reliability scenario failed (logs in build/reliability/logs)"
+suites_passed=$((suites_passed + 1))
+
+step "fuzzing: libFuzzer targets of fuzz/, ${FUZZ_SECONDS:-30} s each"
+bash fuzz/run.sh "${FUZZ_SECONDS:-30}" || die "a fuzz target failed (input in build/fuzz/artifacts)"
 suites_passed=$((suites_passed + 1))
 
 step "all tests passed"
