@@ -80,7 +80,7 @@ SELECT s.database, s.slot_name, s.worker_pid, s.state, s.last_error, s.last_erro
               WHEN l.lag_bytes > 1024 * 1024 * 1024 THEN 'lag over 1 GB' END,
          CASE WHEN s.enabled AND s.worker_pid IS NULL THEN 'worker not running' END,
          CASE WHEN s.state = 'error' THEN 'worker error, retrying: ' || coalesce(s.last_error, '') END,
-         CASE WHEN NOT s.enabled THEN 'stopped by scribe.stop(): the slot retains WAL' END,
+         CASE WHEN NOT s.enabled AND r.slot_name IS NOT NULL AND r.wal_status IS DISTINCT FROM 'lost' THEN 'stopped by scribe.stop(): the slot retains WAL' END,
          CASE WHEN r.slot_name IS NULL THEN 'replication slot is missing: the chain is broken, run scribe.teardown() and scribe.init()'
               WHEN r.wal_status = 'lost' THEN 'slot lost required WAL: the chain is broken, a new chain is needed (scribe.teardown() and scribe.init())'
               WHEN r.wal_status <> 'reserved' THEN 'slot wal_status is ' || r.wal_status || ': WAL may soon be lost' END,
