@@ -183,8 +183,9 @@ inline bool read_string_literal(std::string_view t, std::size_t& pos, std::strin
   }
 }
 
-// A double-quoted identifier at `pos`: "" stands for ", empty is an error.
-inline bool read_quoted_identifier(std::string_view t, std::size_t& pos, std::string& name) {
+// A double-quoted identifier at `pos`: "" stands for ", empty is an error
+// (not with `strict` false: only the extent matters then).
+inline bool read_quoted_identifier(std::string_view t, std::size_t& pos, std::string& name, bool strict = true) {
   const std::size_t n = t.size();
   if (pos >= n || t[pos] != '"') return false;
   name.clear();
@@ -198,9 +199,9 @@ inline bool read_quoted_identifier(std::string_view t, std::size_t& pos, std::st
       ++p;
       continue;
     }
-    if (name.empty()) return false;  // zero-length delimited identifier
+    if (strict && name.empty()) return false;  // zero-length delimited identifier
     pos = p + 1;
-    return name.find('\0') == std::string::npos;
+    return !strict || name.find('\0') == std::string::npos;
   }
   return false;
 }
@@ -322,7 +323,7 @@ inline std::vector<Token> tokenize(std::string_view t) {
       }
     } else if (c == '"') {
       std::string v;
-      if (read_quoted_identifier(t, p, v)) {
+      if (read_quoted_identifier(t, p, v, false)) {
         out.push_back({Token::kQuotedIdent, v});
       } else {
         out.push_back({Token::kBad, std::string(t.substr(p))});
