@@ -430,6 +430,9 @@ struct InitUndo {
         ereport(WARNING, (errmsg("pg_scribe: cleanup after the failed init: %s", e.what())));
       }
     }
+    remove_files();
+  }
+  void remove_files() {
     try {
       if (!owner_file.empty()) remove_file(owner_file);
       for (auto it = created_dirs.rbegin(); it != created_dirs.rend(); ++it) remove_tree(*it);
@@ -437,6 +440,12 @@ struct InitUndo {
       ereport(WARNING, (errmsg("pg_scribe: cleanup after the failed init: %s", e.what())));
     }
   }
+  // A session ended by FATAL before the configuration was saved leaves no
+  // owner file behind either (the base's slot and chain are take_base's).
+  // Once it is saved, the backup exists: the worker streams it.
+  ExitUndo on_exit{[this] {
+    if (armed && !config_saved) remove_files();
+  }};
 };
 
 RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, const std::string& slot = {},
@@ -465,10 +474,11 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
   } cancel_sleep;
   ConditionVariablePrepareToSleep(&e->request_done);
   for (;;) {
-    bool done;
+    bool done, taken;
     pid_t pid;
     LWLockAcquire(shared->lock, LW_SHARED);
     done = e->done_seq >= seq;
+    taken = e->taken_seq >= seq;
     pid = e->worker_pid;
     if (done) result = e->result;
     LWLockRelease(shared->lock);
@@ -481,7 +491,36 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
       throw Error("55000", "the pg_scribe worker exited before it answered", {},
                   "See scribe.status and the server log; it restarts by itself.");
     }
-    call_pg([&] { (void)ConditionVariableTimedSleep(&e->request_done, 500, PG_WAIT_EXTENSION); });
+    if (taken) {
+      // The worker acts on the request to the end (a seal, a switch of
+      // chain) and its answer says what happened: wait for it even if this
+      // statement is cancelled meanwhile (the cancel comes too late, and is
+      // taken at the next check for interrupts). Bounded by the worker: it
+      // answers, or exits (above).
+      call_pg([&] {
+        HOLD_INTERRUPTS();
+        (void)ConditionVariableTimedSleep(&e->request_done, 500, PG_WAIT_EXTENSION);
+        RESUME_INTERRUPTS();
+      });
+      continue;
+    }
+    try {
+      call_pg([&] { (void)ConditionVariableTimedSleep(&e->request_done, 500, PG_WAIT_EXTENSION); });
+    } catch (...) {
+      // Interrupted (a cancel, statement_timeout) before the worker took
+      // the request: withdraw it, so that the worker never acts on it after
+      // the caller undid what it needs (new_chain drops the new slot and
+      // chain directory). Taken meanwhile: wait for the answer instead.
+      bool withdrawn = false;
+      LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+      if (e->taken_seq < seq) {
+        if (e->done_seq < seq) e->done_seq = seq;
+        if (e->request_seq == seq) e->request = RequestKind::kNone;
+        withdrawn = true;
+      }
+      LWLockRelease(shared->lock);
+      if (withdrawn) throw;
+    }
   }
   if (!result.ok) throw Error(result.sqlstate[0] ? result.sqlstate : "XX000", result.message, {}, result.hint);
   return result;
@@ -641,9 +680,17 @@ Datum new_chain(FunctionCallInfo fcinfo) {
   // current flush position (which precedes that start) until we know it.
   struct LimitUndo {
     bool armed = true;
+    // Once the switch request is in shared memory, the worker acts on it
+    // (and lifts the limit itself) even if this session is gone.
+    bool request_sent = false;
     ~LimitUndo() {
       if (armed) set_decode_limit(InvalidXLogRecPtr);
     }
+    // A session ended by FATAL (pg_terminate_backend) before the request
+    // was sent must not leave the worker held at the new slot's start.
+    ExitUndo on_exit{[this] {
+      if (armed && !request_sent) set_decode_limit(InvalidXLogRecPtr);
+    }};
   } limit_undo;
   TimeLineID tli;
   set_decode_limit(GetFlushRecPtr(&tli));
@@ -652,6 +699,7 @@ Datum new_chain(FunctionCallInfo fcinfo) {
     set_decode_limit(lsn);
   };
   const BaseResult base = take_base(request);
+  limit_undo.request_sent = true;
   try {
     (void)send_request(RequestKind::kSwitchChain, request.chain_id, request.slot, to_string(compression),
                        switch_lsn);

@@ -1,5 +1,6 @@
 #include "base.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -33,6 +34,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "postmaster/postmaster.h"
 #include "replication/slot.h"
+#include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/spin.h"
 #include "replication/walreceiver.h"
@@ -271,14 +273,36 @@ std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
   return w.str();
 }
 
-// Removes the slot and the chain directory unless disarmed.
+// pg_dump's --extension pattern for every extension but scribe (pg_dump 15
+// has no --exclude-extension; 17 has). Left out this way, the extension
+// takes its members along: pg_dump also writes the GRANTs on them that
+// differ from the extension script's (pg_init_privs), which would fail on a
+// server without pg_scribe (the README's non-superuser setup grants EXECUTE
+// on them). BaseDumpFilter still removes CREATE EXTENSION scribe when the
+// pattern matches no extension at all (not even plpgsql): pg_dump then
+// selects every extension.
+// Outside double quotes a pattern is a regular expression anchored at both
+// ends, where * is .* and ? is . (and . separates a schema): this one is
+// any name that differs from "scribe" at one of its first six characters,
+// is shorter, or is longer.
+constexpr const char kEveryExtensionButScribe[] =
+    "([^s]*|s|s[^c]*|sc|sc[^r]*|scr|scr[^i]*|scri|scri[^b]*|scrib|scrib[^e]*|scribe?*)";
+
+// Removes the slot and the chain directory unless disarmed, also when the
+// session ends with FATAL meanwhile.
 class BaseUndo {
  public:
   ~BaseUndo() {
-    if (!armed) return;
+    if (armed) undo(false);
+  }
+  void undo(bool exiting) {
     if (!slot.empty()) {
       try {
-        drop_slot_if_exists(slot);
+        // At exit, do not wait for a slot someone uses.
+        if (exiting)
+          (void)drop_unused_slot(slot);
+        else
+          drop_slot_if_exists(slot);
       } catch (const std::exception& e) {
         ereport(WARNING, (errmsg("pg_scribe: could not drop slot \"%s\" after a failure: %s", slot.c_str(), e.what()),
                           errhint("Drop it with pg_drop_replication_slot(); it retains WAL.")));
@@ -295,9 +319,45 @@ class BaseUndo {
   bool armed = true;
   std::string slot;
   std::string chain_dir;
+  ExitUndo on_exit{[this] {
+    if (armed) undo(true);
+  }};
 };
 
+std::vector<ExitUndo*>& exit_undos() {
+  static std::vector<ExitUndo*> undos;  // innermost last
+  return undos;
+}
+
+void run_exit_undos(int, Datum) {
+  std::vector<ExitUndo*>& undos = exit_undos();
+  while (!undos.empty()) {
+    const ExitUndo* undo = undos.back();
+    undos.pop_back();
+    try {
+      undo->run();
+    } catch (const std::exception& e) {
+      ereport(WARNING, (errmsg("pg_scribe: cleanup at the end of the session: %s", e.what())));
+    } catch (...) {
+    }
+  }
+}
+
 }  // namespace
+
+ExitUndo::ExitUndo(std::function<void()> action) : action_(std::move(action)) {
+  static bool registered = false;
+  if (!registered) {
+    call_pg([] { before_shmem_exit(run_exit_undos, 0); });
+    registered = true;
+  }
+  exit_undos().push_back(this);
+}
+
+ExitUndo::~ExitUndo() {
+  std::vector<ExitUndo*>& undos = exit_undos();
+  undos.erase(std::remove(undos.begin(), undos.end(), this), undos.end());
+}
 
 std::string local_conninfo() {
   return "host=" + conninfo_quote(connect_host_name()) + " port=" + std::to_string(PostPortNumber) +
@@ -318,10 +378,6 @@ std::string derived_slot_name(const std::string& base, const std::string& chain_
   return head + suffix;
 }
 
-namespace {
-
-// Drops `slot` if it exists, belongs to this database and no process uses
-// it; true if it was dropped.
 bool drop_unused_slot(const std::string& slot) {
   bool dropped = false;
   call_pg([&] {
@@ -341,8 +397,6 @@ bool drop_unused_slot(const std::string& slot) {
   });
   return dropped;
 }
-
-}  // namespace
 
 void remove_abandoned_chains(const std::string& backup_dir, const std::string& current_chain,
                              const std::string& current_slot, const std::string& slot_base) {
@@ -443,7 +497,7 @@ BaseResult take_base(const BaseRequest& request) {
   const std::string base_name = "base.sql" + std::string(file_suffix(request.compression.method));
   const StoredOutput base = dump_to_file(
       {bin_path("pg_dump"), "--no-password", "--format=plain", std::string("--snapshot=") + snapshot,
-       "--dbname=" + conninfo},
+       std::string("--extension=") + kEveryExtensionButScribe, "--dbname=" + conninfo},
       join_path(result.chain_dir, base_name), request.compression, "pg_dump", true);
   // The snapshot is no longer needed once pg_dump has it.
   {

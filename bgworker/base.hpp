@@ -37,6 +37,29 @@ BaseResult take_base(const BaseRequest& request);
 // Drops a slot of this database if it exists (cleanup paths).
 void drop_slot_if_exists(const std::string& slot);
 
+// An undo that also runs when the session ends with FATAL while it exists
+// (pg_terminate_backend, a shutdown, a lost client): proc_exit() leaves from
+// deep inside the call, so C++ destructors (the undo of the normal error
+// paths) never run then, and a half-made chain, its slot, or a decode limit
+// held for new_chain would stay behind. The action runs from a
+// before_shmem_exit callback, innermost first; its errors are logged. The
+// destructor only deregisters it.
+class ExitUndo {
+ public:
+  explicit ExitUndo(std::function<void()> action);
+  ~ExitUndo();
+  ExitUndo(const ExitUndo&) = delete;
+  ExitUndo& operator=(const ExitUndo&) = delete;
+  void run() const { action_(); }
+
+ private:
+  std::function<void()> action_;
+};
+
+// Drops `slot` if it exists, belongs to this database and no process uses
+// it, without waiting; true if it was dropped.
+bool drop_unused_slot(const std::string& slot);
+
 // The slot of a chain made by scribe.new_chain(): the name given to init
 // with the chain id appended, cut to fit NAMEDATALEN.
 std::string derived_slot_name(const std::string& base, const std::string& chain_id);

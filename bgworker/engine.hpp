@@ -84,8 +84,12 @@ struct DatabaseEntry {
   // The worker does not decode records at or past this point (new_chain).
   XLogRecPtr decode_limit;
   // One request at a time (callers serialise on an advisory lock).
+  // request_seq: the last request asked; taken_seq: the last one the worker
+  // took (it then acts on it to the end); done_seq: the last one answered,
+  // or withdrawn by its caller before the worker took it.
   RequestKind request;
   std::uint64_t request_seq;
+  std::uint64_t taken_seq;
   std::uint64_t done_seq;
   char switch_chain_id[kIdSize];
   char switch_slot[NAMEDATALEN];

@@ -510,13 +510,37 @@ SealedDiff rotate(Stream& s, bool continue_chain = true) {
   return diff;
 }
 
-void respond(const RequestResult& result) {
+// Answers request `seq`, the one taken: not whatever request_seq says now
+// (a caller cancelled while its request was served is followed by another
+// one, whose request must be served in turn, not answered by this result).
+void respond(const RequestResult& result, std::uint64_t seq) {
   with_entry([&](DatabaseEntry& e) {
-    e.result = result;
-    e.done_seq = e.request_seq;
-    e.request = RequestKind::kNone;
+    if (seq > e.done_seq) {
+      e.result = result;
+      e.done_seq = seq;
+    }
+    if (e.request_seq == seq) e.request = RequestKind::kNone;
   });
   ConditionVariableBroadcast(&my_entry->request_done);
+}
+
+// Takes the waiting request, if any: from here its caller waits for the
+// answer instead of withdrawing it. Returns its sequence number, 0 if none.
+std::uint64_t take_request(RequestKind& kind, std::string& new_chain, std::string& new_slot,
+                           std::string& new_compression, XLogRecPtr& switch_lsn) {
+  std::uint64_t seq = 0;
+  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+  if (my_entry->request_seq != my_entry->done_seq && my_entry->request != RequestKind::kNone) {
+    seq = my_entry->request_seq;
+    my_entry->taken_seq = seq;
+    kind = my_entry->request;
+    new_chain = my_entry->switch_chain_id;
+    new_slot = my_entry->switch_slot;
+    new_compression = my_entry->switch_compression;
+    switch_lsn = my_entry->switch_lsn;
+  }
+  LWLockRelease(shared->lock);
+  return seq;
 }
 
 RequestResult result_for(const SealedDiff& diff, const std::string& chain_dir) {
@@ -571,17 +595,11 @@ void switch_chain(Stream& s, const std::string& new_chain, const std::string& ne
 }
 
 void serve_request(Stream& s) {
-  RequestKind kind;
+  RequestKind kind = RequestKind::kNone;
   std::string new_chain, new_slot, new_compression;
-  XLogRecPtr switch_lsn;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  kind = my_entry->request_seq != my_entry->done_seq ? my_entry->request : RequestKind::kNone;
-  new_chain = my_entry->switch_chain_id;
-  new_slot = my_entry->switch_slot;
-  new_compression = my_entry->switch_compression;
-  switch_lsn = my_entry->switch_lsn;
-  LWLockRelease(shared->lock);
-  if (kind == RequestKind::kNone) return;
+  XLogRecPtr switch_lsn = InvalidXLogRecPtr;
+  const std::uint64_t seq = take_request(kind, new_chain, new_slot, new_compression, switch_lsn);
+  if (seq == 0) return;
   RequestResult result;
   try {
     if (kind == RequestKind::kRotate) {
@@ -591,7 +609,7 @@ void serve_request(Stream& s) {
       result = result_for(SealedDiff{}, s.chain_dir);
     }
   } catch (const std::exception& e) {
-    respond(result_for(e));
+    respond(result_for(e), seq);
     // After a PostgreSQL error, or once files changed in a way only the
     // restart's repair completes, the worker starts over; otherwise (say a
     // full disk while sealing, which leaves active.sql as it was) it goes
@@ -601,7 +619,7 @@ void serve_request(Stream& s) {
     if (restart) throw;
     return;
   }
-  respond(result);
+  respond(result, seq);
 }
 
 void wait_for_work() {
@@ -633,14 +651,17 @@ void back_off_after_failures() {
       CHECK_FOR_INTERRUPTS();
     });
     // A waiting request gets its answer: the stream is not running.
-    if (request_waiting()) {
+    RequestKind kind = RequestKind::kNone;
+    std::string unused_chain, unused_slot, unused_compression;
+    XLogRecPtr unused_lsn = InvalidXLogRecPtr;
+    if (const std::uint64_t seq = take_request(kind, unused_chain, unused_slot, unused_compression, unused_lsn)) {
       RequestResult r;
       std::memset(&r, 0, sizeof r);
       snprintf(r.sqlstate, sizeof r.sqlstate, "55000");
       snprintf(r.message, sizeof r.message, "the pg_scribe worker is recovering from an error: %s",
                     my_entry->last_error);
       snprintf(r.hint, sizeof r.hint, "See scribe.status and the server log.");
-      respond(r);
+      respond(r, seq);
     }
   }
 }

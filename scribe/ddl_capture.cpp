@@ -10,7 +10,10 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class_d.h"
+#include "catalog/pg_proc_d.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "access/htup_details.h"
@@ -23,6 +26,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_func.h"
 #include "replication/message.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -265,6 +269,64 @@ bool command_touches_only_temporary_objects() {
   return !isnull && all_temp;
 }
 
+// pg_scribe's own objects, the members of extension scribe, are neither in
+// base.sql (pg_dump leaves the extension out) nor on the server a backup is
+// restored to: a GRANT, REVOKE, COMMENT or ALTER on them (the README's
+// non-superuser setup grants EXECUTE on them) must not be replayed, or the
+// replay stops there. A command touching other objects too is replayed.
+bool is_own_object(Oid scribe_extension, Oid classid, Oid objid) {
+  return OidIsValid(objid) && getExtensionOfObject(classid, objid) == scribe_extension;
+}
+
+bool grant_touches_only_own_objects(GrantStmt* stmt, Oid scribe_extension) {
+  // ALL ... IN SCHEMA replays fine: the restored schema has none of them.
+  if (stmt->targtype != ACL_TARGET_OBJECT || stmt->objects == NIL) return false;
+  ListCell* cell;
+  foreach (cell, stmt->objects) {
+    Node* object = static_cast<Node*>(lfirst(cell));
+    switch (stmt->objtype) {
+      case OBJECT_FUNCTION:
+      case OBJECT_PROCEDURE:
+      case OBJECT_ROUTINE:
+        if (!IsA(object, ObjectWithArgs) ||
+            !is_own_object(scribe_extension, ProcedureRelationId,
+                           LookupFuncWithArgs(stmt->objtype, reinterpret_cast<ObjectWithArgs*>(object), true)))
+          return false;
+        break;
+      case OBJECT_TABLE:
+      case OBJECT_SEQUENCE:
+        if (!IsA(object, RangeVar) ||
+            !is_own_object(scribe_extension, RelationRelationId,
+                           RangeVarGetRelid(reinterpret_cast<RangeVar*>(object), NoLock, true)))
+          return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+bool command_touches_only_own_objects(Node* tree) {
+  const Oid scribe_extension = get_extension_oid("scribe", true);
+  if (!OidIsValid(scribe_extension)) return false;
+  if (IsA(tree, GrantStmt)) return grant_touches_only_own_objects(reinterpret_cast<GrantStmt*>(tree), scribe_extension);
+  // Other commands list their objects; the extension itself counts too
+  // (COMMENT ON EXTENSION scribe, ALTER EXTENSION scribe UPDATE).
+  bool isnull;
+  const bool all_own = query_bool(
+      "SELECT bool_and(c.classid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND c.objid = x.oid "
+      "                OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = c.classid "
+      "                             AND d.objid = c.objid AND d.deptype = 'e' "
+      "                             AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass "
+      "                             AND d.refobjid = x.oid)) "
+      "FROM pg_catalog.pg_event_trigger_ddl_commands() c, "
+      "     (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'scribe') x "
+      "WHERE c.classid IS NOT NULL",
+      &isnull);
+  return !isnull && all_own;
+}
+
 void capture(FunctionCallInfo fcinfo) {
   if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
@@ -298,7 +360,7 @@ void capture(FunctionCallInfo fcinfo) {
   if (ddl_in_progress > 0) --ddl_in_progress;
   if (ddl_in_progress > 0) return;       // part of an enclosing command
   if (is_create_table_as(tree)) return;  // done at the start
-  const bool skip = command_touches_only_temporary_objects();
+  const bool skip = command_touches_only_temporary_objects() || (!drop_seen && command_touches_only_own_objects(tree));
   drop_seen = false;
   if (skip) return;
   emit_ddl(current_statement_text(), !runs_outside_transaction(tree));
