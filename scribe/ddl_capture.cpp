@@ -27,6 +27,7 @@ extern "C" {
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_func.h"
+#include "parser/parser.h"
 #include "replication/message.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -113,6 +114,22 @@ std::string_view current_statement_text() {
                      start[len - 1] == '\r' || start[len - 1] == ';'))
     --len;
   return std::string_view(start, len);
+}
+
+// The captured text is replayed with standard_conforming_strings on. Written
+// with it off, a backslash in a '...' string means an escape, and the replay
+// would read the text otherwise: 'x\'; DROP TABLE t; --' is one string here,
+// a string and a second statement (run by whoever restores, psql
+// meta-commands included) there. Without a backslash the setting changes
+// nothing, and E'...' means the same under both.
+void refuse_text_read_otherwise_on_replay(std::string_view statement) {
+  if (standard_conforming_strings || statement.find('\\') == std::string_view::npos) return;
+  throw scribe::Error("0A000",
+                      "pg_scribe cannot capture a DDL statement containing a backslash while "
+                      "standard_conforming_strings is off",
+                      "The backup replays DDL with standard_conforming_strings on, where the backslashes of this "
+                      "statement could be read otherwise.",
+                      "SET standard_conforming_strings = on and write the statement for it (E'...' for escapes).");
 }
 
 // Statements PostgreSQL refuses inside a transaction block.
@@ -363,7 +380,9 @@ void capture(FunctionCallInfo fcinfo) {
   const bool skip = command_touches_only_temporary_objects() || (!drop_seen && command_touches_only_own_objects(tree));
   drop_seen = false;
   if (skip) return;
-  emit_ddl(current_statement_text(), !runs_outside_transaction(tree));
+  const std::string_view statement = current_statement_text();
+  refuse_text_read_otherwise_on_replay(statement);
+  emit_ddl(statement, !runs_outside_transaction(tree));
 }
 
 }  // namespace
