@@ -122,6 +122,10 @@ std::string dollar(std::string_view body) {
 TEST(DollarQuote, PicksATagAbsentFromTheBody) {
   EXPECT_EQ(dollar("RAISE 'x'"), "$wal2sql$RAISE 'x'$wal2sql$");
   EXPECT_EQ(dollar("a $wal2sql$ b"), "$wal2sql1$a $wal2sql$ b$wal2sql1$");
+  // A body ending in the tag without its last "$" would hold the closing
+  // tag one byte early (found by fuzz/quote_fuzz).
+  EXPECT_EQ(dollar("x $wal2sql"), "$wal2sql1$x $wal2sql$wal2sql1$");
+  EXPECT_EQ(dollar("x$"), "$wal2sql$x$$wal2sql$");
   EXPECT_EQ(dollar("$wal2sql$ $wal2sql1$"), "$wal2sql2$$wal2sql$ $wal2sql1$$wal2sql2$");
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace scribe {
@@ -101,7 +102,15 @@ void append_literal(Sink& out, std::string_view value) {
 template <class Sink>
 void append_dollar_quoted(Sink& out, std::string_view body) {
   char tag[32] = "$wal2sql$";
-  for (unsigned n = 1; std::string_view(body).find(tag) != std::string_view::npos; ++n) {
+  // The closing tag must not be found early, also across the end of the
+  // body: a body ending in "$wal2sql" followed by "$wal2sql$" holds the tag
+  // one byte before the closing one.
+  auto clashes = [&] {
+    std::string text(body);
+    text += tag;
+    return text.find(tag) != body.size();
+  };
+  for (unsigned n = 1; clashes(); ++n) {
     char digits[12];
     int len = 0;
     for (unsigned v = n; v != 0; v /= 10) digits[len++] = static_cast<char>('0' + v % 10);
