@@ -18,12 +18,22 @@ namespace wal2sql {
 namespace {
 
 // The value with an explicit cast, as a ROW() for record_image_eq needs.
+// "::" binds tighter than a unary minus: a bare negative number is put in
+// parentheses, or -2147483648::integer would read as -(2147483648::integer),
+// out of range (so would the minimum of every integer type).
 void append_typed_value(StringInfoSink& out, ColumnInfo* col, Datum value) {
+  const int start = out.buf->len;
   append_column_value(out, col, value);
-  if (col->style != scribe::ValueStyle::kTypedText) {
-    out.append("::");
-    out.append(col->type_name);
+  if (col->style == scribe::ValueStyle::kTypedText) return;
+  if (out.buf->data[start] == '-') {
+    appendStringInfoChar(out.buf, ')');
+    enlargeStringInfo(out.buf, 1);
+    memmove(out.buf->data + start + 1, out.buf->data + start, out.buf->len - start + 1);
+    out.buf->data[start] = '(';
+    out.buf->len++;
   }
+  out.append("::");
+  out.append(col->type_name);
 }
 
 void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, bool isnull) {
