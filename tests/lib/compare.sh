@@ -1,8 +1,11 @@
 # Compare two databases by content, not by row counts. Source this file;
 # needs psql/pg_dump on PATH and PGHOST/PGPORT/PGUSER set.
 #
-#   table_checksums DB        one line per user table: name|md5 of its rows'
-#                             text, sorted (duplicates count)
+#   table_checksums DB        one line per user table: name|md5 of the md5s
+#                             of its rows' text, sorted (duplicates count);
+#                             row hashes, not row texts, so that a table
+#                             over 1 GB of text (a text value's limit) is
+#                             summed too
 #   normalized_dump DB        pg_dump (schema and data), comments and
 #                             sequence values removed, lines sorted
 #   compare_databases A B DIR 0 if both are equal; otherwise prints what
@@ -21,7 +24,7 @@ SET IntervalStyle = 'postgres';
 SET TimeZone = 'UTC';
 SET bytea_output = 'hex';
 SET lc_monetary = 'C';
-SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(ROW(t.*)::text, E''\n'' ORDER BY ROW(t.*)::text COLLATE "C"), '''')) FROM %I.%I t',
+SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(md5(ROW(t.*)::text), E''\n'' ORDER BY md5(ROW(t.*)::text) COLLATE "C"), '''')) FROM %I.%I t',
               n.nspname || '.' || c.relname, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
@@ -41,8 +44,10 @@ normalized_dump() {
 
 compare_databases() {
   local a=$1 b=$2 dir=$3 status=0
-  table_checksums "$a" >"$dir/$a.sums"
-  table_checksums "$b" >"$dir/$b.sums"
+  # A failed checksum query (psql stops at the first error) must not leave
+  # two equally truncated lists that compare equal.
+  table_checksums "$a" >"$dir/$a.sums" || { echo "table checksums of $a failed" >&2; status=1; }
+  table_checksums "$b" >"$dir/$b.sums" || { echo "table checksums of $b failed" >&2; status=1; }
   normalized_dump "$a" >"$dir/$a.dump"
   normalized_dump "$b" >"$dir/$b.dump"
   if ! diff "$dir/$a.sums" "$dir/$b.sums" >"$dir/sums.diff"; then
