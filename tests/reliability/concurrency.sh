@@ -240,7 +240,7 @@ if [ "$r" = ok ]; then
   sealed_with_marker=""
   dir=$(dirname "$(cat "$work/call.rotafter")")
   for f in $(ls "$dir" | grep -E '^diff-' | sort); do
-    if decompress_to_stdout "$dir/$f" | grep -q "$marker"; then sealed_with_marker=$f; fi
+    if decompress_to_stdout "$dir/$f" | grep -c -- "$marker" >/dev/null; then sealed_with_marker=$f; fi
   done
   if [ -n "$sealed_with_marker" ]; then
     ok "the next rotate_diff sealed the transaction committed before it ($sealed_with_marker)"
@@ -452,7 +452,7 @@ if [ "$newest" = "chain-$chain_before" ]; then ok "no chain directory left by th
 marker="marker-after-terminate-$RANDOM"
 q -d app -c "INSERT INTO orders (customer, note, amount) VALUES ('$marker', 'committed after the terminated new_chain', 0)"
 if diff=$(timeout 120 psql -X -q -At -v ON_ERROR_STOP=1 -d app -c "SELECT diff_file FROM scribe.rotate_diff()") &&
-  decompress_to_stdout "$diff" | grep -q "$marker"; then
+  decompress_to_stdout "$diff" | grep -c -- "$marker" >/dev/null; then
   ok "a transaction committed after the terminated new_chain is in the next sealed diff"
 else
   fail "a transaction committed after the terminated new_chain is not in the sealed diff ${diff:-} (the worker stays held at the new slot's start)"
