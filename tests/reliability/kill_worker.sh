@@ -59,7 +59,7 @@ paused_pids() {
   for ((i = 0; i < seconds * 10; i++)); do
     live=()
     for p in $(log_since "$off" | grep -o "paused at fault point \"$point\" (pid [0-9]*" | grep -o '[0-9]*$' | sort -u); do
-      if kill -0 "$p" 2>/dev/null && ! log_since "$off" | grep -q "resumed at fault point \"$point\" (pid $p)"; then
+      if kill -0 "$p" 2>/dev/null && ! log_since "$off" | grep -c -- "resumed at fault point \"$point\" (pid $p)" >/dev/null; then
         live+=("$p")
       fi
     done
@@ -127,7 +127,7 @@ after_kill() {
   done
   ok "$label: both workers stream again after kill -9 (${worst}s)"
   for p in $killed_pids; do
-    if log_since "$off" | grep -q "resumed at fault point \"$point\" (pid $p)"; then
+    if log_since "$off" | grep -c -- "resumed at fault point \"$point\" (pid $p)" >/dev/null; then
       fail "$label: process $p went past the fault point before the kill"
     fi
   done
