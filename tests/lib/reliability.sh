@@ -21,6 +21,12 @@
 #                           psql alone, compare both with DB by pg_dump
 #                           output and per-table checksums
 #   log_lines PATTERN       lines of the server log matching PATTERN
+#   watchdog NAME SECONDS   ends the script (its EXIT trap stops the
+#                           cluster) if it still runs after SECONDS
+#   chain_walk DB DIR FIRST restore chain FIRST with psql alone, then the
+#                           diffs of every chain that continued it, and
+#                           compare with DB: no gap, no overlap at a switch
+#   figure_median_max NAME VALUES...   figures NAME_median and NAME_max
 
 RELIABILITY_MODE=${RELIABILITY_MODE:-short}
 long_mode() { [ "$RELIABILITY_MODE" = long ]; }
@@ -110,4 +116,40 @@ oracle() {
   fi
   dropdb --if-exists "$target" 2>/dev/null || true
   dropdb --if-exists "$target2" 2>/dev/null || true
+}
+
+watchdog() {
+  local name=$1 budget=$2
+  (
+    for ((i = 0; i < budget; i++)); do
+      sleep 1
+      kill -0 $$ 2>/dev/null || exit 0
+    done
+    echo "FAIL $name: still running after ${budget}s, ended by the watchdog" >&2
+    kill -TERM $$
+  ) >/dev/null &
+}
+
+chain_walk() {
+  local db=$1 dir=$2 chain=$3 walked=$3 next target="${1}_w$RANDOM"
+  if restore_chain "$dir/chain-$chain" "$target"; then
+    while next=$(psql -X -At -d "$db" -c "SELECT substring(note FROM 'continued by chain (.*)$') FROM scribe.chains() WHERE chain_id = '$chain' AND note LIKE 'closed;%'") && [ -n "$next" ]; do
+      apply_diffs "$dir/chain-$next" "$target" || break
+      chain=$next walked+=" $next"
+    done
+  fi
+  if compare_databases "$db" "$target" "$work"; then
+    ok "$db: the first chain and the diffs of every later chain ($walked) replay to the source: no gap, no overlap"
+  else
+    fail "$db: the walk over the chains ($walked) differs from the source"
+  fi
+  dropdb --if-exists "$target" 2>/dev/null || true
+}
+
+figure_median_max() {
+  local name=$1 sorted
+  shift
+  sorted=$(printf '%s\n' "$@" | sort -g)
+  figure "${name}_median" "$(sed -n "$((($# + 1) / 2))p" <<<"$sorted")"
+  figure "${name}_max" "$(tail -1 <<<"$sorted")"
 }

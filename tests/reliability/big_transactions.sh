@@ -37,14 +37,7 @@ log_min_messages = warning"
 start_throwaway_cluster big_transactions
 # Nothing may hang for ever: past the budget the script is ended (its EXIT
 # trap stops the cluster, which ends any client still waiting).
-(
-  for ((i = 0; i < budget; i++)); do
-    sleep 1
-    kill -0 $$ 2>/dev/null || exit 0
-  done
-  echo "FAIL big_transactions: still running after ${budget}s, ended by the watchdog" >&2
-  kill -TERM $$
-) >/dev/null &
+watchdog big_transactions "$budget"
 backups=$work/backups
 mkdir -p "$backups"
 chown postgres: "$backups"

@@ -38,14 +38,7 @@ start_throwaway_cluster concurrency
 # this budget the whole script is ended (its EXIT trap stops the cluster,
 # which ends any client still waiting).
 budget=900
-(
-  for ((i = 0; i < budget; i++)); do
-    sleep 1
-    kill -0 $$ 2>/dev/null || exit 0
-  done
-  echo "FAIL concurrency: still running after ${budget}s, ended by the watchdog" >&2
-  kill -TERM $$
-) >/dev/null &
+watchdog concurrency "$budget"
 backups=$work/backups
 mkdir -p "$backups"
 chown postgres: "$backups"

@@ -128,26 +128,11 @@ for db in "${dbs[@]}"; do
 done
 # The first chain plus the diffs of every chain that continued it, by psql.
 for db in "${dbs[@]}"; do
-  target="${db}_w$RANDOM"
-  chain=${first_chain[$db]} walked=${first_chain[$db]}
-  if restore_chain "$backups/$db/chain-$chain" "$target"; then
-    while next=$(psql -X -At -d "$db" -c "SELECT substring(note FROM 'continued by chain (.*)$') FROM scribe.chains() WHERE chain_id = '$chain' AND note LIKE 'closed;%'") && [ -n "$next" ]; do
-      apply_diffs "$backups/$db/chain-$next" "$target" || break
-      chain=$next walked+=" $next"
-    done
-  fi
-  if compare_databases "$db" "$target" "$work"; then
-    ok "$db: the first chain and the diffs of every later chain ($walked) replay to the source"
-  else
-    fail "$db: the walk over the chains ($walked) differs from the source"
-  fi
-  dropdb --if-exists "$target" 2>/dev/null || true
+  chain_walk "$db" "$backups/$db" "${first_chain[$db]}"
 done
 
-sorted=$(printf '%s\n' "${restart_times[@]}" | sort -g)
 figure cycles "${#restart_times[@]}"
-figure restart_s_median "$(sed -n "$(((${#restart_times[@]} + 1) / 2))p" <<<"$sorted")"
-figure restart_s_max "$(tail -1 <<<"$sorted")"
+figure_median_max restart_s "${restart_times[@]}"
 figure cut_bytes "$(tail -c +"$((log_start + 1))" "$(server_log)" | { grep -o 'cut [0-9]* bytes' || true; } | awk '{ s += $2 } END { print s + 0 }')"
 figure chain_repairs "$(tail -c +"$((log_start + 1))" "$(server_log)" | grep -c 'repaired chain' || true)"
 finish immediate_stop

@@ -369,24 +369,9 @@ done
 
 # The first chain plus the diffs of every chain that continued it, by psql.
 for db in "${dbs[@]}"; do
-  target="${db}_w$RANDOM"
-  chain=${first_chain[$db]} walked=$chain
-  if restore_chain "$backups/$db/chain-$chain" "$target"; then
-    while next=$(psql -X -At -d "$db" -c "SELECT substring(note FROM 'continued by chain (.*)$') FROM scribe.chains() WHERE chain_id = '$chain' AND note LIKE 'closed;%'") && [ -n "$next" ]; do
-      apply_diffs "$backups/$db/chain-$next" "$target" || break
-      chain=$next walked+=" $next"
-    done
-  fi
-  if compare_databases "$db" "$target" "$work"; then
-    ok "$db: the first chain and the diffs of every later chain ($walked) replay to the source: no gap, no overlap"
-  else
-    fail "$db: the walk over the chains ($walked) differs from the source"
-  fi
-  dropdb --if-exists "$target" 2>/dev/null || true
+  chain_walk "$db" "$backups/$db" "${first_chain[$db]}"
 done
 
-sorted=$(printf '%s\n' "${restart_times[@]}" | sort -g)
 figure kills "${#restart_times[@]}"
-figure restart_s_median "$(sed -n "$(((${#restart_times[@]} + 1) / 2))p" <<<"$sorted")"
-figure restart_s_max "$(tail -1 <<<"$sorted")"
+figure_median_max restart_s "${restart_times[@]}"
 finish kill_worker

@@ -28,14 +28,7 @@ CLUSTER_EXTRA_CONF="log_min_messages = warning"
 start_throwaway_cluster soak
 # Nothing may hang for ever: past the budget the script is ended (its EXIT
 # trap stops the cluster, which ends any client still waiting).
-(
-  for ((i = 0; i < budget; i++)); do
-    sleep 1
-    kill -0 $$ 2>/dev/null || exit 0
-  done
-  echo "FAIL soak: still running after ${budget}s, ended by the watchdog" >&2
-  kill -TERM $$
-) >/dev/null &
+watchdog soak "$budget"
 backups=$work/backups
 mkdir -p "$backups"
 chown postgres: "$backups"
