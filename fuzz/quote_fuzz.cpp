@@ -92,6 +92,7 @@ void check_one_statement(std::string_view text, std::string_view input) {
   CHECK(statements.size() == 1 && metas == 0 && statements[0].start == 0 && statements[0].end == text.size() &&
             scanner.at_clean_end(),
         "psql would not read the embedding as one statement ending at its ';'", input, text);
+  CHECK(scanner.variable_references() == 0, "psql would substitute a variable in the embedding", input, text);
 }
 
 void check_literal(std::string_view value) {
@@ -211,6 +212,28 @@ void check_ddl(std::string_view search_path, std::string_view role, std::string_
   CHECK(pglex::read_identifier(replay, pos, back, reserved_for_names) && back == role,
         "role of the DDL replay does not read back", role, replay);
   CHECK(replay.compare(pos, 2, ";\n") == 0, "DDL replay: SET ROLE not ended", role, replay);
+  pos += 2;
+  // The statement itself, verbatim or run from a literal that reads back to
+  // it; either way followed by the resets.
+  const std::string tail = "RESET ROLE;\nSET search_path = pg_catalog, pg_temp;";
+  if (replay.compare(pos, 3, "DO ") == 0 && !scribe::psql_reads_verbatim(statement)) {
+    pos += 3;
+    std::string body;
+    CHECK(pglex::read_dollar_quoted(replay, pos, body) && replay.compare(pos, 2, ";\n") == 0,
+          "DDL replay: the DO block does not read back", statement, replay);
+    pos += 2;
+    const std::string exec = "BEGIN EXECUTE ";
+    std::size_t at = exec.size();
+    CHECK(body.compare(0, exec.size(), exec) == 0 && pglex::read_string_literal(body, at, back) &&
+              back == statement && body.substr(at) == "; END",
+          "DDL replay: the EXECUTE literal does not read back to the statement", statement, body);
+  } else {
+    CHECK(replay.compare(pos, statement.size(), statement) == 0 &&
+              replay.compare(pos + statement.size(), 3, "\n;\n") == 0,
+          "DDL replay: the statement is not written verbatim", statement, replay);
+    pos += statement.size() + 3;
+  }
+  CHECK(replay.compare(pos, tail.size(), tail) == 0, "DDL replay: no reset after the statement", statement, replay);
 }
 
 void check_replay_settings(std::string_view encoding) {

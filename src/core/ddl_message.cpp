@@ -1,5 +1,9 @@
 #include "scribe/core/ddl_message.hpp"
 
+#include <string>
+
+#include "scribe/core/diff_scan.hpp"
+
 namespace scribe {
 
 std::optional<SignedDdl> parse_signed_ddl(std::string_view message) noexcept {
@@ -41,6 +45,27 @@ std::optional<DdlContext> parse_ddl_body(std::string_view body) noexcept {
   ddl.transactional = body[1] == 't';
   ddl.statement = body.substr(3);
   return ddl;
+}
+
+bool psql_reads_verbatim(std::string_view statement) {
+  // A captured statement may keep the ';' that ended it: psql then sends
+  // it and an empty statement, which is the same.
+  while (!statement.empty() && (statement.back() == ';' || statement.back() == ' ' || statement.back() == '\t' ||
+                                statement.back() == '\n' || statement.back() == '\r'))
+    statement.remove_suffix(1);
+  std::string text(statement);
+  text += "\n;";
+  std::size_t statements = 0;
+  bool other = false;
+  DiffScanner scanner;
+  scanner.set_statement_callback([&](const DiffStatement& s) {
+    ++statements;
+    if (s.end != text.size()) other = true;
+  });
+  scanner.set_meta_command_callback([&](std::uint64_t, std::uint64_t) { other = true; });
+  scanner.feed(text.data(), text.size());
+  scanner.finish();
+  return statements == 1 && !other && scanner.at_clean_end() && scanner.variable_references() == 0;
 }
 
 void hex_encode(const unsigned char* data, std::size_t len, char* out) noexcept {

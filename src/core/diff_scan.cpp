@@ -462,9 +462,11 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
         return false;
       }
       if (is_dolq_cont(c)) {
+        ++variable_references_;
         lex_ = Lex::kColonVar;
         return false;
       }
+      if (c == '\'' || c == '"' || c == '{') ++variable_references_;
       lex_ = Lex::kNormal;
       return true;
 

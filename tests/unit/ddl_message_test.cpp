@@ -3,6 +3,7 @@
 #include <string>
 
 #include "scribe/core/ddl_message.hpp"
+#include "scribe/core/quote.hpp"
 
 namespace {
 
@@ -82,6 +83,34 @@ TEST(DdlReplay, SetsContextRunsAndRestores) {
             "SET ROLE \"App Owner\";\n"
             "CREATE TABLE t (a int) -- trailing comment\n;\n"
             "RESET ROLE;\nSET search_path = pg_catalog, pg_temp;");
+}
+
+// psql would replace :PORT (a[1:PORT] became a[15432]) or, with a column
+// named "begin" in a BEGIN ATOMIC body, not end the statement at all: such
+// statements run from a literal, which psql reads as a quote.
+TEST(DdlReplay, StatementsPsqlWouldReadOtherwiseRunFromALiteral) {
+  scribe::DdlContext ddl;
+  ddl.search_path = "public";
+  ddl.role = "postgres";
+  for (const std::string statement :
+       {"CREATE VIEW v AS SELECT a[1:PORT] FROM t", "CREATE VIEW v AS SELECT a[1:\"PORT\"] FROM t",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT begin FROM t; END",
+        "ALTER TABLE t ADD CHECK (a[1:ON_ERROR_STOP] IS NOT NULL) -- E'x\\\\'"}) {
+    ddl.statement = statement;
+    EXPECT_FALSE(scribe::psql_reads_verbatim(statement)) << statement;
+    std::string out, literal;
+    scribe::append_ddl_replay(out, ddl, true);
+    scribe::append_literal(literal, statement);
+    EXPECT_NE(out.find("SET ROLE postgres;\nDO $wal2sql$BEGIN EXECUTE " + literal + "; END$wal2sql$;\nRESET ROLE;\n"),
+              std::string::npos)
+        << out;
+  }
+  for (const std::string statement :
+       {"CREATE TABLE t (id int);\n",
+        "CREATE TABLE t (a int DEFAULT 1::int, b text DEFAULT ':PORT', c text DEFAULT E'\\\\:x') -- :PORT",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END"}) {
+    EXPECT_TRUE(scribe::psql_reads_verbatim(statement)) << statement;
+  }
 }
 
 TEST(DdlReplay, NonTransactionalStatementsLeaveTheTransaction) {

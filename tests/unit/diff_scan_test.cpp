@@ -1311,4 +1311,15 @@ TEST(DiffScanCopy, FuzzEventsIgnoreChunking) {
   }
 }
 
+TEST(DiffScan, CountsPsqlVariableReferencesOutsideQuotes) {
+  auto count = [](const std::string& text) {
+    DiffScanner scanner;
+    scanner.feed(text.data(), text.size());
+    scanner.finish();
+    return scanner.variable_references();
+  };
+  EXPECT_EQ(count("SELECT a[1:PORT], :'DBNAME', :\"USER\", :{?HOST} FROM t;"), 4u);
+  EXPECT_EQ(count("SELECT 1::int, x := 1, ':PORT', \":PORT\", $$:PORT$$, E':x' -- :PORT\n/* :PORT */;"), 0u);
+}
+
 }  // namespace

@@ -70,10 +70,22 @@ void append_ddl_body(Sink& out, const DdlContext& ddl) {
   out.append(ddl.statement.data(), ddl.statement.size());
 }
 
+// True if psql, reading `statement` followed by a newline and ";", sends the
+// server exactly that one statement: it ends at that ';' (psql's heuristic
+// for BEGIN ATOMIC ... END bodies may not end it where the server does,
+// e.g. when a column is named "begin"), holds no meta-command and no psql
+// variable reference (a[1:PORT] would become a[15432]). Captured DDL is the
+// text the server ran, so it has no other reason to be read otherwise.
+bool psql_reads_verbatim(std::string_view statement);
+
 // The SQL that replays a captured statement in its context: the search_path
 // and role it ran with, restored to the replay settings afterwards. A
 // statement that cannot run in a transaction block is taken out of the
-// replay's transaction when `inside_transaction`.
+// replay's transaction when `inside_transaction`. A statement that psql
+// would not read verbatim (psql_reads_verbatim) is run from a string
+// literal by EXECUTE in a DO block, where psql reads nothing but a quote;
+// one that must run outside a transaction block cannot be, and is written
+// as it is.
 template <class Sink>
 void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction);
 
@@ -84,6 +96,8 @@ void hex_encode(const unsigned char* data, std::size_t len, char* out) noexcept;
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace scribe
+
+#include <string>
 
 #include "scribe/core/quote.hpp"
 
@@ -101,9 +115,19 @@ void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction
   text(", false);\nSET ROLE ");
   append_identifier(out, ddl.role);
   text(";\n");
-  text(ddl.statement);
-  // On a line of its own: the text may end in a comment.
-  text("\n;\nRESET ROLE;\nSET search_path = pg_catalog, pg_temp;");
+  if (ddl.transactional && !psql_reads_verbatim(ddl.statement)) {
+    std::string body = "BEGIN EXECUTE ";
+    append_literal(body, ddl.statement);
+    body += "; END";
+    text("DO ");
+    append_dollar_quoted(out, body);
+    text(";\n");
+  } else {
+    text(ddl.statement);
+    // On a line of its own: the text may end in a comment.
+    text("\n;\n");
+  }
+  text("RESET ROLE;\nSET search_path = pg_catalog, pg_temp;");
   if (leave_transaction) text("\nSTART TRANSACTION;");
 }
 

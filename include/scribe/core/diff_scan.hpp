@@ -151,6 +151,13 @@ class DiffScanner {
 
   const DiffFileInfo& info() const { return info_; }
 
+  // psql variable references (:name, and for safety any ':' followed by a
+  // quote or '{' as in :'name', :"name", :{?name}) seen outside quotes and
+  // comments: psql replaces one with the variable's value when such a
+  // variable is set (PORT, DBNAME, ON_ERROR_STOP, ...), so the text it sends
+  // is not the text of the file.
+  std::uint64_t variable_references() const { return variable_references_; }
+
   // Only from the statement callback, for a statement that is a COPY ...
   // FROM stdin: what follows its line is COPY data. Throws Error (XX000)
   // elsewhere.
@@ -326,6 +333,7 @@ class DiffScanner {
   bool deliver_pending_ = false;
 
   DiffFileInfo info_;
+  std::uint64_t variable_references_ = 0;
 };
 
 }  // namespace scribe
