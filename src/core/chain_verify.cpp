@@ -121,7 +121,11 @@ class Fd {
 class DiffContent {
  public:
   DiffContent(bool have_previous, std::uint64_t previous_commit)
-      : have_previous_(have_previous), previous_commit_(previous_commit) {}
+      : have_previous_(have_previous), previous_commit_(previous_commit) {
+    scanner_.set_meta_command_callback([this](std::uint64_t start, std::uint64_t) {
+      if (!meta_command_) meta_command_ = start;
+    });
+  }
   DiffContent(const DiffContent&) = delete;
   DiffContent& operator=(const DiffContent&) = delete;
 
@@ -159,6 +163,7 @@ class DiffContent {
   const std::string& last_commit_time() const { return last_commit_time_; }
   const std::string& header_problem() const { return header_problem_; }
   const std::string& order_problem() const { return order_problem_; }
+  const std::optional<std::uint64_t>& meta_command() const { return meta_command_; }
 
  private:
   void note(const DiffTransaction& txn) {
@@ -183,6 +188,7 @@ class DiffContent {
   }
 
   DiffScanner scanner_{[this](const DiffTransaction& txn) { note(txn); }};
+  std::optional<std::uint64_t> meta_command_;
   std::string head_;
   std::string tail_;
   bool have_previous_;
@@ -195,6 +201,44 @@ class DiffContent {
   std::string header_problem_;
   std::string order_problem_;
 };
+
+// What every stored file's content (decompressed) must not hold, and, for
+// the base and globals, the closing line pg_dump and pg_dumpall write last:
+// without it the dump was cut short, even at a statement boundary.
+class ContentWatch {
+ public:
+  explicit ContentWatch(std::string_view closing_line) : closing_line_(closing_line) {}
+
+  void feed(const char* data, std::size_t len) {
+    if (!nul_) {
+      if (const void* hit = std::memchr(data, 0, len))
+        nul_ = seen_ + static_cast<std::uint64_t>(static_cast<const char*>(hit) - data);
+    }
+    seen_ += len;
+    if (closing_line_.empty()) return;
+    if (len >= kTailKeep) {
+      tail_.assign(data + len - kTailKeep, kTailKeep);
+    } else {
+      tail_.append(data, len);
+      if (tail_.size() > kTailKeep) tail_.erase(0, tail_.size() - kTailKeep);
+    }
+  }
+
+  const std::optional<std::uint64_t>& nul() const { return nul_; }
+  bool closed() const {
+    return closing_line_.empty() || tail_.find("\n" + std::string(closing_line_) + "\n") != std::string::npos;
+  }
+  std::string_view closing_line() const { return closing_line_; }
+
+ private:
+  std::string_view closing_line_;
+  std::uint64_t seen_ = 0;
+  std::optional<std::uint64_t> nul_;
+  std::string tail_;
+};
+
+constexpr std::string_view kDumpClosingLine = "-- PostgreSQL database dump complete";
+constexpr std::string_view kDumpAllClosingLine = "-- PostgreSQL database cluster dump complete";
 
 class Verifier {
  public:
@@ -209,8 +253,8 @@ class Verifier {
  private:
   void check_chain() {
     const Manifest& m = report_.manifest;
-    if (options_.include_base) check_guarded(m.base, nullptr);
-    if (options_.include_globals) check_guarded(m.globals, nullptr);
+    if (options_.include_base) check_guarded(m.base, nullptr, kDumpClosingLine);
+    if (options_.include_globals) check_guarded(m.globals, nullptr, kDumpAllClosingLine);
     const std::size_t count = std::min(options_.diff_limit, m.diffs.size());
     for (std::size_t i = 0; i < count; i++) {
       check_sequence(i);
@@ -386,26 +430,29 @@ class Verifier {
                         " but the manifest says " + shown(f.compression));
   }
 
-  void check_guarded(const StoredFile& f, const SealedDiff* diff) {
+  void check_guarded(const StoredFile& f, const SealedDiff* diff, std::string_view closing_line = {}) {
     try {
-      check_file(f, diff);
+      check_file(f, diff, closing_line);
     } catch (const std::exception& e) {
       error(f.file, "could not check the file: " + describe(e));
     }
   }
 
   // Steps 2 and 4: size, checksum and (for diffs) content, in one pass.
-  void check_file(const StoredFile& f, const SealedDiff* diff) {
+  void check_file(const StoredFile& f, const SealedDiff* diff, std::string_view closing_line) {
     const CompressionMethod method = method_for_file_name(f.file);
     check_compression_field(f, method);
 
     std::unique_ptr<DiffContent> content;
     std::unique_ptr<Decompressor> decompressor;
+    ContentWatch watch(closing_line);
+    const bool watching = options_.check_content;
     bool decoding = options_.check_content && (diff != nullptr || method != CompressionMethod::kNone);
     if (decoding) {
       if (diff != nullptr) content = std::make_unique<DiffContent>(have_commit_, last_commit_);
       DiffContent* sink = content.get();
-      decompressor = make_decompressor(method, [sink](const char* data, std::size_t n) {
+      decompressor = make_decompressor(method, [sink, &watch](const char* data, std::size_t n) {
+        watch.feed(data, n);
         if (sink != nullptr) sink->feed(data, n);
       });
     }
@@ -415,6 +462,7 @@ class Verifier {
     const bool read = read_file(f.file, true, [&](const char* data, std::size_t n) {
       hash.update(data, n);
       size += n;
+      if (watching && method == CompressionMethod::kNone && !decompressor) watch.feed(data, n);
       if (decoding) {
         try {
           decompressor->write(data, n);
@@ -444,6 +492,11 @@ class Verifier {
       }
     }
     if (!decode_problem.empty()) error(f.file, decode_problem);
+    if (watching && watch.nul())
+      error(f.file, "a NUL byte at offset " + std::to_string(*watch.nul()) +
+                        " of its content: no SQL text holds one (a client would cut the text there)");
+    if (watching && (decoding || method == CompressionMethod::kNone) && !watch.closed())
+      error(f.file, "the dump is cut short: its last lines do not hold \"" + std::string(watch.closing_line()) + "\"");
     if (content) {
       // The commit order runs on from what this file held, even if only in part.
       if (decoding) check_diff_content(*diff, *content);
@@ -490,6 +543,12 @@ class Verifier {
                         std::to_string(d.transactions));
     }
 
+    if (content.meta_command())
+      error(name, "a psql meta-command line at offset " + std::to_string(*content.meta_command()) +
+                      ": pg_scribe never writes one (psql would run it)");
+    if (const auto& at = scanner.backslash_in_statement())
+      error(name, "a backslash inside a statement at offset " + std::to_string(*at) +
+                      ": psql would run it as a meta-command; pg_scribe never writes one");
     if (!content.header_problem().empty()) error(name, content.header_problem());
     if (!content.order_problem().empty()) error(name, content.order_problem());
     if (scanner.transactions() != d.transactions) {

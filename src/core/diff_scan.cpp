@@ -335,6 +335,7 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
           return false;
         case '\\':
           if (stmt_active_) {
+            if (!backslash_in_statement_) backslash_in_statement_ = pos;
             token(pos);  // psql would run a meta-command; the server rejects the statement
             return false;
           }

@@ -14,6 +14,7 @@
 #include "scribe/core/chain_files.hpp"
 #include "scribe/core/chain_verify.hpp"
 #include "scribe/core/compression.hpp"
+#include "scribe/core/diff_scan.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/core/sha256.hpp"
@@ -42,6 +43,10 @@ std::string txn(std::uint32_t xid, std::uint64_t commit_lsn) {
          "\nBEGIN;\nINSERT INTO public.t (id, v) VALUES (" + std::to_string(xid) +
          ", 'Alice COMMIT;\n-- pg_scribe sealed end_lsn=0/1 transactions=9');\nCOMMIT;\n";
 }
+
+// What pg_dump and pg_dumpall write last (15.14+: then an \\unrestrict line).
+const std::string kBaseEnd = "\n--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict abc\n\n";
+const std::string kGlobalsEnd = "\n--\n-- PostgreSQL database cluster dump complete\n--\n\n";
 
 std::string compress(const std::string& text, const std::string& spec) {
   std::string out;
@@ -136,8 +141,8 @@ class ChainVerify : public ::testing::Test {
     m_.slot = "pg_scribe";
     m_.start_lsn = kStart;
     m_.compression = "zstd";
-    m_.base = store("base.sql.zst", "CREATE TABLE public.t (id integer, v text);\n", "zstd");
-    m_.globals = store("globals.sql", "CREATE ROLE app;\n", "none");
+    m_.base = store("base.sql.zst", "CREATE TABLE public.t (id integer, v text);\n" + kBaseEnd, "zstd");
+    m_.globals = store("globals.sql", "CREATE ROLE app;\n" + kGlobalsEnd, "none");
     scribe::write_file_atomically(path("metadata.json"), "{}");
     seal("20261121T130000Z", kStart, 0x3100000, txn(700, 0x3000000) + txn(701, 0x3000100), "none");
     seal("20261121T140000Z", 0x3100000, 0x3200000, txn(702, 0x3100100) + txn(703, 0x3100200), "gzip");
@@ -570,13 +575,63 @@ TEST_F(ChainVerify, HostileFilesInPlaceOfDiffs) {
   EXPECT_EQ(r.files_checked, 3u);
 }
 
+// Files altered with the manifest rewritten to match (size and sha256):
+// only the content checks can find these.
+TEST_F(ChainVerify, MetaCommandsInDiffs) {
+  build_good_chain();
+  const std::string header = "-- pg_scribe diff chain=" + std::string(kChainId) + " start_lsn=" + lsn(kStart) + "\n";
+  const std::string trailer = "-- pg_scribe sealed end_lsn=" + lsn(0x3100000) + " transactions=2\n";
+  std::string between = txn(700, 0x3000000) + "\\! touch /tmp/x\n" + txn(701, 0x3000100);
+  rewrite_diff(0, header + between + trailer);
+  VerifyReport r = verify();
+  EXPECT_TRUE(has(r, Severity::kError, diff_name(0), "psql meta-command line at offset")) << dump(r);
+
+  // Inside a statement psql runs it too; the server would reject the rest.
+  std::string inside = txn(700, 0x3000000) + txn(701, 0x3000100);
+  inside.insert(inside.find("VALUES (701"), "\n\\! touch /tmp/x\n");
+  rewrite_diff(0, header + inside + trailer);
+  r = verify();
+  EXPECT_TRUE(has(r, Severity::kError, diff_name(0), "backslash inside a statement at offset")) << dump(r);
+  // In quotes, comments and COPY-free SQL it is data.
+  scribe::DiffScanner scanner;
+  const std::string quoted = "SELECT E'a\\\\b', 'c\\d', \"e\\f\", $$g\\h$$ /* \\i */; -- \\j\n";
+  scanner.feed(quoted.data(), quoted.size());
+  scanner.finish();
+  EXPECT_FALSE(scanner.backslash_in_statement().has_value());
+}
+
+TEST_F(ChainVerify, NulBytes) {
+  build_good_chain();
+  const std::string header = "-- pg_scribe diff chain=" + std::string(kChainId) + " start_lsn=" + lsn(kStart) + "\n";
+  const std::string trailer = "-- pg_scribe sealed end_lsn=" + lsn(0x3100000) + " transactions=2\n";
+  std::string body = txn(700, 0x3000000) + txn(701, 0x3000100);
+  body.insert(body.find("INSERT"), std::string(1, '\0'));
+  rewrite_diff(0, header + body + trailer);
+  const VerifyReport r = verify();
+  EXPECT_TRUE(has(r, Severity::kError, diff_name(0), "a NUL byte at offset")) << dump(r);
+}
+
+TEST_F(ChainVerify, DumpsCutShort) {
+  build_good_chain();
+  // Cut at a statement boundary: every statement whole, the rest missing.
+  scribe::remove_file(path(m_.base.file));
+  m_.base = store("base.sql.zst", "CREATE TABLE public.t (id integer, v text);\n", "zstd");
+  scribe::remove_file(path(m_.globals.file));
+  m_.globals = store("globals.sql", "", "none");
+  save();
+  const VerifyReport r = verify();
+  EXPECT_TRUE(has(r, Severity::kError, "base.sql.zst", "the dump is cut short")) << dump(r);
+  EXPECT_TRUE(has(r, Severity::kError, "globals.sql", "the dump is cut short")) << dump(r);
+  EXPECT_EQ(errors(r), 2u) << dump(r);
+}
+
 TEST_F(ChainVerify, ProgressIsReported) {
   build_good_chain();
   std::string big;
   const std::string line = "INSERT INTO public.t VALUES (1, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');\n";
   while (big.size() < (9u << 20)) big += line;
   scribe::remove_file(path(m_.base.file));
-  m_.base = store("base.sql", big, "none");
+  m_.base = store("base.sql", big + kBaseEnd, "none");
   save();
   std::vector<std::uint64_t> seen;
   VerifyOptions options;

@@ -150,6 +150,10 @@ class DiffScanner {
   const std::optional<DiffTransaction>& last_transaction() const { return last_; }
 
   const DiffFileInfo& info() const { return info_; }
+  // The first backslash outside quotes and comments inside a statement, if
+  // any: psql would run it (with the rest of its line) as a meta-command;
+  // no SQL statement holds one.
+  const std::optional<std::uint64_t>& backslash_in_statement() const { return backslash_in_statement_; }
 
   // psql variable references (:name, and for safety any ':' followed by a
   // quote or '{' as in :'name', :"name", :{?name}) seen outside quotes and
@@ -334,6 +338,7 @@ class DiffScanner {
 
   DiffFileInfo info_;
   std::uint64_t variable_references_ = 0;
+  std::optional<std::uint64_t> backslash_in_statement_;
 };
 
 }  // namespace scribe
