@@ -1,7 +1,12 @@
 #include "scribe/core/sha256.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "scribe/core/error.hpp"
 
@@ -31,13 +36,8 @@ std::string to_hex(const Sha256::Digest& digest) {
   return out;
 }
 
-}  // namespace
-
-Sha256::Sha256() noexcept
-    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19},
-      buffer_{} {}
-
-void Sha256::compress(const unsigned char* block) noexcept {
+void compress_portable(std::uint32_t* state_, const unsigned char* block, std::size_t blocks) noexcept {
+  for (; blocks > 0; --blocks, block += 64) {
   std::uint32_t w[64];
   for (int i = 0; i < 16; ++i)
     w[i] = (std::uint32_t{block[4 * i]} << 24) | (std::uint32_t{block[4 * i + 1]} << 16) |
@@ -69,6 +69,85 @@ void Sha256::compress(const unsigned char* block) noexcept {
   state_[5] += f;
   state_[6] += g;
   state_[7] += h;
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SCRIBE_SHA_NI 1
+// The SHA extensions (Intel since Goldmont and Ice Lake, AMD since Zen) do
+// four rounds in a few instructions: about 8 times the portable speed,
+// which is most of what --verify and --restore spend before applying.
+// The state is kept as two registers, ABEF and CDGH.
+__attribute__((target("sha,sse4.1"))) void compress_sha_ni(std::uint32_t* state, const unsigned char* block,
+                                                           std::size_t blocks) noexcept {
+  const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i dcba = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state)), 0xB1);  // badc
+  __m128i hgfe = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4)), 0x1B);
+  __m128i abef = _mm_alignr_epi8(dcba, hgfe, 8);
+  __m128i cdgh = _mm_blend_epi16(hgfe, dcba, 0xF0);
+  for (; blocks > 0; --blocks, block += 64) {
+    const __m128i abef_in = abef, cdgh_in = cdgh;
+    __m128i w[4];
+    for (int i = 0; i < 4; ++i)
+      w[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i)), byte_swap);
+    for (int g = 0; g < 16; ++g) {
+      if (g >= 4) {
+        // W[t..t+3] from W[t-16..t-1], kept in w[g % 4] (oldest) to w[(g + 3) % 4].
+        __m128i next = _mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]);
+        next = _mm_add_epi32(next, _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4));
+        w[g % 4] = _mm_sha256msg2_epu32(next, w[(g + 3) % 4]);
+      }
+      __m128i msg = _mm_add_epi32(w[g % 4], _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRoundConstants + 4 * g)));
+      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, msg);
+      msg = _mm_shuffle_epi32(msg, 0x0E);
+      abef = _mm_sha256rnds2_epu32(abef, cdgh, msg);
+    }
+    abef = _mm_add_epi32(abef, abef_in);
+    cdgh = _mm_add_epi32(cdgh, cdgh_in);
+  }
+  const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+  const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), _mm_blend_epi16(feba, dchg, 0xF0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+
+bool sha_ni_available() noexcept {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+}
+#endif
+
+std::atomic<bool> use_hardware{
+#ifdef SCRIBE_SHA_NI
+    sha_ni_available()
+#else
+    false
+#endif
+};
+
+}  // namespace
+
+Sha256::Sha256() noexcept
+    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19},
+      buffer_{} {}
+
+bool Sha256::set_hardware(bool enable) noexcept {
+#ifdef SCRIBE_SHA_NI
+  use_hardware = enable && sha_ni_available();
+#else
+  (void)enable;
+#endif
+  return use_hardware;
+}
+
+void Sha256::compress(const unsigned char* blocks, std::size_t count) noexcept {
+#ifdef SCRIBE_SHA_NI
+  if (use_hardware.load(std::memory_order_relaxed)) {
+    compress_sha_ni(state_.data(), blocks, count);
+    return;
+  }
+#endif
+  compress_portable(state_.data(), blocks, count);
 }
 
 void Sha256::update(const void* data, std::size_t len) {
@@ -83,10 +162,14 @@ void Sha256::update(const void* data, std::size_t len) {
     p += take;
     len -= take;
     if (buffered_ < buffer_.size()) return;
-    compress(buffer_.data());
+    compress(buffer_.data(), 1);
     buffered_ = 0;
   }
-  for (; len >= 64; p += 64, len -= 64) compress(p);
+  if (len >= 64) {
+    compress(p, len / 64);
+    p += len / 64 * 64;
+    len %= 64;
+  }
   if (len > 0) {
     std::memcpy(buffer_.data(), p, len);
     buffered_ = len;
@@ -99,12 +182,12 @@ Sha256::Digest Sha256::finish() {
   buffer_[buffered_++] = 0x80;
   if (buffered_ > 56) {
     std::memset(buffer_.data() + buffered_, 0, 64 - buffered_);
-    compress(buffer_.data());
+    compress(buffer_.data(), 1);
     buffered_ = 0;
   }
   std::memset(buffer_.data() + buffered_, 0, 56 - buffered_);
   for (int i = 0; i < 8; ++i) buffer_[56 + i] = static_cast<unsigned char>(bit_length >> (56 - 8 * i));
-  compress(buffer_.data());
+  compress(buffer_.data(), 1);
   finished_ = true;
 
   Digest digest;

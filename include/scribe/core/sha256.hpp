@@ -24,8 +24,13 @@ class Sha256 {
   // Lower-case hex of finish().
   std::string hex();
 
+  // Whether the CPU's SHA instructions are used (by default, where the CPU
+  // has them); false turns them off, for tests comparing both. Returns
+  // what is in effect.
+  static bool set_hardware(bool enable) noexcept;
+
  private:
-  void compress(const unsigned char* block) noexcept;
+  void compress(const unsigned char* blocks, std::size_t count) noexcept;
 
   std::array<std::uint32_t, 8> state_;
   std::array<unsigned char, 64> buffer_;
