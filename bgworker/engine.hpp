@@ -117,6 +117,7 @@ DatabaseEntry* find_entry(Oid database, bool create);
 // ---- GUCs
 extern int batch_bytes_kb;
 extern int idle_timeout_ms;
+extern int sync_interval_ms;
 extern int start_timeout_s;
 extern char* connect_host;
 void define_gucs();

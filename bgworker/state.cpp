@@ -32,6 +32,7 @@ namespace scribe::engine {
 SharedState* shared = nullptr;
 int batch_bytes_kb = 8192;
 int idle_timeout_ms = 200;
+int sync_interval_ms = 100;
 int start_timeout_s = 60;
 char* connect_host = nullptr;
 char* fault_injection = nullptr;
@@ -248,6 +249,11 @@ void define_gucs() {
   DefineCustomIntVariable("scribe.idle_timeout", "How long an idle worker sleeps before it looks for new WAL.",
                           nullptr, &idle_timeout_ms, 200, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
                           nullptr);
+  DefineCustomIntVariable("scribe.sync_interval",
+                          "Shortest time between two fdatasyncs of active.sql while the worker keeps up with new WAL.",
+                          "Under a steady write load the worker gathers this long's transactions into one batch, "
+                          "rather than syncing after every few commits; 0 syncs as soon as it has written.",
+                          &sync_interval_ms, 100, 0, 10000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("scribe.start_timeout", "How long scribe.init() and scribe.start() wait for streaming.",
                           nullptr, &start_timeout_s, 60, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("scribe.host",

@@ -75,6 +75,7 @@ struct Stream {
   bool reading = false;
   std::uint64_t batch_written = 0;     // bytes written since the last fdatasync
   TimestampTz last_slot_save = 0;
+  TimestampTz last_sync = 0;           // of the last batch that wrote something
   std::string next_chain;  // set while switching to a new chain
 };
 
@@ -394,7 +395,10 @@ void open_stream(Stream& s) {
 // Makes everything decoded so far durable, then moves the slot.
 void finish_batch(Stream& s) {
   write_pending();
-  if (s.batch_written > 0) s.active.sync_data();
+  if (s.batch_written > 0) {
+    s.active.sync_data();
+    s.last_sync = GetCurrentTimestamp();
+  }
   s.active_size += s.batch_written;
   const bool wrote = s.batch_written > 0;
   s.batch_written = 0;
@@ -622,6 +626,34 @@ void serve_request(Stream& s) {
   respond(result, seq);
 }
 
+void reload_config_if_asked() {
+  if (ConfigReloadPending) {
+    ConfigReloadPending = false;
+    ProcessConfigFile(PGC_SIGHUP);
+  }
+}
+
+// Under a steady write load there is new WAL every time the worker has
+// synced a batch, and without a pause it would fdatasync after every few
+// commits, competing with the server's own WAL flushes for the disk. It
+// waits until scribe.sync_interval has passed since the last sync, so that
+// one batch gathers that long's transactions; a request (rotate_diff(),
+// new_chain(), stop) sets the latch and ends the wait. True if it waited:
+// the caller then looks again for requests and for the WAL flushed since.
+bool pace_syncs(const Stream& s) {
+  if (sync_interval_ms <= 0 || s.last_sync == 0 || request_waiting()) return false;
+  const TimestampTz due = TimestampTzPlusMilliseconds(s.last_sync, sync_interval_ms);
+  const long wait_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), due);
+  if (wait_ms <= 0) return false;
+  call_pg([&] {
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, wait_ms, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+    reload_config_if_asked();
+  });
+  return true;
+}
+
 void wait_for_work() {
   call_pg([&] {
     const int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, idle_timeout_ms,
@@ -629,10 +661,7 @@ void wait_for_work() {
     (void)rc;
     ResetLatch(MyLatch);
     CHECK_FOR_INTERRUPTS();
-    if (ConfigReloadPending) {
-      ConfigReloadPending = false;
-      ProcessConfigFile(PGC_SIGHUP);
-    }
+    reload_config_if_asked();
   });
 }
 
@@ -689,6 +718,7 @@ void run(Oid database) {
     XLogRecPtr upto = flushed;
     if (limit != InvalidXLogRecPtr) upto = std::min(upto, limit);
     if (s.ctx->reader->EndRecPtr < upto) {
+      if (pace_syncs(s)) continue;
       decode_until(s, upto, true);
       continue;
     }
