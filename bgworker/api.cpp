@@ -147,6 +147,22 @@ void require_usable_slot(const BackupConfig& config, const char* function) {
 BackupConfig require_streaming(const char* function) {
   BackupConfig config = require_config(function);
   require_usable_slot(config, function);
+  if (config.enabled && !worker_running(MyDatabaseId)) {
+    // Between an error and the back-off's restart there is no worker: say
+    // why, rather than suggest a start() that is not needed.
+    std::string last_error;
+    std::uint32_t failures = 0;
+    LWLockAcquire(shared->lock, LW_SHARED);
+    if (const DatabaseEntry* e = find_entry(MyDatabaseId, false)) {
+      failures = e->consecutive_failures;
+      last_error = e->last_error;
+    }
+    LWLockRelease(shared->lock);
+    if (failures > 0 && !last_error.empty())
+      throw Error("55000", "the pg_scribe worker is recovering from an error: " + last_error,
+                  std::string(function) + " needs the streaming worker; it restarts by itself after a back-off.",
+                  "See scribe.status and the server log, and fix the cause.");
+  }
   if (!config.enabled || !worker_running(MyDatabaseId))
     throw Error("55000", "the backup of database \"" + current_database_name() + "\" is not streaming",
                 std::string(function) + " needs the streaming worker.",

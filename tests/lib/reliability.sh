@@ -1,5 +1,5 @@
 # Helpers for the reliability scenarios (tests/reliability/*.sh, issue 6).
-# Source after cluster.sh, compare.sh and engine.sh.
+# Sources cluster.sh, compare.sh and engine.sh, which every scenario needs.
 #
 #   RELIABILITY_MODE        short (default; what CI runs) or long (the soak)
 #   long_mode               true in long mode
@@ -27,6 +27,11 @@
 #                           diffs of every chain that continued it, and
 #                           compare with DB: no gap, no overlap at a switch
 #   figure_median_max NAME VALUES...   figures NAME_median and NAME_max
+
+reliability_lib=$(dirname "${BASH_SOURCE[0]}")
+source "$reliability_lib/cluster.sh"
+source "$reliability_lib/compare.sh"
+source "$reliability_lib/engine.sh"
 
 RELIABILITY_MODE=${RELIABILITY_MODE:-short}
 long_mode() { [ "$RELIABILITY_MODE" = long ]; }

@@ -17,10 +17,7 @@
 # (pg_scribe --restore and psql alone) equal the source.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
-source tests/lib/reliability.sh
+source tests/lib/reliability.sh  # and cluster.sh, compare.sh, engine.sh
 
 # big_pad: 32-character blocks appended to each big row's label.
 if long_mode; then

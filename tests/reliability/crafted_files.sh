@@ -30,10 +30,7 @@
 # to the source.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
-source tests/lib/reliability.sh
+source tests/lib/reliability.sh  # and cluster.sh, compare.sh, engine.sh
 
 CLUSTER_EXTRA_CONF="max_worker_processes = 16
 log_min_messages = warning"

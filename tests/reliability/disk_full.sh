@@ -16,10 +16,7 @@
 # seconds from space freed to caught up.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
-source tests/lib/reliability.sh
+source tests/lib/reliability.sh  # and cluster.sh, compare.sh, engine.sh
 
 # %b: the backend type, so that the worker's lines can be counted.
 CLUSTER_EXTRA_CONF="max_worker_processes = 16

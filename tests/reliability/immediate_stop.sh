@@ -14,10 +14,7 @@
 # The seed is printed (figure seed); RELIABILITY_SEED=N replays a run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
-source tests/lib/reliability.sh
+source tests/lib/reliability.sh  # and cluster.sh, compare.sh, engine.sh
 CLUSTER_EXTRA_CONF="max_worker_processes = 16
 scribe.batch_size = 64"
 start_throwaway_cluster immediate_stop

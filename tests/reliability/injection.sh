@@ -54,10 +54,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
-source tests/lib/reliability.sh
+source tests/lib/reliability.sh  # and cluster.sh, compare.sh, engine.sh
 CLUSTER_EXTRA_CONF="max_worker_processes = 24
 lc_monetary = 'C'
 log_min_messages = warning"

@@ -29,10 +29,7 @@
 # shellcheck disable=SC2086 # lists of pids are split on purpose
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
-source tests/lib/reliability.sh
+source tests/lib/reliability.sh  # and cluster.sh, compare.sh, engine.sh
 CLUSTER_EXTRA_CONF="max_worker_processes = 16
 scribe.batch_size = 64"
 start_throwaway_cluster kill_worker

@@ -19,10 +19,7 @@
 # CHECKPOINT to status reporting the loss.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
-source tests/lib/reliability.sh
+source tests/lib/reliability.sh  # and cluster.sh, compare.sh, engine.sh
 
 CLUSTER_EXTRA_CONF="max_worker_processes = 16
 log_line_prefix = '%m [%p] %b: '

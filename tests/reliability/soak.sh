@@ -13,10 +13,7 @@
 # bytes streamed, the largest lag seen.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
-source tests/lib/reliability.sh
+source tests/lib/reliability.sh  # and cluster.sh, compare.sh, engine.sh
 
 if long_mode; then
   scale=10 seconds=600 every=30 rate=() budget=7200
