@@ -150,16 +150,18 @@ BackupConfig require_streaming(const char* function) {
   if (config.enabled && !worker_running(MyDatabaseId)) {
     // Between an error and the back-off's restart there is no worker: say
     // why, rather than suggest a start() that is not needed.
-    std::string last_error;
+    // Copied into a buffer under the lock: nothing there may throw.
+    char last_error[sizeof(DatabaseEntry::last_error)] = "";
     std::uint32_t failures = 0;
     LWLockAcquire(shared->lock, LW_SHARED);
     if (const DatabaseEntry* e = find_entry(MyDatabaseId, false)) {
       failures = e->consecutive_failures;
-      last_error = e->last_error;
+      std::memcpy(last_error, e->last_error, sizeof last_error);
     }
     LWLockRelease(shared->lock);
-    if (failures > 0 && !last_error.empty())
-      throw Error("55000", "the pg_scribe worker is recovering from an error: " + last_error,
+    last_error[sizeof last_error - 1] = '\0';
+    if (failures > 0 && last_error[0] != '\0')
+      throw Error("55000", std::string("the pg_scribe worker is recovering from an error: ") + last_error,
                   std::string(function) + " needs the streaming worker; it restarts by itself after a back-off.",
                   "See scribe.status and the server log, and fix the cause.");
   }

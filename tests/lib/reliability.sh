@@ -27,6 +27,7 @@
 #                           diffs of every chain that continued it, and
 #                           compare with DB: no gap, no overlap at a switch
 #   figure_median_max NAME VALUES...   figures NAME_median and NAME_max
+#   slots_are_configured LABEL [DB]   no replication slot but the configured ones
 
 reliability_lib=$(dirname "${BASH_SOURCE[0]}")
 source "$reliability_lib/cluster.sh"
@@ -157,4 +158,21 @@ figure_median_max() {
   sorted=$(printf '%s\n' "$@" | sort -g)
   figure "${name}_median" "$(sed -n "$((($# + 1) / 2))p" <<<"$sorted")"
   figure "${name}_max" "$(tail -1 <<<"$sorted")"
+}
+
+# slots_are_configured LABEL [DB]: within 10 s, the replication slots are
+# exactly those scribe.status (read in DB, default plain) configures: no
+# orphan left by an interrupted init() or new_chain().
+slots_are_configured() {
+  local label=$1 db=${2:-plain} i have want
+  want=$(psql -X -At -d "$db" -c "SELECT slot_name FROM scribe.status ORDER BY 1" | paste -sd ' ')
+  for ((i = 0; i < 50; i++)); do
+    have=$(psql -X -At -d postgres -c "SELECT slot_name FROM pg_replication_slots ORDER BY 1" | paste -sd ' ')
+    [ "$have" = "$want" ] && break
+    sleep 0.2
+  done
+  if [ "$have" = "$want" ]; then ok "$label: only the configured slots exist ($want)"; else
+    fail "$label: replication slots [$have], configured [$want]"
+    psql -X -d postgres -c "SELECT slot_name, database, active, restart_lsn, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) AS retained FROM pg_replication_slots" >&2
+  fi
 }

@@ -49,20 +49,6 @@ both_streaming() {
   done
 }
 
-slots_are_configured() {
-  local label=$1 i have want
-  want=$(psql -X -At -d plain -c "SELECT slot_name FROM scribe.status ORDER BY 1" | paste -sd ' ')
-  for ((i = 0; i < 50; i++)); do
-    have=$(psql -X -At -d postgres -c "SELECT slot_name FROM pg_replication_slots ORDER BY 1" | paste -sd ' ')
-    [ "$have" = "$want" ] && break
-    sleep 0.2
-  done
-  if [ "$have" = "$want" ]; then ok "$label: only the configured slots exist ($want)"; else
-    fail "$label: replication slots [$have], configured [$want]"
-    psql -X -d postgres -c "SELECT slot_name, database, active, restart_lsn, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) AS retained FROM pg_replication_slots" >&2
-  fi
-}
-
 for db in "${dbs[@]}"; do
   createdb "$db"
   q -d "$db" -f tests/e2e/engine/schema.sql

@@ -254,20 +254,6 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
-slots_are_configured() {
-  local label=$1 i have want
-  want=$(psql -X -At -d plain -c "SELECT slot_name FROM scribe.status ORDER BY 1" | paste -sd ' ')
-  for ((i = 0; i < 50; i++)); do
-    have=$(psql -X -At -d postgres -c "SELECT slot_name FROM pg_replication_slots ORDER BY 1" | paste -sd ' ')
-    [ "$have" = "$want" ] && break
-    sleep 0.2
-  done
-  if [ "$have" = "$want" ]; then ok "$label: only the configured slots exist ($want)"; else
-    fail "$label: replication slots [$have], configured [$want]"
-    psql -X -d postgres -c "SELECT slot_name, database, active, restart_lsn, pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) AS retained FROM pg_replication_slots" >&2
-  fi
-}
-
 echo "-- switch_chain_sealed: during scribe.new_chain()"
 declare -A chain_before
 for db in "${dbs[@]}"; do chain_before[$db]=$(status_of "$db" current_chain); done
