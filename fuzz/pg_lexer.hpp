@@ -291,10 +291,46 @@ inline std::vector<Token> tokenize(std::string_view t) {
   std::vector<Token> out;
   const std::size_t n = t.size();
   std::size_t p = 0;
-  auto prev_is_ident = [&](std::size_t at) { return at > 0 && ident_cont(static_cast<unsigned char>(t[at - 1])); };
+  // Where the last identifier or keyword ended: "E'" and "$" right after one
+  // continue it. Not after a number: scan.l reads "2.00$$" as the number
+  // 2.00 and a dollar quote (psql and the server both do).
+  std::size_t ident_end = std::string_view::npos;
+  auto prev_is_ident = [&](std::size_t at) { return at == ident_end; };
+  auto digit_at = [&](std::size_t at) { return at < n && is_digit(static_cast<unsigned char>(t[at])); };
   while (p < n) {
     const unsigned char c = static_cast<unsigned char>(t[p]);
-    if (is_space(c)) {
+    if (is_digit(c) || (c == '.' && digit_at(p + 1))) {
+      // psqlscan.l (15): {decinteger}, {numeric}, {real} and their failure
+      // forms; an identifier glued on is taken with the number as junk by
+      // longest match ("1e5$$" is one token, "1e+5$$" is 1e+5 then "$$").
+      const std::size_t start = p;
+      auto junk = [&] {
+        while (p < n && ident_cont(static_cast<unsigned char>(t[p]))) ++p;
+      };
+      bool may_take_junk = true;
+      while (digit_at(p)) ++p;
+      if (p < n && t[p] == '.' && !(p + 1 < n && t[p + 1] == '.')) {
+        ++p;
+        while (digit_at(p)) ++p;
+      }
+      if (p < n && (t[p] == 'e' || t[p] == 'E')) {
+        const std::size_t q = p + 1;
+        if (q < n && (t[q] == '+' || t[q] == '-')) {
+          p = q + 1;
+          may_take_junk = digit_at(p);
+          while (digit_at(p)) ++p;
+        } else if (q < n && ident_cont(static_cast<unsigned char>(t[q]))) {
+          p = q;
+          junk();
+          may_take_junk = false;
+        } else {
+          p = q;
+          may_take_junk = false;
+        }
+      }
+      if (may_take_junk && p < n && ident_start(static_cast<unsigned char>(t[p]))) junk();
+      out.push_back({Token::kWord, std::string(t.substr(start, p - start))});
+    } else if (is_space(c)) {
       ++p;
     } else if (c == '-' && p + 1 < n && t[p + 1] == '-') {
       while (p < n && t[p] != '\n' && t[p] != '\r') ++p;
@@ -339,11 +375,12 @@ inline std::vector<Token> tokenize(std::string_view t) {
         out.push_back({Token::kChar, "$"});
         ++p;
       }
-    } else if (ident_cont(c)) {
+    } else if (ident_start(c)) {
       std::size_t q = p;
       while (q < n && ident_cont(static_cast<unsigned char>(t[q]))) ++q;
       out.push_back({Token::kWord, std::string(t.substr(p, q - p))});
       p = q;
+      ident_end = p;
     } else {
       out.push_back({Token::kChar, std::string(1, static_cast<char>(c))});
       ++p;

@@ -214,9 +214,15 @@ void check_ddl(std::string_view search_path, std::string_view role, std::string_
   CHECK(replay.compare(pos, 2, ";\n") == 0, "DDL replay: SET ROLE not ended", role, replay);
   pos += 2;
   // The statement itself, verbatim or run from a literal that reads back to
-  // it; either way followed by the resets.
+  // it; either way followed by the resets. Which one is decided by the
+  // statement, not by how the replay looks: a statement that must run
+  // outside a transaction block cannot go into a DO block and is written as
+  // it is even when psql would read it otherwise (a documented limit), and a
+  // verbatim statement may itself begin with "DO " (this property once
+  // branched on the replay's first bytes and so read a verbatim
+  // non-transactional "DO ..." as the DO block).
   const std::string tail = "RESET ROLE;\nSET search_path = pg_catalog, pg_temp;";
-  if (replay.compare(pos, 3, "DO ") == 0 && !scribe::psql_reads_verbatim(statement)) {
+  if (transactional && !scribe::psql_reads_verbatim(statement)) {
     pos += 3;
     std::string body;
     CHECK(pglex::read_dollar_quoted(replay, pos, body) && replay.compare(pos, 2, ";\n") == 0,

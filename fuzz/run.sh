@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of fuzz/ and runs each for SECONDS (default
-# 60) from its committed seed corpus.
+# Builds the libFuzzer targets of fuzz/ and either replays the committed
+# inputs (deterministic: what CI runs) or explores for SECONDS per target.
 #
-#   bash fuzz/run.sh [SECONDS]
+#   bash fuzz/run.sh --replay    every committed input of every target, once
+#   bash fuzz/run.sh [SECONDS]   exploration, default 60 s per target
+#
+# --replay runs each target on every file of fuzz/corpus/<target>/ (the seed
+# corpus and the crash-* regression inputs), each exactly once, with a fixed
+# seed and no mutation: it passes or fails the same way on every run, so it
+# is the gate (tests/run.sh, CI). Exploration finds new inputs by chance:
+# run it for at least 10 minutes per target before resolving an issue that
+# touches a fuzzed module, fix what it finds, and commit each failing input
+# to fuzz/corpus/<target>/crash-<what> (fuzz/corpus/README.md lists them).
 #
 # Targets (each states its properties at its top):
 #   quote_fuzz         identifier/literal/dollar-quote/value rendering, DDL
@@ -32,9 +41,15 @@
 # Reproduce a failure: build/fuzz/<target> build/fuzz/artifacts/<file>
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-60}
+replay=false
+if [ "${1:-}" = --replay ]; then
+  replay=true
+  seconds=0
+else
+  seconds=${1:-60}
+fi
 case "$seconds" in '' | *[!0-9]*)
-  echo "usage: fuzz/run.sh [SECONDS]" >&2
+  echo "usage: fuzz/run.sh --replay | fuzz/run.sh [SECONDS]" >&2
   exit 2
   ;;
 esac
@@ -99,6 +114,16 @@ echo "fuzz: built in $(($(date +%s) - start)) s"
 
 # FUZZ_JOBS targets at a time.
 parallel=${FUZZ_JOBS:-$((jobs_max < 2 ? jobs_max : 2))}
+replay_target() { # TARGET
+  local t=$1 inputs=()
+  mapfile -t inputs < <(find "fuzz/corpus/$t" -type f ! -name README.md | sort)
+  [ ${#inputs[@]} -gt 0 ] || {
+    echo "no committed input for $t in fuzz/corpus/$t" >"$out/logs/$t.log"
+    return 1
+  }
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$out/$t" -seed=1 -timeout=30 -rss_limit_mb=2048 "${inputs[@]}" >"$out/logs/$t.log" 2>&1
+}
 run_target() { # TARGET
   local t=$1 corpus=$out/corpus/$1 dict=()
   mkdir -p "$corpus"
@@ -111,12 +136,14 @@ run_target() { # TARGET
 status=0
 report() { # TARGET EXIT_STATUS
   local t=$1 rc=$2 execs rate
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/logs/$t.log" | grep -o '[0-9]*$' | tail -1)
-  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$out/logs/$t.log" | grep -o '[0-9]*$' | tail -1)
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/logs/$t.log" | grep -o '[0-9]*$' | tail -1 || true)
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$out/logs/$t.log" | grep -o '[0-9]*$' | tail -1 || true)
   if [ "$rc" != 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|PROPERTY VIOLATED' "$out/logs/$t.log"; then
     echo "FAIL $t (exit $rc): see $out/logs/$t.log"
-    grep -E 'PROPERTY VIOLATED|ERROR:|runtime error:|Test unit written|SUMMARY' "$out/logs/$t.log" | head -8 | sed 's/^/     /'
+    grep -E 'PROPERTY VIOLATED|ERROR:|runtime error:|Test unit written|SUMMARY|^Running: |no committed input' "$out/logs/$t.log" | tail -8 | sed 's/^/     /'
     status=1
+  elif $replay; then
+    echo "ok   $t: $(grep -c '^Executed ' "$out/logs/$t.log") committed inputs replayed"
   else
     echo "ok   $t: ${execs:-?} executions, ${rate:-?} exec/s, corpus $(find "$out/corpus/$t" -type f | wc -l) inputs"
   fi
@@ -130,9 +157,13 @@ wait_one() {
 }
 for t in "${targets[@]}"; do
   while [ ${#target_of[@]} -ge "$parallel" ]; do wait_one; done
-  run_target "$t" &
+  if $replay; then replay_target "$t" & else run_target "$t" & fi
   target_of[$!]=$t
 done
 while [ ${#target_of[@]} -gt 0 ]; do wait_one; done
-echo "fuzz: ${#targets[@]} targets, ${seconds} s each, $(($(date +%s) - start)) s in all"
+if $replay; then
+  echo "fuzz: ${#targets[@]} targets, committed inputs replayed, $(($(date +%s) - start)) s in all"
+else
+  echo "fuzz: ${#targets[@]} targets, ${seconds} s each, $(($(date +%s) - start)) s in all"
+fi
 exit $status

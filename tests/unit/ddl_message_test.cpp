@@ -128,4 +128,31 @@ TEST(DdlReplay, NonTransactionalStatementsLeaveTheTransaction) {
   EXPECT_EQ(outside.find("BEGIN"), std::string::npos);
 }
 
+// A statement that must run outside a transaction block cannot run from a
+// DO block, so it is written as captured even when psql would read it
+// otherwise (README, known limits); the same text in a transactional
+// statement runs from a literal. Found by quote_fuzz, whose property had
+// decided between the two by the replay's first bytes: a non-transactional
+// statement beginning with "DO " and holding an open quote looked like the
+// DO block (fuzz/corpus/quote_fuzz/crash-nontransactional-do).
+TEST(DdlReplay, OnlyTransactionalStatementsRunFromALiteral) {
+  scribe::DdlContext ddl;
+  ddl.search_path = "public";
+  ddl.role = "postgres";
+  ddl.statement = "CREATE INDEX CONCURRENTLY i ON t ((a[1:PORT]))";
+  ASSERT_FALSE(scribe::psql_reads_verbatim(ddl.statement));
+  ddl.transactional = false;
+  std::string outside;
+  scribe::append_ddl_replay(outside, ddl, true);
+  EXPECT_NE(outside.find("SET ROLE postgres;\n" + std::string(ddl.statement) + "\n;\nRESET ROLE;"), std::string::npos)
+      << outside;
+  ddl.transactional = true;
+  std::string inside, literal;
+  scribe::append_ddl_replay(inside, ddl, true);
+  scribe::append_literal(literal, ddl.statement);
+  EXPECT_NE(inside.find("SET ROLE postgres;\nDO $wal2sql$BEGIN EXECUTE " + literal + "; END$wal2sql$;\n"),
+            std::string::npos)
+      << inside;
+}
+
 }  // namespace

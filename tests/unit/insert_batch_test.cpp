@@ -423,6 +423,27 @@ TEST(DmlBatcher, HostileNamesAndStrings) {
   EXPECT_EQ(run(d, other), joined(other));
 }
 
+// Statements that are not wal2sql's pass through as they are, and a run of
+// INSERTs is not merged across one. Here a number glued to a dollar quote:
+// psql reads "2.00$$" as 2.00 and the start of a dollar quote, so the
+// quote holds "' ; " and the statement ends at the last ';'. The fuzz
+// oracle once read "0$$" as part of a word, lost track of the quotes and
+// reported merging as changing literals (insert_batch_fuzz/crash-number-dollar).
+TEST(DmlBatcher, NumberGluedToADollarQuote) {
+  const std::vector<std::string> in = {
+      "INSERT INTO public.t (id, a) VALUES (1, '$$');",
+      "INSERT INTO public.t (id, a) VALUES (2, 'x');",
+      "UPDATE public.t SET n = 2.00$$' ; $$ WHERE id = 1;",
+      "INSERT INTO public.t (id, a) VALUES (3, '$$ '';');",
+      "INSERT INTO public.t (id, a) VALUES (4, E'{$wal2sql$,');",
+  };
+  DmlBatcher b;
+  EXPECT_EQ(run(b, in),
+            "INSERT INTO public.t (id, a) VALUES (1, '$$'),\n(2, 'x');\n"
+            "UPDATE public.t SET n = 2.00$$' ; $$ WHERE id = 1;\n"
+            "INSERT INTO public.t (id, a) VALUES (3, '$$ '';'),\n(4, E'{$wal2sql$,');\n");
+}
+
 TEST(DmlBatcher, RowLimits) {
   DmlBatcher b(2);
   std::vector<std::string> in;
