@@ -281,7 +281,7 @@ run_variant() {
   cluster "r3$variant"
   if [ "$diagnose" = 1 ]; then
     diagnose_replay "${chains[0]}" "$target_db" "${chains[@]:1}"
-    echo "  diagnosis replay ($(took "$t")): $(awk '{e += $2; a += $5} END {print e " errors, " a " more in aborted transactions"}' "$vout/diagnose-counts.txt"); report $report"
+    echo "  diagnosis replay ($(took "$t")): $(awk '{e += $(NF-6); a += $(NF-4)} END {print e " errors, " a " more in aborted transactions"}' "$vout/diagnose-counts.txt"); report $report"
     summarize >"$vout/diagnose-summary.txt"
   else
     local walked=ok
@@ -291,7 +291,7 @@ run_variant() {
       apply_diffs "$chain" "$target_db" 2>>"$vout/restore-psql.err" || walked=failed
     done
     if [ "$walked" = ok ]; then ok "$variant: psql alone (ON_ERROR_STOP) replays every chain ($(took "$t"))"; else
-      fail "$variant: psql alone stopped: $(tr '\n' ' ' <"$vout/restore-psql.err" | cut -c1-400)"
+      fail "$variant: psql alone stopped: $(grep -E -m1 -A2 'ERROR|FATAL' "$vout/restore-psql.err" | tr '\n' ' ' | cut -c1-300) $(grep -E ' failed$' "$vout/restore-psql.err" | head -1)"
     fi
   fi
   snapshot r3 "$target_db" 2>/dev/null || true
