@@ -136,6 +136,15 @@ void refuse_text_read_otherwise_on_replay(std::string_view statement) {
 bool runs_outside_transaction(Node* tree) {
   if (IsA(tree, IndexStmt)) return reinterpret_cast<IndexStmt*>(tree)->concurrent;
   if (IsA(tree, DropStmt)) return reinterpret_cast<DropStmt*>(tree)->concurrent;
+  if (IsA(tree, AlterTableStmt)) {  // ALTER TABLE … DETACH PARTITION … CONCURRENTLY
+    ListCell* cell;
+    foreach (cell, reinterpret_cast<AlterTableStmt*>(tree)->cmds) {
+      auto* cmd = static_cast<AlterTableCmd*>(lfirst(cell));
+      if (cmd->subtype == AT_DetachPartition && cmd->def != nullptr && IsA(cmd->def, PartitionCmd) &&
+          reinterpret_cast<PartitionCmd*>(cmd->def)->concurrent)
+        return true;
+    }
+  }
   if (IsA(tree, ReindexStmt)) {
     ListCell* cell;
     foreach (cell, reinterpret_cast<ReindexStmt*>(tree)->params) {

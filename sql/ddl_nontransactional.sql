@@ -11,9 +11,12 @@ CREATE INDEX CONCURRENTLY nt_idx ON nt (id);
 -- REINDEX changes no schema and no data: not an event-trigger command, not replayed.
 REINDEX (CONCURRENTLY) INDEX nt_idx;
 DROP INDEX CONCURRENTLY nt_idx;
+CREATE TABLE ntp (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE ntp1 PARTITION OF ntp FOR VALUES FROM (0) TO (10);
+ALTER TABLE ntp DETACH PARTITION ntp1 CONCURRENTLY;
 SELECT data FROM pg_logical_slot_get_changes('regress_ddl_nontx', NULL, NULL,
   'include_settings', '0', 'include_header', '0');
 
 SELECT 'stop' FROM pg_drop_replication_slot('regress_ddl_nontx');
 DROP EXTENSION scribe;
-DROP TABLE nt;
+DROP TABLE nt, ntp, ntp1;

@@ -42,6 +42,10 @@ void append_replay_settings(Sink& out, std::string_view encoding) {
       "SET lc_monetary = 'C';\n"
       "SET xmloption = content;\n"
       "SET array_nulls = on;\n"
+      // As in pg_dump's output: a function body is checked when it ran at
+      // the source, or was not (the creating session had it off); at replay
+      // it may name objects that are created later or were temporary.
+      "SET check_function_bodies = false;\n"
       // Triggers and foreign-key checks already ran on the source; their
       // effects are in the stream, so firing them again would double them.
       "SET session_replication_role = replica;\n"

@@ -105,3 +105,14 @@ DROP SCHEMA other CASCADE;
 CREATE TEMP TABLE scratch (x int);
 INSERT INTO scratch VALUES (1);
 DROP TABLE scratch;
+-- A body that was not checked at the source (check_function_bodies off, as
+-- pg_dump sets it) names a table created later; replay must not check it.
+SET check_function_bodies = off;
+CREATE FUNCTION app.later_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM app.created_later';
+RESET check_function_bodies;
+CREATE TABLE app.created_later (id int PRIMARY KEY);
+-- DETACH PARTITION … CONCURRENTLY cannot run in a transaction block.
+CREATE TABLE app.ranges (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE app.ranges_low PARTITION OF app.ranges FOR VALUES FROM (0) TO (100);
+INSERT INTO app.ranges VALUES (1), (50);
+ALTER TABLE app.ranges DETACH PARTITION app.ranges_low CONCURRENTLY;
