@@ -12,6 +12,7 @@
 
 #include "base.hpp"
 #include "engine.hpp"
+#include "../scribe/ddl_capture.hpp"
 #include "scribe/core/chain.hpp"
 #include "scribe/core/chain_files.hpp"
 #include "scribe/core/compression.hpp"
@@ -23,6 +24,7 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
@@ -38,7 +40,10 @@ extern "C" {
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/pg_lsn.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
@@ -199,17 +204,20 @@ std::vector<std::vector<std::string>> spi_rows(const char* query, int columns) {
   return rows;
 }
 
-// Tables whose UPDATE and DELETE cannot be identified on replay.
+// Tables whose UPDATE and DELETE cannot be identified on replay: what
+// RelationGetReplicaIndex() finds (a deferrable primary key is no identity).
 constexpr const char kReplicaIdentityQuery[] =
     "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname),"
     "       CASE c.relreplident WHEN 'n' THEN 'REPLICA IDENTITY NOTHING'"
-    "            WHEN 'i' THEN 'its REPLICA IDENTITY index is missing' ELSE 'no primary key' END"
+    "            WHEN 'i' THEN 'its REPLICA IDENTITY index is missing' ELSE 'no primary key' END,"
+    "       c.oid::pg_catalog.text"
     "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind = 'r' AND c.relpersistence = 'p'"
     "   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'scribe') AND n.nspname !~ '^pg_toast'"
     "   AND (c.relreplident = 'n'"
     "        OR (c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
-    "                                                  WHERE i.indrelid = c.oid AND i.indisprimary))"
+    "                                                  WHERE i.indrelid = c.oid AND i.indisprimary"
+    "                                                    AND i.indimmediate AND i.indisvalid))"
     "        OR (c.relreplident = 'i' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
     "                                                  WHERE i.indrelid = c.oid AND i.indisreplident)))"
     " ORDER BY 1";
@@ -228,7 +236,9 @@ std::string list_text(const std::vector<std::string>& items, std::size_t max = 2
   return text;
 }
 
-void validate_server(bool force) {
+// Fills `without_identity` with the tables init gives REPLICA IDENTITY FULL
+// (scribe.auto_replica_identity on).
+void validate_server(bool force, std::vector<Oid>& without_identity) {
   std::vector<std::string> problems;
   std::vector<std::string> fixes;
   bool logical = false;
@@ -265,7 +275,7 @@ void validate_server(bool force) {
     throw Error("55000", "the server is not configured for pg_scribe: " + list_text(problems),
                 {}, "To fix: " + list_text(fixes) + ".");
 
-  const auto offenders = spi_rows(kReplicaIdentityQuery, 2);
+  const auto offenders = spi_rows(kReplicaIdentityQuery, 3);
   if (!offenders.empty()) {
     std::string detail = "These tables cannot have their UPDATE and DELETE replayed:";
     std::string hint = "Add a primary key, or run:";
@@ -276,12 +286,19 @@ void validate_server(bool force) {
       }
     }
     if (offenders.size() > 50) detail += "\n  ... and " + std::to_string(offenders.size() - 50) + " more";
+    // As for tables created later: FULL, set by init (give_full_identity).
+    if (scribe::capture::auto_replica_identity_enabled()) {
+      for (const auto& row : offenders) without_identity.push_back(static_cast<Oid>(std::stoul(row[2])));
+      return;
+    }
     if (!force)
       throw Error("55000",
                   std::to_string(offenders.size()) + " table(s) have no usable replica identity", detail,
-                  hint + "\nOr call scribe.init(..., force => true): their UPDATE and DELETE then stop the replay "
-                         "with an error instead of being lost silently.");
-    ereport(WARNING, (errmsg("%zu table(s) have no usable replica identity", offenders.size()),
+                  hint + "\nOr SET scribe.auto_replica_identity = on (the default), and scribe.init() gives them "
+                         "REPLICA IDENTITY FULL; or call scribe.init(..., force => true): their UPDATE and DELETE "
+                         "are then not backed up (a comment in the backup marks each).");
+    ereport(WARNING, (errmsg("%zu table(s) have no usable replica identity: their UPDATE and DELETE are not backed up",
+                             offenders.size()),
                       errdetail_internal("%s", detail.c_str()), errhint("%s", hint.c_str())));
   }
   std::vector<std::string> unlogged;
@@ -571,6 +588,32 @@ std::string text_arg(FunctionCallInfo fcinfo, int n, const char* name) {
   return value;
 }
 
+// init with scribe.auto_replica_identity on: REPLICA IDENTITY FULL for the
+// tables that had no usable one, as for tables that lose it later.
+void give_full_identity(const std::vector<Oid>& tables) {
+  if (tables.empty()) return;
+  std::vector<std::string> names;
+  call_pg([&] {
+    for (const Oid relid : tables) {
+      Relation rel = try_relation_open(relid, AccessExclusiveLock);
+      if (rel == nullptr) continue;
+      if (rel->rd_rel->relreplident != REPLICA_IDENTITY_FULL && !OidIsValid(RelationGetReplicaIndex(rel))) {
+        scribe::capture::give_full_replica_identity(rel);
+        names.emplace_back(quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+                                                      RelationGetRelationName(rel)));
+      }
+      relation_close(rel, NoLock);
+    }
+  });
+  if (names.empty()) return;
+  ereport(WARNING, (errmsg("pg_scribe set REPLICA IDENTITY FULL on %zu table(s) without a usable replica identity: %s",
+                           names.size(), list_text(names).c_str()),
+                    errdetail("Without one their UPDATE and DELETE could not be replayed from the backup "
+                              "(scribe.auto_replica_identity is on)."),
+                    errhint("Give them primary keys (then ALTER TABLE ... REPLICA IDENTITY DEFAULT) to make their "
+                            "changes smaller in the WAL and faster to replay.")));
+}
+
 // ---- the functions
 
 Datum init(FunctionCallInfo fcinfo) {
@@ -590,7 +633,8 @@ Datum init(FunctionCallInfo fcinfo) {
                 "Use scribe.new_chain() for a fresh base, or scribe.teardown() first.");
   (void)prepare_backup_dir(backup_dir, false);
   validate_slot_name(slot);
-  validate_server(force);
+  std::vector<Oid> without_identity;
+  validate_server(force, without_identity);
 
   InitUndo undo;
   undo.created_dirs = prepare_backup_dir(backup_dir, true);
@@ -603,7 +647,19 @@ Datum init(FunctionCallInfo fcinfo) {
   request.chain_id = utc_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)));
   request.slot = slot;
   request.compression = compression;
+  // Tables without a usable replica identity get FULL once the base is
+  // dumped: not before the slot, whose creation waits for every transaction
+  // that wrote (this one too), nor during pg_dump, whose ACCESS SHARE lock
+  // the ALTER's conflicts with. From the slot on, EXCLUSIVE mode (which
+  // pg_dump's lock passes) holds back their writers, whose changes would
+  // otherwise reach the slot unidentifiable; the ALTER is in the stream.
+  request.on_slot_created = [&](XLogRecPtr) {
+    call_pg([&] {
+      for (const Oid relid : without_identity) LockRelationOid(relid, ExclusiveLock);
+    });
+  };
   const BaseResult base = take_base(request);
+  give_full_identity(without_identity);
   // The slot now exists; from here a failure must drop it too.
   struct SlotUndo {
     const std::string& slot;

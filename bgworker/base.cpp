@@ -1,4 +1,5 @@
 #include "base.hpp"
+#include "unreadable_data.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -495,10 +496,13 @@ BaseResult take_base(const BaseRequest& request) {
   fault_point("base_slot_created");
 
   const std::string base_name = "base.sql" + std::string(file_suffix(request.compression.method));
-  const StoredOutput base = dump_to_file(
-      {bin_path("pg_dump"), "--no-password", "--format=plain", std::string("--snapshot=") + snapshot,
-       std::string("--extension=") + kEveryExtensionButScribe, "--dbname=" + conninfo},
-      join_path(result.chain_dir, base_name), request.compression, "pg_dump", true);
+  std::vector<std::string> dump_args = {bin_path("pg_dump"), "--no-password", "--format=plain",
+                                        std::string("--snapshot=") + snapshot,
+                                        std::string("--extension=") + kEveryExtensionButScribe, "--dbname=" + conninfo};
+  // Rows that would make the base's restore fail (pg_node_tree values, ...).
+  for (std::string& arg : unreadable_table_data_exclusions()) dump_args.push_back(std::move(arg));
+  const StoredOutput base =
+      dump_to_file(dump_args, join_path(result.chain_dir, base_name), request.compression, "pg_dump", true);
   // The snapshot is no longer needed once pg_dump has it.
   {
     WalReceiverConn* c = conn;

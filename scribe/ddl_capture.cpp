@@ -9,8 +9,13 @@
 #include "scribe/pg/postgres.hpp"
 
 extern "C" {
+#include "access/relation.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/catalog.h"
 #include "catalog/dependency.h"
+#include "catalog/index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class_d.h"
 #include "catalog/pg_proc_d.h"
@@ -21,6 +26,7 @@ extern "C" {
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "commands/prepare.h"
+#include "commands/tablecmds.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -31,7 +37,9 @@ extern "C" {
 #include "replication/message.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 PGDLLEXPORT Datum scribe_capture_ddl(PG_FUNCTION_ARGS);
@@ -79,6 +87,16 @@ bool drop_all_temporary = false;
 
 scribe::pg::DdlKey ddl_key;
 bool ddl_key_loaded = false;
+
+// scribe.auto_replica_identity: give REPLICA IDENTITY FULL to a table that
+// a command leaves without a usable replica identity.
+bool auto_replica_identity = true;
+
+// Tables the current command may have left without a usable replica
+// identity, found before its end event (DROP INDEX: the index's table is
+// gone from the catalogs by then). In TopMemoryContext: DROP INDEX
+// CONCURRENTLY ends in another transaction than it started.
+List* identity_candidates = NIL;
 
 void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_only_tree, ProcessUtilityContext context,
                      ParamListInfo params, QueryEnvironment* query_env, DestReceiver* dest, QueryCompletion* qc) {
@@ -183,6 +201,138 @@ void emit_ddl(std::string_view statement, bool transactional) {
   LogLogicalMessage(scribe::kDdlMessagePrefix.data(), message.data, message.len, true);
   pfree(body.data);
   pfree(message.data);
+}
+
+void remember_identity_candidate(Oid relid) {
+  if (!OidIsValid(relid)) return;
+  MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+  identity_candidates = list_append_unique_oid(identity_candidates, relid);
+  MemoryContextSwitchTo(old);
+}
+
+// DROP INDEX: the tables of the indexes, while they can still be found.
+void remember_tables_of_dropped_indexes(Node* tree) {
+  if (!IsA(tree, DropStmt) || reinterpret_cast<DropStmt*>(tree)->removeType != OBJECT_INDEX) return;
+  ListCell* cell;
+  foreach (cell, reinterpret_cast<DropStmt*>(tree)->objects) {
+    const Oid index = RangeVarGetRelid(makeRangeVarFromNameList(static_cast<List*>(lfirst(cell))), NoLock, true);
+    if (OidIsValid(index)) remember_identity_candidate(IndexGetRelation(index, true));
+  }
+}
+
+// Runs `query` (one oid column) through SPI and remembers each row.
+void remember_identity_candidates_from(const char* query) {
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
+  if (SPI_execute(query, true, 0) != SPI_OK_SELECT) elog(ERROR, "pg_scribe: \"%s\" failed", query);
+  for (uint64 i = 0; i < SPI_processed; i++) {
+    bool isnull;
+    const Datum value = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+    if (!isnull) remember_identity_candidate(DatumGetObjectId(value));
+  }
+  SPI_finish();
+}
+
+// Whether changes of `rel` are decoded and need their rows identified on
+// replay: permanent ordinary tables outside the system schemas.
+bool is_captured_table(Relation rel) {
+  return rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rel->relpersistence == RELPERSISTENCE_PERMANENT &&
+         !IsSystemRelation(rel) && !isAnyTempNamespace(RelationGetNamespace(rel));
+}
+
+// FULL, or a primary key or identity index that WAL logging uses (a
+// deferrable primary key is none: RelationGetReplicaIndex skips it).
+bool has_usable_replica_identity(Relation rel) {
+  return rel->rd_rel->relreplident == REPLICA_IDENTITY_FULL || OidIsValid(RelationGetReplicaIndex(rel));
+}
+
+}  // namespace
+
+// Sets REPLICA IDENTITY FULL on `rel` and puts the same ALTER into the
+// stream, so the restored table is the same (pg_dump shows it at the
+// source too). It runs as the table's owner, whom ALTER TABLE requires,
+// inside a security-restricted operation: whoever ran the command that
+// took the identity away (a member of the owner role, a DROP TYPE ...
+// CASCADE that dropped a key column) may not own the table. Nothing in it
+// runs code of any role, and it only ever adds FULL to a table that had no
+// usable identity. The caller holds a lock on `rel`.
+void give_full_replica_identity(Relation rel) {
+  const Oid relid = RelationGetRelid(rel);
+  char* name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+  Oid saved_user;
+  int saved_context;
+  GetUserIdAndSecContext(&saved_user, &saved_context);
+  SetUserIdAndSecContext(rel->rd_rel->relowner,
+                         saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+  auto* identity = makeNode(ReplicaIdentityStmt);
+  identity->identity_type = REPLICA_IDENTITY_FULL;
+  auto* cmd = makeNode(AlterTableCmd);
+  cmd->subtype = AT_ReplicaIdentity;
+  cmd->def = reinterpret_cast<Node*>(identity);
+  // Not a command of its own for event triggers: the one running now
+  // collects nothing more (and has no current command to collect into).
+  EventTriggerInhibitCommandCollection();
+  AlterTableInternal(relid, list_make1(cmd), false);
+  EventTriggerUndoInhibitCommandCollection();
+  CommandCounterIncrement();
+  StringInfoData sql;
+  initStringInfo(&sql);
+  appendStringInfo(&sql, "ALTER TABLE %s REPLICA IDENTITY FULL", name);
+  emit_ddl(std::string_view(sql.data, sql.len), true);  // replayed as the owner
+  SetUserIdAndSecContext(saved_user, saved_context);
+  pfree(sql.data);
+}
+
+namespace {
+
+// After a command: every remembered table that is captured and has no
+// usable replica identity gets FULL (scribe.auto_replica_identity), or a
+// warning that its UPDATE and DELETE are not backed up.
+void check_replica_identity_of_candidates(bool explicit_identity) {
+  List* candidates = identity_candidates;
+  identity_candidates = NIL;
+  // Partitions and inheritance children lose a key with their parent's
+  // (ALTER TABLE parent DROP CONSTRAINT ..._pkey).
+  List* all = NIL;
+  ListCell* cell;
+  foreach (cell, candidates) {
+    const Oid relid = lfirst_oid(cell);
+    if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid))) continue;
+    all = list_concat_unique_oid(all, find_all_inheritors(relid, NoLock, nullptr));
+  }
+  list_free(candidates);
+  foreach (cell, all) {
+    Relation rel = try_relation_open(lfirst_oid(cell), ShareUpdateExclusiveLock);
+    if (rel == nullptr) continue;
+    if (!is_captured_table(rel) || has_usable_replica_identity(rel)) {
+      relation_close(rel, NoLock);
+      continue;
+    }
+    char* name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+    if (auto_replica_identity) {
+      give_full_replica_identity(rel);
+      ereport(explicit_identity ? WARNING : NOTICE,
+              (errmsg("pg_scribe set REPLICA IDENTITY FULL on table %s", name),
+               errdetail("The table has no primary key or replica identity index; without one its UPDATE and DELETE "
+                         "could not be replayed from the backup."),
+               errhint("Add a primary key (then ALTER TABLE ... REPLICA IDENTITY DEFAULT), or turn "
+                       "scribe.auto_replica_identity off to keep the table as it is.")));
+    } else {
+      ereport(WARNING,
+              (errmsg("table %s has no usable replica identity: its UPDATE and DELETE are not backed up", name),
+               errdetail("scribe.auto_replica_identity is off; each such change is a comment in the backup."),
+               errhint("Add a primary key, or ALTER TABLE %s REPLICA IDENTITY FULL.", name)));
+    }
+    relation_close(rel, NoLock);
+  }
+  list_free(all);
+}
+
+bool sets_replica_identity(Node* tree) {
+  if (!IsA(tree, AlterTableStmt)) return false;
+  ListCell* cell;
+  foreach (cell, reinterpret_cast<AlterTableStmt*>(tree)->cmds)
+    if (static_cast<AlterTableCmd*>(lfirst(cell))->subtype == AT_ReplicaIdentity) return true;
+  return false;
 }
 
 void append_type_and_collation(StringInfo out, Oid type, int32 typmod, Oid collation) {
@@ -371,6 +521,9 @@ void capture(FunctionCallInfo fcinfo) {
   if (strcmp(trigger->event, "ddl_command_start") == 0) {
     if (ddl_in_progress++ > 0) return;
     drop_seen = false;
+    list_free(identity_candidates);
+    identity_candidates = NIL;
+    remember_tables_of_dropped_indexes(tree);
     if (is_create_table_as(tree)) emit_create_table_as(reinterpret_cast<CreateTableAsStmt*>(tree));
     return;
   }
@@ -380,24 +533,47 @@ void capture(FunctionCallInfo fcinfo) {
     drop_all_temporary =
         query_bool("SELECT bool_and(is_temporary) FROM pg_catalog.pg_event_trigger_dropped_objects()", &isnull);
     drop_seen = !isnull;
+    // Columns dropped by a cascade (DROP TYPE ... CASCADE) may be a key's.
+    remember_identity_candidates_from(
+        "SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_dropped_objects() "
+        "WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid <> 0");
     return;
   }
   if (strcmp(trigger->event, "ddl_command_end") != 0) return;
   if (ddl_in_progress > 0) --ddl_in_progress;
-  if (ddl_in_progress > 0) return;       // part of an enclosing command
-  if (is_create_table_as(tree)) return;  // done at the start
-  const bool skip = command_touches_only_temporary_objects() || (!drop_seen && command_touches_only_own_objects(tree));
-  drop_seen = false;
-  if (skip) return;
-  const std::string_view statement = current_statement_text();
-  refuse_text_read_otherwise_on_replay(statement);
-  emit_ddl(statement, !runs_outside_transaction(tree));
+  if (ddl_in_progress > 0) return;  // part of an enclosing command
+  // CREATE TABLE AS was written at the start.
+  if (!is_create_table_as(tree)) {
+    const bool skip =
+        command_touches_only_temporary_objects() || (!drop_seen && command_touches_only_own_objects(tree));
+    drop_seen = false;
+    if (!skip) {
+      const std::string_view statement = current_statement_text();
+      refuse_text_read_otherwise_on_replay(statement);
+      emit_ddl(statement, !runs_outside_transaction(tree));
+    }
+  }
+  // The tables the command created or altered (an index's: its table).
+  remember_identity_candidates_from(
+      "SELECT DISTINCT coalesce(i.indrelid, d.objid) FROM pg_catalog.pg_event_trigger_ddl_commands() d "
+      "LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = d.objid "
+      "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass");
+  check_replica_identity_of_candidates(sets_replica_identity(tree));
 }
 
 }  // namespace
 
+bool auto_replica_identity_enabled() { return auto_replica_identity; }
+
 void install_hooks(bool at_server_start) {
   loaded_at_server_start = at_server_start;
+  DefineCustomBoolVariable(
+      "scribe.auto_replica_identity",
+      "Gives REPLICA IDENTITY FULL to tables left without a usable replica identity.",
+      "A table created without a primary key, or one that loses its key or identity index, gets REPLICA IDENTITY "
+      "FULL in the same transaction, so that its UPDATE and DELETE can be replayed. Off: their UPDATE and DELETE "
+      "are not backed up (reported in scribe.status and in the backup).",
+      &auto_replica_identity, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   previous_process_utility = ProcessUtility_hook;
   ProcessUtility_hook = [](PlannedStmt* pstmt, const char* query_string, bool read_only_tree,
                            ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* query_env,

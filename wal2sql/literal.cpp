@@ -63,4 +63,9 @@ void append_column_value(StringInfoSink& out, ColumnInfo* col, Datum value) {
   scribe::append_value(out, col->style, value_text(col, value, scratch), col->type_name);
 }
 
+void append_comparison_value(StringInfoSink& out, ColumnInfo* col, Datum value) {
+  char scratch[MAXINT8LEN + 1];
+  scribe::append_value(out, col->compare_style, value_text(col, value, scratch), col->compare_type_name);
+}
+
 }  // namespace wal2sql

@@ -5,9 +5,14 @@
 #include "wal2sql.hpp"
 
 #include "scribe/core/quote.hpp"
+#include "scribe/core/unreadable_types.hpp"
 
 extern "C" {
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_constraint.h"
+#include "utils/rel.h"
 #include "access/nbtree.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
@@ -23,6 +28,7 @@ extern "C" {
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
+#include "utils/fmgrprotos.h"
 }
 
 namespace wal2sql {
@@ -152,6 +158,68 @@ scribe::ValueStyle value_style_for(Oid typid) {
   }
 }
 
+// Whether no input function accepts the type's values: a base type whose
+// input function always fails, a pseudo-type, or a type built on one
+// (domain, array, composite, range).
+bool type_is_unreadable(Oid typid, int depth = 0) {
+  if (depth > 16) return false;
+  HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+  if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for type %u", typid);
+  auto* form = reinterpret_cast<Form_pg_type>(GETSTRUCT(tup));
+  const char typtype = form->typtype;
+  const Oid input = form->typinput, basetype = form->typbasetype, elem = form->typelem, typrelid = form->typrelid;
+  const bool true_array = IsTrueArrayType(form);
+  ReleaseSysCache(tup);
+  switch (typtype) {
+    case TYPTYPE_PSEUDO:
+      return true;
+    case TYPTYPE_DOMAIN:
+      return type_is_unreadable(basetype, depth + 1);
+    case TYPTYPE_RANGE:
+      return type_is_unreadable(get_range_subtype(typid), depth + 1);
+    case TYPTYPE_MULTIRANGE:
+      return type_is_unreadable(get_multirange_range(typid), depth + 1);
+    case TYPTYPE_COMPOSITE: {
+      if (!OidIsValid(typrelid)) return false;
+      Relation rel = RelationIdGetRelation(typrelid);
+      if (!RelationIsValid(rel)) return false;
+      bool unreadable = false;
+      TupleDesc desc = RelationGetDescr(rel);
+      for (int i = 0; i < desc->natts && !unreadable; i++)
+        if (!TupleDescAttr(desc, i)->attisdropped)
+          unreadable = type_is_unreadable(TupleDescAttr(desc, i)->atttypid, depth + 1);
+      RelationClose(rel);
+      return unreadable;
+    }
+    default:
+      break;
+  }
+  if (true_array) return type_is_unreadable(elem, depth + 1);
+  return get_func_namespace(input) == PG_CATALOG_NAMESPACE &&
+         scribe::is_unreadable_type_input_function(get_func_name(input));
+}
+
+// Whether the domain (or one it is based on) has a CHECK constraint that
+// was added NOT VALID: existing rows may hold values it rejects.
+bool domain_has_unvalidated_check(Oid typid) {
+  bool found = false;
+  while (!found && get_typtype(typid) == TYPTYPE_DOMAIN) {
+    Relation constraints = table_open(ConstraintRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(typid));
+    SysScanDesc scan = systable_beginscan(constraints, ConstraintTypidIndexId, true, nullptr, 1, &key);
+    while (HeapTuple tup = systable_getnext(scan))
+      if (!reinterpret_cast<Form_pg_constraint>(GETSTRUCT(tup))->convalidated) found = true;
+    systable_endscan(scan);
+    table_close(constraints, AccessShareLock);
+    HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+    if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for type %u", typid);
+    typid = reinterpret_cast<Form_pg_type>(GETSTRUCT(tup))->typbasetype;
+    ReleaseSysCache(tup);
+  }
+  return found;
+}
+
 void build_statement_prefixes(RelationInfo* info, StringInfo buf) {
   StringInfoSink out{buf};
   resetStringInfo(buf);
@@ -222,6 +290,7 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
 
   info->has_key = false;
   info->has_identity_always = false;
+  info->has_unreadable = false;
   for (int i = 0; i < desc->natts; i++) {
     Form_pg_attribute att = TupleDescAttr(desc, i);
     ColumnInfo* col = &info->columns[i];
@@ -237,6 +306,25 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
     // cut values; bpchar and "bit" (typmod -1 given) keep them whole.
     col->type_name = format_type_extended(att->atttypid, -1, FORMAT_TYPE_FORCE_QUALIFY | FORMAT_TYPE_TYPEMOD_GIVEN);
     col->style = value_style_for(att->atttypid);
+    const Oid compare_type = getBaseType(att->atttypid);
+    if (compare_type == att->atttypid) {
+      col->compare_type_name = col->type_name;
+      col->compare_style = col->style;
+      col->image_expr = col->name;
+    } else {
+      col->compare_type_name =
+          format_type_extended(compare_type, -1, FORMAT_TYPE_FORCE_QUALIFY | FORMAT_TYPE_TYPEMOD_GIVEN);
+      col->compare_style = value_style_for(compare_type);
+      resetStringInfo(&buf);
+      out.append(col->name);
+      out.append("::");
+      out.append(col->compare_type_name);
+      col->image_expr = copy_text(&buf);
+      col->guard_assignment = domain_has_unvalidated_check(att->atttypid);
+    }
+    col->not_null = att->attnotnull;
+    col->unreadable = type_is_unreadable(att->atttypid);
+    info->has_unreadable |= col->unreadable;
     const char* eq_op = equality_operator_for(cxt, att->atttypid, &col->cast_in_comparison);
     if (eq_op != nullptr) {
       col->eq_op = eq_op;

@@ -7,6 +7,7 @@
 #include "wal2sql.hpp"
 
 #include "scribe/core/quote.hpp"
+#include "scribe/core/unreadable_types.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -17,14 +18,15 @@ extern "C" {
 namespace wal2sql {
 namespace {
 
-// The value with an explicit cast, as a ROW() for record_image_eq needs.
-// "::" binds tighter than a unary minus: a bare negative number is put in
-// parentheses, or -2147483648::integer would read as -(2147483648::integer),
-// out of range (so would the minimum of every integer type).
+// The value with an explicit cast to the type it is compared as, as a ROW()
+// for record_image_eq needs. "::" binds tighter than a unary minus: a bare
+// negative number is put in parentheses, or -2147483648::integer would read
+// as -(2147483648::integer), out of range (so would the minimum of every
+// integer type).
 void append_typed_value(StringInfoSink& out, ColumnInfo* col, Datum value) {
   const int start = out.buf->len;
-  append_column_value(out, col, value);
-  if (col->style == scribe::ValueStyle::kTypedText) return;
+  append_comparison_value(out, col, value);
+  if (col->compare_style == scribe::ValueStyle::kTypedText) return;
   if (out.buf->data[start] == '-') {
     appendStringInfoChar(out.buf, ')');
     enlargeStringInfo(out.buf, 1);
@@ -33,7 +35,7 @@ void append_typed_value(StringInfoSink& out, ColumnInfo* col, Datum value) {
     out.buf->len++;
   }
   out.append("::");
-  out.append(col->type_name);
+  out.append(col->compare_type_name);
 }
 
 void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, bool isnull) {
@@ -45,13 +47,13 @@ void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, 
     if (col->cast_in_comparison)
       append_typed_value(out, col, value);
     else
-      append_column_value(out, col, value);
+      append_comparison_value(out, col, value);
   } else {
     // No equality operator (json, xml, point, ...): compare the stored
     // images, which is exact for every type. (Not "ROW(a) *= ROW(b)": the
     // parser splits a comparison of two ROW()s into column comparisons.)
     out.append("pg_catalog.record_image_eq(ROW(");
-    out.append(col->name);
+    out.append(col->image_expr);
     out.append("), ROW(");
     append_typed_value(out, col, value);
     out.append("))");
@@ -66,9 +68,9 @@ void append_exact_match_preference(StringInfoSink& out, RelationInfo* info, Datu
   bool any = false;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
-    if (col->dropped || !col->key || nulls[i] || col->eq_op.empty() || col->equal_image) continue;
+    if (col->dropped || !col->key || nulls[i] || col->eq_op.empty() || col->equal_image || col->unreadable) continue;
     out.append(any ? ", " : " ORDER BY pg_catalog.record_image_eq(ROW(");
-    out.append(col->name);
+    out.append(col->image_expr);
     any = true;
   }
   if (!any) return;
@@ -76,7 +78,7 @@ void append_exact_match_preference(StringInfoSink& out, RelationInfo* info, Datu
   any = false;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
-    if (col->dropped || !col->key || nulls[i] || col->eq_op.empty() || col->equal_image) continue;
+    if (col->dropped || !col->key || nulls[i] || col->eq_op.empty() || col->equal_image || col->unreadable) continue;
     if (any) out.append(", ");
     any = true;
     append_typed_value(out, col, values[i]);
@@ -94,7 +96,8 @@ void append_row_filter(StringInfoSink& out, RelationInfo* info, Datum* values, b
   bool first = true;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
-    if (col->dropped || !col->key) continue;
+    // The restored column holds NULL in every row (see emit_insert).
+    if (col->dropped || !col->key || col->unreadable) continue;
     if (!first) out.append(" AND ");
     first = false;
     append_column_condition(out, col, values[i], nulls[i]);
@@ -107,24 +110,28 @@ void append_row_filter(StringInfoSink& out, RelationInfo* info, Datum* values, b
 }
 
 // A change that the replica identity cannot pin to a row (NOTHING, or
-// DEFAULT without a primary key). Dropping it would silently corrupt the
-// restore, so replay stops here with an error that says why.
+// DEFAULT without a primary key, with scribe.auto_replica_identity off).
+// No statement can apply it, and a failing one would stop every restore
+// here (DESIGN.md invariant 8): the diff says what was lost instead, and
+// scribe.status lists the table.
 void emit_unidentifiable(StringInfoSink& out, RelationInfo* info, const char* command) {
-  StringInfoData body_buf;
-  initStringInfo(&body_buf);
-  StringInfoSink body{&body_buf};
-  body.append("BEGIN RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'wal2sql: cannot replay ");
-  body.append(command);  // UPDATE or DELETE
-  body.append(" on table ' || ");
-  scribe::append_literal(body, info->qualified_name);
-  body.append(
-      ", DETAIL = 'The table''s replica identity does not identify rows, so the change was not recorded.', "
-      "HINT = 'Give the table a primary key, REPLICA IDENTITY USING INDEX or REPLICA IDENTITY FULL on the source, "
-      "then take a new base backup.'; END");
-  out.append("-- wal2sql: the next change cannot be replayed: its table has no usable replica identity\nDO ");
-  scribe::append_dollar_quoted(out, std::string_view(body_buf.data, body_buf.len));
-  out.push_back(';');
-  pfree(body_buf.data);
+  out.append("-- wal2sql: ");
+  out.append(command);  // UPDATE or DELETE
+  out.append(" on ");
+  scribe::append_comment_text(out, info->qualified_name);
+  out.append(" not recorded: the table has no usable replica identity");
+}
+
+// The comment before a change whose value of `col` no input function accepts.
+void append_unreadable_note(StringInfoSink& out, RelationInfo* info, const ColumnInfo* col, const char* what) {
+  out.append("-- wal2sql: ");
+  scribe::append_comment_text(out, info->qualified_name);
+  out.push_back('.');
+  scribe::append_comment_text(out, col->name);
+  out.append(" (");
+  scribe::append_comment_text(out, col->type_name);
+  out.append("): no input function accepts its values; ");
+  out.append(what);
 }
 
 bool same_value(const ColumnInfo* col, Datum a, bool a_null, Datum b, bool b_null) {
@@ -180,23 +187,78 @@ void append_identity_guard(StringInfoSink& out, RelationInfo* info, ColumnInfo* 
 
 }  // namespace
 
+namespace {
+
+// A value no input function accepts is written as NULL; in a NOT NULL
+// column the row cannot be written at all and is left out. Either way a
+// comment says so, and the restored column is NULL in every row.
+// Returns false when the row is left out (only the comments were written).
+bool note_unreadable_values(StringInfoSink& out, RelationInfo* info) {
+  bool writable = true;
+  for (int i = 0; i < info->natts; i++) {
+    ColumnInfo* col = &info->columns[i];
+    if (col->dropped || col->generated || !col->unreadable || info->new_nulls[i]) continue;
+    append_unreadable_note(out, info, col, col->not_null ? "the row is not restored" : "restored as NULL");
+    out.push_back('\n');
+    writable &= !col->not_null;
+  }
+  return writable;
+}
+
+}  // namespace
+
 void emit_insert(StringInfoSink& out, RelationInfo* info, HeapTuple newtuple, TupleDesc desc) {
-  out.append(info->insert_prefix);
-  if (info->insert_default_values) return;
+  if (info->insert_default_values) {
+    out.append(info->insert_prefix);
+    return;
+  }
   heap_deform_tuple(newtuple, desc, info->new_values, info->new_nulls);
+  if (info->has_unreadable && !note_unreadable_values(out, info)) {
+    --out.buf->len;  // the last comment's newline
+    out.buf->data[out.buf->len] = '\0';
+    return;
+  }
+  out.append(info->insert_prefix);
   bool any = false;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
     if (col->dropped || col->generated) continue;
     if (any) out.append(", ");
     any = true;
-    if (info->new_nulls[i])
+    if (info->new_nulls[i] || col->unreadable)
       out.append("NULL");
     else
       append_column_value(out, col, info->new_values[i]);
   }
   out.append(");");
 }
+
+namespace {
+
+// SET col = v for a column whose old value is unknown, applied only where
+// the row's value differs: assigning the unchanged value again would run a
+// domain CHECK added NOT VALID since, which that value may fail.
+void append_assignment_guard(StringInfoSink& out, RelationInfo* info, ColumnInfo* col, Datum new_value, bool new_null,
+                             Datum* key_values, bool* key_nulls) {
+  out.append(info->update_prefix);
+  out.append(col->assign_prefix);
+  if (new_null)
+    out.append("NULL");
+  else
+    append_column_value(out, col, new_value);
+  out.append(" WHERE ");
+  append_row_filter(out, info, key_values, key_nulls);
+  out.append(" AND ");
+  out.append(col->name);
+  out.append(" IS DISTINCT FROM ");
+  if (new_null)
+    out.append("NULL");
+  else
+    append_typed_value(out, col, new_value);
+  out.push_back(';');
+}
+
+}  // namespace
 
 bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc) {
   const bool full = info->replident == REPLICA_IDENTITY_FULL;
@@ -212,14 +274,32 @@ bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, He
   bool* assign = info->assign;
   memset(assign, 0, sizeof(bool) * info->natts);
   bool any = false, identity_override = false, any_guard = false;
+  Datum* key_values = oldtuple != nullptr ? info->old_values : info->new_values;
+  bool* key_nulls = oldtuple != nullptr ? info->old_nulls : info->new_nulls;
   for (int i = 0; i < info->natts; i++) {
     ColumnInfo* col = &info->columns[i];
     if (col->dropped || col->generated) continue;
     if (is_unchanged_toast(col, info->new_values[i], info->new_nulls[i])) continue;
     const bool old_known = oldtuple != nullptr && col->key;
+    if (col->unreadable) {
+      // Never assigned: the restored column stays NULL (see emit_insert).
+      if (!info->new_nulls[i] &&
+          !(old_known && same_value(col, info->old_values[i], info->old_nulls[i], info->new_values[i], false))) {
+        if (any_guard) out.push_back('\n');
+        append_unreadable_note(out, info, col, "its value is not restored");
+        any_guard = true;
+      }
+      continue;
+    }
     if (old_known && same_value(col, info->old_values[i], info->old_nulls[i], info->new_values[i], info->new_nulls[i]))
       continue;
     if (col->key && oldtuple == nullptr) continue;  // the key did not change
+    if (col->guard_assignment && !old_known) {
+      if (any_guard) out.push_back('\n');
+      append_assignment_guard(out, info, col, info->new_values[i], info->new_nulls[i], key_values, key_nulls);
+      any_guard = true;
+      continue;
+    }
     if (col->identity_always) {
       // Only DEFAULT may be assigned to such a column; a value we know
       // changed is set with the identity relaxed for the statement. One we
@@ -227,9 +307,7 @@ bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, He
       if (!old_known) {
         if (!info->new_nulls[i]) {
           if (any_guard) out.push_back('\n');
-          append_identity_guard(out, info, col, info->new_values[i],
-                                oldtuple != nullptr ? info->old_values : info->new_values,
-                                oldtuple != nullptr ? info->old_nulls : info->new_nulls);
+          append_identity_guard(out, info, col, info->new_values[i], key_values, key_nulls);
           any_guard = true;
         }
         continue;

@@ -69,7 +69,13 @@ struct ColumnInfo {
   std::string_view eq_op;          // " = ", " OPERATOR(s.=) ", or empty (data() null): no equality, compare images
   std::string_view assign_prefix;  // "name = ", for UPDATE's SET list
   std::string_view match_prefix;   // "name" + eq_op, for a row filter (when eq_op is set)
-  bool cast_in_comparison;  // the literal must be cast to the column type before eq_op (reg* use oid's "=")
+  // Old values are compared as the domain's base type (the column type when
+  // it is no domain): a cast to the domain would run its CHECKs, and one
+  // added NOT VALID since the row was written rejects the value it holds.
+  std::string_view compare_type_name;
+  std::string_view image_expr;  // the column for record_image_eq: "name", or "name::base" for a domain
+  scribe::ValueStyle compare_style;
+  bool cast_in_comparison;  // the literal must be cast to the compared type before eq_op (reg* use oid's "=")
   bool equal_image;         // eq_op implies identical values (btree "equalimage"); false for
                             // float (-0 = 0), numeric (1.0 = 1.00), citext, nondeterministic collations
   FmgrInfo output_fn;
@@ -81,6 +87,13 @@ struct ColumnInfo {
   bool generated;        // stored generated column: never assigned
   bool identity_always;  // GENERATED ALWAYS AS IDENTITY
   bool key;              // part of the replica identity (all columns with FULL)
+  bool not_null;
+  // No input function accepts its values (pg_node_tree, ...): never compared,
+  // written as NULL, and a comment in the diff says so.
+  bool unreadable;
+  // A domain with a CHECK added NOT VALID: rows may hold values it rejects,
+  // so an UPDATE assigns the column only when its value changed.
+  bool guard_assignment;
 };
 
 struct RelationInfo {
@@ -100,6 +113,7 @@ struct RelationInfo {
   char relkind;
   bool has_key;  // some column identifies rows
   bool has_identity_always;
+  bool has_unreadable;
   int natts;
   ColumnInfo* columns;
   // Deform buffers, reused by every change of this relation.
@@ -135,6 +149,8 @@ RelationInfo* relation_info_for(PluginState* state, Relation rel);
 
 // literal.cpp
 void append_column_value(StringInfoSink& out, ColumnInfo* col, Datum value);
+// The value as compare_type_name reads it (see ColumnInfo::compare_type_name).
+void append_comparison_value(StringInfoSink& out, ColumnInfo* col, Datum value);
 bool is_unchanged_toast(const ColumnInfo* col, Datum value, bool isnull);
 
 // statements.cpp
