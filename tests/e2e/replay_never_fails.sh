@@ -70,9 +70,7 @@ if as_pg cat $diffs | grep -q -- '-- wal2sql: public.nodes.relpartbound (pg_cata
 else fail "no comment about the pg_node_tree column"; fi
 if as_pg cat $diffs | grep -q 'RAISE EXCEPTION'; then fail "a change still stops the replay"; else ok "no change stops the replay"; fi
 
-# scribe.status's warnings (the view of sql/pending-ident.sql until the
-# integrator folds it into the extension script).
-if [ -f sql/pending-ident.sql ]; then q -d app -f sql/pending-ident.sql; fi
+# scribe.status's warnings.
 if psql -X -At -d app -c "SELECT warnings::text FROM scribe.status" | grep -q 'no input function accepts'; then
   ok "scribe.status warns about the tables with unreadable columns"
 else fail "no status warning: $(psql -X -At -d app -c 'SELECT warnings FROM scribe.status')"; fi

@@ -1,10 +1,14 @@
--- pending-ident: for the 0.1 -> 0.2 upgrade script (and scribe--0.2.sql).
--- scribe.status: same columns; two warnings in "warnings" change or are new:
---  * tables without usable replica identity: their UPDATE and DELETE are no
---    longer a failing statement but a comment (data not backed up); a
---    deferrable primary key counts as no identity (RelationGetReplicaIndex).
---  * tables with columns of a type no input function accepts (issue 15
---    class 9): the list of input functions is scribe/core/unreadable_types.hpp.
+-- pg_scribe 0.1 -> 0.2 (ALTER EXTENSION scribe UPDATE TO '0.2')
+\echo Use "ALTER EXTENSION scribe UPDATE TO '0.2'" to load this file. \quit
+
+-- scribe.status: same columns; its warnings follow what 0.2 does:
+--  * tables without usable replica identity: their UPDATE and DELETE are a
+--    comment in the diff (not backed up) instead of a statement that stops
+--    the replay; a deferrable primary key counts as no identity, as in
+--    PostgreSQL (RelationGetReplicaIndex); scribe.auto_replica_identity
+--    gives such tables REPLICA IDENTITY FULL when DDL makes them;
+--  * tables with columns of a type no input function accepts (pg_node_tree,
+--    ...; include/scribe/core/unreadable_types.hpp) are named.
 CREATE OR REPLACE VIEW scribe.status AS
 SELECT s.database, s.slot_name, s.worker_pid, s.state, s.last_error, s.last_error_at, s.backup_dir,
        s.chain_id AS current_chain, s.compression, s.active_bytes,
