@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <vector>
 
 #include <fcntl.h>
@@ -189,9 +190,10 @@ struct StoredOutput {
 };
 
 // Runs a dump program into chain_dir/name through the compressor
-// (`filter_extension`: through BaseDumpFilter first).
+// (`own_entries`: through a BaseDumpFilter that leaves them out first).
 StoredOutput dump_to_file(const std::vector<std::string>& argv, const std::string& path, const CompressionSpec& spec,
-                          const std::string& program, bool filter_extension = false) {
+                          const std::string& program,
+                          const std::optional<std::vector<std::string>>& own_entries = std::nullopt) {
   File out(path, File::Mode::kCreateNew);
   Sha256 hash;
   StoredOutput result;
@@ -200,7 +202,9 @@ StoredOutput dump_to_file(const std::vector<std::string>& argv, const std::strin
     hash.update(data, n);
     result.bytes += n;
   });
-  BaseDumpFilter filter([&](const char* data, std::size_t n) { compressor->write(data, n); });
+  const bool filter_extension = own_entries.has_value();
+  BaseDumpFilter filter([&](const char* data, std::size_t n) { compressor->write(data, n); },
+                        own_entries.value_or(std::vector<std::string>{}));
   Child child(argv);
   child.run(
       [&](const char* data, std::size_t n) {
@@ -274,20 +278,75 @@ std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
   return w.str();
 }
 
-// pg_dump's --extension pattern for every extension but scribe (pg_dump 15
-// has no --exclude-extension; 17 has). Left out this way, the extension
-// takes its members along: pg_dump also writes the GRANTs on them that
-// differ from the extension script's (pg_init_privs), which would fail on a
-// server without pg_scribe (the README's non-superuser setup grants EXECUTE
-// on them). BaseDumpFilter still removes CREATE EXTENSION scribe when the
-// pattern matches no extension at all (not even plpgsql): pg_dump then
-// selects every extension.
-// Outside double quotes a pattern is a regular expression anchored at both
-// ends, where * is .* and ? is . (and . separates a schema): this one is
-// any name that differs from "scribe" at one of its first six characters,
-// is shorter, or is longer.
-constexpr const char kEveryExtensionButScribe[] =
-    "([^s]*|s|s[^c]*|sc|sc[^r]*|scr|scr[^i]*|scri|scri[^b]*|scrib|scrib[^e]*|scribe?*)";
+// The header lines of the entries pg_dump writes only because the scribe
+// extension is installed (see BaseDumpFilter): besides the extension and
+// its comment, the ACL, security label and policy entries of its member
+// objects, which pg_dump writes when they differ from the extension
+// script's (pg_init_privs; the README's non-superuser setup grants EXECUTE
+// on some). A restore onto a server without pg_scribe would fail on them.
+// The tags are pg_dump's (pg_dump.c: "FUNCTION name(args)" with
+// pg_get_function_arguments, "TABLE name", "COLUMN table.column", ...,
+// names through fmtId, which quotes as quote_ident does).
+constexpr const char kOwnDumpEntriesQuery[] = R"SQL(
+WITH x AS (SELECT oid FROM pg_catalog.pg_extension WHERE extname = 'scribe'),
+m AS (SELECT d.classid, d.objid FROM pg_catalog.pg_depend d JOIN x ON d.refobjid = x.oid
+       WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'),
+e(tag, schema, owner, types) AS (
+  SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' WHEN 'a' THEN 'AGGREGATE ' ELSE 'FUNCTION ' END
+         || pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_arguments(p.oid) || ')',
+         n.nspname::text, pg_catalog.pg_get_userbyid(p.proowner)::text, ARRAY['ACL', 'SECURITY LABEL']
+    FROM m JOIN pg_catalog.pg_proc p ON m.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = m.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  UNION ALL
+  SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || pg_catalog.quote_ident(c.relname),
+         n.nspname, pg_catalog.pg_get_userbyid(c.relowner), ARRAY['ACL', 'SECURITY LABEL']
+    FROM m JOIN pg_catalog.pg_class c ON m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = m.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  UNION ALL
+  SELECT 'COLUMN ' || pg_catalog.quote_ident(c.relname) || '.' || pg_catalog.quote_ident(a.attname),
+         n.nspname, pg_catalog.pg_get_userbyid(c.relowner), ARRAY['ACL', 'SECURITY LABEL']
+    FROM m JOIN pg_catalog.pg_class c ON m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = m.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT c.relname, n.nspname, pg_catalog.pg_get_userbyid(c.relowner), ARRAY['ROW SECURITY']
+    FROM m JOIN pg_catalog.pg_class c ON m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = m.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  UNION ALL
+  SELECT c.relname || ' ' || pol.polname, n.nspname, pg_catalog.pg_get_userbyid(c.relowner), ARRAY['POLICY']
+    FROM m JOIN pg_catalog.pg_class c ON m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = m.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_policy pol ON pol.polrelid = c.oid
+  UNION ALL
+  SELECT k || pg_catalog.quote_ident(t.typname), n.nspname, pg_catalog.pg_get_userbyid(t.typowner),
+         ARRAY['ACL', 'SECURITY LABEL']
+    FROM m JOIN pg_catalog.pg_type t ON m.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = m.objid
+    JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace, (VALUES ('TYPE '), ('DOMAIN ')) k(k)
+  UNION ALL
+  SELECT 'EVENT TRIGGER ' || pg_catalog.quote_ident(t.evtname), '', pg_catalog.pg_get_userbyid(t.evtowner),
+         ARRAY['SECURITY LABEL']
+    FROM m JOIN pg_catalog.pg_event_trigger t
+      ON m.classid = 'pg_catalog.pg_event_trigger'::pg_catalog.regclass AND t.oid = m.objid)
+SELECT e.tag, t.type, e.schema, e.owner FROM e, pg_catalog.unnest(e.types) t(type)
+)SQL";
+
+std::vector<std::string> own_dump_entries() {
+  std::vector<std::string> headers;
+  call_pg([&] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    if (SPI_execute(kOwnDumpEntriesQuery, true, 0) != SPI_OK_SELECT)
+      elog(ERROR, "could not list the scribe extension's member objects");
+    for (uint64 i = 0; i < SPI_processed; i++) {
+      const auto field = [&](int column) {
+        const char* value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, column);
+        return std::string(value != nullptr ? value : "");
+      };
+      headers.push_back(dump_entry_header(field(1), field(2), field(3), field(4)));
+    }
+    SPI_finish();
+  });
+  return headers;
+}
 
 // Removes the slot and the chain directory unless disarmed, also when the
 // session ends with FATAL meanwhile.
@@ -496,13 +555,21 @@ BaseResult take_base(const BaseRequest& request) {
   fault_point("base_slot_created");
 
   const std::string base_name = "base.sql" + std::string(file_suffix(request.compression.method));
+  // No --extension, -n or -t: any of them turns off pg_dump's "include
+  // everything" mode, which silently drops event triggers, casts, languages,
+  // foreign-data wrappers and servers, publications, access methods,
+  // default privileges and large objects. The filter leaves out scribe's own.
   std::vector<std::string> dump_args = {bin_path("pg_dump"), "--no-password", "--format=plain",
-                                        std::string("--snapshot=") + snapshot,
-                                        std::string("--extension=") + kEveryExtensionButScribe, "--dbname=" + conninfo};
+                                        std::string("--snapshot=") + snapshot};
+#if PG_VERSION_NUM >= 170000
+  // pg_dump 17 can leave the extension out itself, its members' ACLs too.
+  dump_args.push_back("--exclude-extension=scribe");
+#endif
+  dump_args.push_back("--dbname=" + conninfo);
   // Rows that would make the base's restore fail (pg_node_tree values, ...).
   for (std::string& arg : unreadable_table_data_exclusions()) dump_args.push_back(std::move(arg));
-  const StoredOutput base =
-      dump_to_file(dump_args, join_path(result.chain_dir, base_name), request.compression, "pg_dump", true);
+  const StoredOutput base = dump_to_file(dump_args, join_path(result.chain_dir, base_name), request.compression,
+                                         "pg_dump", own_dump_entries());
   // The snapshot is no longer needed once pg_dump has it.
   {
     WalReceiverConn* c = conn;

@@ -1,7 +1,9 @@
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "ddl_capture.hpp"
+#include "catalog_qualifiers.hpp"
 #include "../bgworker/engine.hpp"
 #include "scribe/core/ddl_message.hpp"
 #include "scribe/pg/ddl_auth.hpp"
@@ -548,7 +550,9 @@ void capture(FunctionCallInfo fcinfo) {
         command_touches_only_temporary_objects() || (!drop_seen && command_touches_only_own_objects(tree));
     drop_seen = false;
     if (!skip) {
-      const std::string_view statement = current_statement_text();
+      // Replayable into a database of any name (the parser ignores the
+      // qualifiers it accepted, so the text means the same here).
+      const std::string statement = without_database_qualifiers(current_statement_text());
       refuse_text_read_otherwise_on_replay(statement);
       emit_ddl(statement, !runs_outside_transaction(tree));
     }

@@ -200,6 +200,9 @@ void DiffScanner::emit() {
     case Event::kCopyData:
       if (on_copy_data_) on_copy_data_(copy_start_, copy_end_, copy_resume_);
       break;
+    case Event::kCommentLine:
+      if (on_comment_line_) on_comment_line_(comment_start_, comment_line_end_, line_, !line_overflow_);
+      break;
   }
 }
 
@@ -557,7 +560,7 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
         return false;
       }
       if (capture_) {
-        if (line_.size() < kCommentLineMax)
+        if (line_.size() < comment_line_max_)
           line_.push_back(static_cast<char>(c));
         else
           line_overflow_ = true;
@@ -959,6 +962,8 @@ void DiffScanner::end_line_comment(std::uint64_t newline_pos) {
   if (!comment_top_) return;
   if (capture_) {
     capture_ = false;
+    comment_line_end_ = newline_pos + 1;
+    event_ = Event::kCommentLine;
     if (!line_overflow_) {
       if (auto header = parse_tx_header(line_)) {
         header->begin_offset = comment_start_;
@@ -969,6 +974,17 @@ void DiffScanner::end_line_comment(std::uint64_t newline_pos) {
     }
   }
   clean_end_ = newline_pos + 1;
+}
+
+std::optional<std::uint64_t> DiffScanner::statement_start() const {
+  if (!stmt_active_) return std::nullopt;
+  return stmt_start_;
+}
+
+std::optional<std::uint64_t> DiffScanner::comment_line_start() const {
+  if (lex_ == Lex::kLineComment && capture_) return comment_start_;
+  if (lex_ == Lex::kDash && dash_at_line_start_ && !in_tx_ && !stmt_active_) return token_start_;
+  return std::nullopt;
 }
 
 void DiffScanner::end_block_comment(std::uint64_t pos) {

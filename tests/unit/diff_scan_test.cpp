@@ -1323,3 +1323,63 @@ TEST(DiffScan, CountsPsqlVariableReferencesOutsideQuotes) {
 }
 
 }  // namespace
+
+namespace {
+
+struct CommentLine {
+  std::uint64_t start, end;
+  std::string line;
+  bool complete;
+  bool operator==(const CommentLine& o) const {
+    return start == o.start && end == o.end && line == o.line && complete == o.complete;
+  }
+};
+
+std::vector<CommentLine> comment_lines(const std::string& text, std::size_t chunk, std::size_t limit = 1024) {
+  std::vector<CommentLine> lines;
+  DiffScanner scanner;
+  scanner.set_comment_line_limit(limit);
+  scanner.set_comment_line_callback([&](std::uint64_t s, std::uint64_t e, std::string_view l, bool c) {
+    lines.push_back({s, e, std::string(l), c});
+  });
+  for (std::size_t i = 0; i < text.size(); i += chunk)
+    scanner.feed(text.data() + i, std::min(chunk, text.size() - i));
+  scanner.finish();
+  return lines;
+}
+
+// pg_dump's entry headers are top-level comment lines in column 0; the
+// same text in a string, a body, a statement or an indented comment is not.
+TEST(DiffScanCommentLines, OnlyTopLevelColumnZero) {
+  const std::string text =
+      "--\n-- Name: t; Type: TABLE\n--\n\nCREATE TABLE t (a int -- inside\n);\n  -- indented\n"
+      "SELECT '\n-- in a string\n', $$\n-- in a body\n$$;\n/* block */ -- after a block\n-- last";
+  const std::vector<CommentLine> expected = {
+      {0, 3, "--", true}, {3, 27, "-- Name: t; Type: TABLE", true}, {27, 30, "--", true}};
+  for (std::size_t chunk : {1, 3, 1000}) EXPECT_EQ(comment_lines(text, chunk), expected) << chunk;
+}
+
+TEST(DiffScanCommentLines, LongLinesAreCut) {
+  const std::string text = "-- " + std::string(50, 'x') + "\nSELECT 1;\n";
+  for (std::size_t chunk : {1, 1000}) {
+    const auto lines = comment_lines(text, chunk, 10);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].line, "-- xxxxxxx");
+    EXPECT_FALSE(lines[0].complete);
+    EXPECT_EQ(lines[0].end, 54u);
+  }
+}
+
+TEST(DiffScanCommentLines, UndecidedStarts) {
+  DiffScanner scanner;
+  scanner.feed("SELECT 1;\n-", 11);
+  EXPECT_EQ(scanner.comment_line_start(), std::optional<std::uint64_t>(10));
+  EXPECT_FALSE(scanner.statement_start());
+  scanner.feed("- x", 3);
+  EXPECT_EQ(scanner.comment_line_start(), std::optional<std::uint64_t>(10));
+  scanner.feed("\nSELECT", 7);
+  EXPECT_FALSE(scanner.comment_line_start());
+  EXPECT_EQ(scanner.statement_start(), std::optional<std::uint64_t>(15));
+}
+
+}  // namespace

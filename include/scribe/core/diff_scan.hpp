@@ -88,6 +88,8 @@ class DiffScanner {
   using StatementCallback = std::function<void(const DiffStatement&)>;
   using CopyDataCallback = std::function<void(std::uint64_t data_start, std::uint64_t data_end, std::uint64_t resume)>;
   using MetaCommandCallback = std::function<void(std::uint64_t start, std::uint64_t end)>;
+  using CommentLineCallback =
+      std::function<void(std::uint64_t start, std::uint64_t end, std::string_view line, bool complete)>;
 
   explicit DiffScanner(TransactionCallback on_transaction = nullptr);
 
@@ -102,9 +104,26 @@ class DiffScanner {
   //  - meta-command line: at its newline (included in [start, end)) or at
   //    finish(). Such lines are taken as meta-commands with or without
   //    this callback.
+  //  - top-level comment line: a "--" comment starting in column 0 between
+  //    statements outside a transaction (where pg_dump writes its entry
+  //    headers), at its newline (included in [start, end)); `line` is its
+  //    text without the newline, cut after comment_line_limit bytes
+  //    (`complete` is then false). Not at finish() without a newline.
   void set_statement_callback(StatementCallback on_statement) { on_statement_ = std::move(on_statement); }
   void set_copy_data_callback(CopyDataCallback on_copy_data) { on_copy_data_ = std::move(on_copy_data); }
   void set_meta_command_callback(MetaCommandCallback on_meta) { on_meta_ = std::move(on_meta); }
+  void set_comment_line_callback(CommentLineCallback on_comment_line) {
+    on_comment_line_ = std::move(on_comment_line);
+  }
+  void set_comment_line_limit(std::size_t limit) { comment_line_max_ = limit; }
+
+  // Where undecided bytes start, for a client that passes bytes on as they
+  // come but must see a whole statement or top-level comment line in its
+  // callback: the first byte of the statement being scanned, and of the
+  // top-level column-0 comment line being scanned (or of a '-' there that
+  // may open one). Empty when there is none.
+  std::optional<std::uint64_t> statement_start() const;
+  std::optional<std::uint64_t> comment_line_start() const;
 
   // Scans the next bytes of the file; any chunking gives the same results.
   // The transaction callback runs once per transaction, when the byte after
@@ -229,7 +248,7 @@ class DiffScanner {
   // What the byte just scanned completed; feed() runs its callback after
   // step(), once the scanner's state is past the byte (so the callback may
   // switch to COPY data, and an exception from it loses no state).
-  enum class Event : std::uint8_t { kNone, kStatement, kMetaLine, kCopyData };
+  enum class Event : std::uint8_t { kNone, kStatement, kMetaLine, kCopyData, kCommentLine };
 
   // Words that matter: for BEGIN;/COMMIT; and psql's BEGIN ATOMIC tracking.
   enum class Keyword : std::uint8_t {
@@ -275,6 +294,7 @@ class DiffScanner {
   StatementCallback on_statement_;
   CopyDataCallback on_copy_data_;
   MetaCommandCallback on_meta_;
+  CommentLineCallback on_comment_line_;
   Event event_ = Event::kNone;
   bool in_statement_callback_ = false;
 
@@ -325,6 +345,8 @@ class DiffScanner {
   bool comment_top_ = false;  // a top-level unit outside a transaction
   bool capture_ = false;      // a line comment in column 0 there: maybe a header
   bool line_overflow_ = false;
+  std::size_t comment_line_max_ = kCommentLineMax;
+  std::uint64_t comment_line_end_ = 0;
   std::uint64_t comment_start_ = 0;
   std::string line_;
 
