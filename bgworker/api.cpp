@@ -13,6 +13,7 @@
 #include "base.hpp"
 #include "engine.hpp"
 #include "../scribe/ddl_capture.hpp"
+#include "globals_sync.hpp"
 #include "scribe/core/chain.hpp"
 #include "scribe/core/chain_files.hpp"
 #include "scribe/core/compression.hpp"
@@ -724,6 +725,7 @@ Datum rotate_diff(FunctionCallInfo fcinfo) {
   require_writer("scribe.rotate_diff()");
   lock_api();
   (void)require_streaming("scribe.rotate_diff()");
+  emit_globals_sync_point();
   const RequestResult r = send_request(RequestKind::kRotate);
   const std::string first = lsn_text(r.start_lsn), last = lsn_text(r.end_lsn);
   const std::string transactions = std::to_string(r.transactions), bytes = std::to_string(r.bytes);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine.hpp"
+#include "globals_sync.hpp"
 #include "scribe/core/base_filter.hpp"
 #include "scribe/core/chain.hpp"
 #include "scribe/core/chain_files.hpp"
@@ -552,6 +553,7 @@ BaseResult take_base(const BaseRequest& request) {
   undo.slot = request.slot;
   result.start_lsn = lsn;
   if (request.on_slot_created) request.on_slot_created(lsn);
+  emit_globals_sync_point();
   fault_point("base_slot_created");
 
   const std::string base_name = "base.sql" + std::string(file_suffix(request.compression.method));

@@ -189,6 +189,7 @@ void open_decoding(Stream& s) {
     option("include_header", "on");
     option("include_transaction", "on");
     option("skip_empty_xacts", "on");
+    option("include_globals", "on");
     if (s.last_commit_lsn != 0) option("start_after_lsn", after);
     routine_storage = reader_routine();
     s.ctx = CreateDecodingContext(InvalidXLogRecPtr, options, false, &routine_storage, scribe_prepare_write,

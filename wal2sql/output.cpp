@@ -9,6 +9,7 @@
 
 #include "scribe/core/ddl_message.hpp"
 #include "scribe/core/format.hpp"
+#include "scribe/core/globals.hpp"
 #include "scribe/core/quote.hpp"
 #include "scribe/core/replay_settings.hpp"
 #include "scribe/pg/ddl_auth.hpp"
@@ -55,6 +56,8 @@ PluginState* state_of(LogicalDecodingContext* ctx) { return static_cast<PluginSt
 void destroy_state(void* arg) {
   auto* state = static_cast<PluginState*>(arg);
   relation_cache_shutdown(state);
+  globals_shutdown(state->globals);
+  state->globals = nullptr;
   state->~PluginState();
 }
 
@@ -154,6 +157,60 @@ void write_statement(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Emit em
   mark_xact_started(state);
 }
 
+// Writes, at this point of the transaction, the SQL that brings a target's
+// roles and database properties to what the source had here (globals.cpp).
+// Called before each statement and at the commit, outside call_pg: it
+// builds C++ strings.
+void sync_globals(LogicalDecodingContext* ctx, ReorderBufferTXN* txn) {
+  PluginState* state = state_of(ctx);
+  if (state->globals == nullptr) return;
+  const std::string sql = globals_sync_sql(state->globals, txn->final_lsn, false);
+  if (sql.empty()) return;
+  call_pg([&] {
+    OutputPluginPrepareWrite(ctx, true);
+    StringInfoSink out{ctx->out};
+    if (xact_start_pending(state)) append_xact_start(out, state, txn);
+    out.append(sql);
+    OutputPluginWrite(ctx, true);
+  });
+  mark_xact_started(state);
+}
+
+// A sync message (scribe::globals::kSyncMessagePrefix), decoded outside any
+// transaction: the global state of this point, as a transaction of its own
+// (no xid; the time of the last commit decoded, so that commit times stay
+// in order for a restore to a point in time).
+void sync_globals_at_message(LogicalDecodingContext* ctx, XLogRecPtr message_lsn) {
+  PluginState* state = state_of(ctx);
+  if (state->globals == nullptr) return;
+  const scribe::DecoderOptions& o = state->options;
+  if (o.start_after_lsn != 0 && message_lsn <= o.start_after_lsn) return;
+  // The state file is named one byte before the record's end (which is
+  // message_lsn): inside the record, so that it counts as consumed exactly
+  // when the record does (globals.cpp).
+  const std::string sql = globals_sync_sql(state->globals, message_lsn - 1, true);
+  if (sql.empty()) return;
+  call_pg([&] {
+    OutputPluginPrepareWrite(ctx, true);
+    StringInfoSink out{ctx->out};
+    if (o.include_settings && !state->settings_written) {
+      scribe::append_replay_settings(out, state->output_encoding);
+      state->settings_written = true;
+    }
+    if (o.include_header) {
+      char lsn[scribe::kLsnTextSize];
+      char commit[scribe::kTimestampTextSize];
+      scribe::format_lsn(message_lsn, lsn);
+      scribe::format_utc_timestamp(globals_last_commit_time(state->globals), commit);
+      appendStringInfo(out.buf, "-- scribe xid=0 lsn=%s commit=%s\n", lsn, commit);
+    }
+    if (o.include_transaction) out.append("BEGIN;\n");
+    out.append(sql);
+    if (o.include_transaction) out.append("\nCOMMIT;");
+    OutputPluginWrite(ctx, true);
+  });
+}
+
 // Runs one callback's work in the per-change memory context and frees it.
 template <class Work>
 void in_change_context(PluginState* state, Work work) {
@@ -184,6 +241,8 @@ void startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init
     const char* value = elem->arg != nullptr && IsA(elem->arg, String) ? strVal(elem->arg) : nullptr;
     scribe::set_decoder_option(state->options, elem->defname, value);
   }
+  if (state->options.include_globals)
+    state->globals = globals_startup(ctx, is_init, state->options.start_after_lsn);
 
   opt->output_type = OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
   opt->receive_rewrites = false;
@@ -222,9 +281,13 @@ void begin_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn) {
 }
 
 void commit_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr commit_lsn) {
-  (void)txn;
   (void)commit_lsn;
   PluginState* state = state_of(ctx);
+  if (state->globals != nullptr && !already_written(state, txn)) {
+    // The transaction's own changes of global objects, up to its end.
+    sync_globals(ctx, txn);
+    globals_note_commit(state->globals, commit_time_of(txn));
+  }
   if (!state->xact_written || !state->options.include_transaction) return;
   call_pg([&] {
     OutputPluginPrepareWrite(ctx, true);
@@ -236,6 +299,7 @@ void commit_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr c
 void change(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Relation relation, ReorderBufferChange* change) {
   PluginState* state = state_of(ctx);
   if (already_written(state, txn)) return;
+  sync_globals(ctx, txn);
   in_change_context(state, [&] {
     RelationInfo* info = relation_info_for(state, relation);
     if (!info->wanted) return;
@@ -264,6 +328,7 @@ void truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations
               ReorderBufferChange* change) {
   PluginState* state = state_of(ctx);
   if (already_written(state, txn)) return;
+  sync_globals(ctx, txn);
   in_change_context(state, [&] {
     auto** infos = static_cast<RelationInfo**>(palloc(sizeof(RelationInfo*) * nrelations));
     int ninfos = 0;
@@ -285,9 +350,11 @@ void truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations
 // and the stream is replayed by a superuser. Other prefixes are not ours.
 void message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr message_lsn, bool transactional,
              const char* prefix, Size message_size, const char* message) {
+  if (!transactional && scribe::globals::kSyncMessagePrefix == prefix) sync_globals_at_message(ctx, message_lsn);
   if (!transactional || scribe::kDdlMessagePrefix != prefix) return;
   PluginState* state = state_of(ctx);
   if (already_written(state, txn)) return;
+  sync_globals(ctx, txn);
   in_change_context(state, [&] {
     const std::optional<scribe::SignedDdl> signed_ddl =
         scribe::parse_signed_ddl(std::string_view(message, message_size));

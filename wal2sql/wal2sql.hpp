@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <string>
 #include <string_view>
 
 #include "scribe/core/literal.hpp"
@@ -124,6 +125,8 @@ struct RelationInfo {
   bool* assign;  // columns an UPDATE sets
 };
 
+struct GlobalsTracker;
+
 struct PluginState {
   scribe::DecoderOptions options;
   MemoryContext change_context;  // reset after every callback
@@ -140,6 +143,7 @@ struct PluginState {
   const char* output_encoding;                                      // for the replay prologue's client_encoding
   bool settings_written;
   bool xact_written;  // header and BEGIN of the current transaction are out
+  GlobalsTracker* globals;  // option include_globals (globals.cpp)
 };
 
 // relcache.cpp
@@ -159,5 +163,15 @@ void emit_insert(StringInfoSink& out, RelationInfo* info, HeapTuple newtuple, Tu
 bool emit_update(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc);
 void emit_delete(StringInfoSink& out, RelationInfo* info, HeapTuple oldtuple, TupleDesc desc);
 void emit_truncate(StringInfoSink& out, RelationInfo** infos, int ninfos, bool cascade, bool restart_seqs);
+
+// globals.cpp
+GlobalsTracker* globals_startup(LogicalDecodingContext* ctx, bool is_init, XLogRecPtr start_after_lsn);
+void globals_shutdown(GlobalsTracker* tracker);
+void globals_note_commit(GlobalsTracker* tracker, TimestampTz commit_time);
+TimestampTz globals_last_commit_time(const GlobalsTracker* tracker);
+// The SQL that brings a target to the global state at this point of the
+// stream (`lsn`), or empty when it is already there. `needs_transaction`:
+// called outside a decoded transaction (a non-transactional message).
+std::string globals_sync_sql(GlobalsTracker* tracker, XLogRecPtr lsn, bool needs_transaction);
 
 }  // namespace wal2sql

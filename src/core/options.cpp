@@ -18,7 +18,7 @@ bool equals_prefix_ci(std::string_view text, std::string_view word, std::size_t 
 
 constexpr const char kValidOptions[] =
     "Valid options are include_transaction, include_header, skip_empty_xacts, include_settings, "
-    "add_tables, filter_tables and start_after_lsn.";
+    "include_globals, add_tables, filter_tables and start_after_lsn.";
 
 }  // namespace
 
@@ -48,6 +48,8 @@ void set_decoder_option(DecoderOptions& options, std::string_view raw_name, cons
     flag = &options.skip_empty_xacts;
   else if (name == "include_settings")
     flag = &options.include_settings;
+  else if (name == "include_globals")
+    flag = &options.include_globals;
 
   if (flag != nullptr) {
     if (value == nullptr) {

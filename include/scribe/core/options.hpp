@@ -17,6 +17,9 @@ struct DecoderOptions {
   bool include_header = true;       // -- scribe xid=... lsn=... commit=... before it
   bool skip_empty_xacts = true;     // nothing at all for transactions that emit no statement
   bool include_settings = true;     // the SET prologue that pins replay settings, once per decoding session
+  // Roles, memberships and this database's properties, at their place in
+  // the stream (wal2sql/globals.cpp); keeps a state file per slot.
+  bool include_globals = false;
   TableFilter add_tables;           // when not empty, only these tables are emitted
   TableFilter filter_tables;        // these tables are never emitted
   // Transactions whose commit record is at or before this LSN are not
