@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "ddl_capture.hpp"
+#include "ddl_objects.hpp"
 #include "../bgworker/engine.hpp"
 #include "scribe/core/ddl_message.hpp"
 #include "scribe/pg/ddl_auth.hpp"
@@ -76,9 +77,15 @@ int ddl_in_progress = 0;
 // only are not replayed.
 bool drop_seen = false;
 bool drop_all_temporary = false;
+// What ddl_command_start saw of a DROP of objects that are not relations:
+// all of them temporary (see drop_targets_all_temporary).
+bool drop_targets_temporary = false;
 
 scribe::pg::DdlKey ddl_key;
 bool ddl_key_loaded = false;
+
+void capture_before_utility_without_event_trigger(Node* utility);
+void capture_after_utility_without_event_trigger(Node* utility);
 
 void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_only_tree, ProcessUtilityContext context,
                      ParamListInfo params, QueryEnvironment* query_env, DestReceiver* dest, QueryCompletion* qc) {
@@ -88,10 +95,12 @@ void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_onl
   try {
     scribe::engine::refuse_drop_while_configured(pstmt->utilityStmt);
     call_pg([&] {
+      capture_before_utility_without_event_trigger(pstmt->utilityStmt);
       if (previous_process_utility != nullptr)
         previous_process_utility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
       else
         standard_ProcessUtility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
+      capture_after_utility_without_event_trigger(pstmt->utilityStmt);
     });
   } catch (...) {
     --nesting;
@@ -264,6 +273,41 @@ bool is_create_table_as(Node* tree) {
   return IsA(tree, CreateTableAsStmt) && reinterpret_cast<CreateTableAsStmt*>(tree)->objtype == OBJECT_TABLE;
 }
 
+// EXPLAIN ANALYZE of CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED
+// VIEW creates the relation, and CLUSTER ... USING marks the index
+// clustered, without firing any event trigger: the ProcessUtility hook
+// captures them, in a database where scribe is installed, unless they are
+// part of an extension's script or of another DDL command.
+bool capturing_utility_without_event_trigger() {
+  return loaded_at_server_start && !creating_extension && ddl_in_progress == 0 &&
+         OidIsValid(get_extension_oid("scribe", true));
+}
+
+// The table, before its rows are written (as at ddl_command_start).
+void capture_before_utility_without_event_trigger(Node* utility) {
+  if (utility == nullptr || !IsA(utility, ExplainStmt)) return;
+  CreateTableAsStmt* created = created_by_explain_analyze(utility);
+  if (created == nullptr || created->objtype != OBJECT_TABLE || !capturing_utility_without_event_trigger()) return;
+  emit_create_table_as(created);
+}
+
+// The materialized view (its rows are not decoded: it is replayed as
+// written, like CREATE MATERIALIZED VIEW itself) and CLUSTER, once done.
+void capture_after_utility_without_event_trigger(Node* utility) {
+  if (utility == nullptr || !(IsA(utility, ExplainStmt) || IsA(utility, ClusterStmt))) return;
+  if (!capturing_utility_without_event_trigger()) return;
+  if (IsA(utility, ClusterStmt)) {
+    char* alter_table = cluster_as_alter_table(utility);
+    if (alter_table != nullptr) emit_ddl(alter_table, true);
+    return;
+  }
+  CreateTableAsStmt* created = created_by_explain_analyze(utility);
+  if (created == nullptr || created->objtype != OBJECT_MATVIEW) return;
+  const std::string_view statement = explained_statement_text(current_statement_text());
+  refuse_text_read_otherwise_on_replay(statement);
+  emit_ddl(statement, true);
+}
+
 // Runs `query` (one row, one boolean or NULL column) through SPI.
 bool query_bool(const char* query, bool* isnull) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
@@ -276,14 +320,28 @@ bool query_bool(const char* query, bool* isnull) {
 
 // True when every object the command created or altered is temporary: its
 // replay would be meaningless (and fail when two sessions used one name).
-bool command_touches_only_temporary_objects() {
+bool command_touches_only_temporary_objects(const CollectedObjects& collected) {
+  if (drop_targets_temporary) return true;
   if (drop_seen) return drop_all_temporary;
-  bool isnull;
-  const bool all_temp = query_bool(
-      "SELECT bool_and(coalesce(schema_name ~ '^pg_(toast_)?temp(_[0-9]+)?$', false)) "
-      "FROM pg_catalog.pg_event_trigger_ddl_commands()",
-      &isnull);
-  return !isnull && all_temp;
+  return collected.all_temporary;
+}
+
+// The text to replay for a captured statement: partition bounds as stored
+// rather than as written, and a statement on large objects, which are not
+// backed up, guarded so that it replays only where they exist.
+std::string_view replayable_statement(Node* tree, std::string_view statement, const CollectedObjects& collected) {
+  if (nesting > 0 && nesting <= kMaxNesting) {
+    const char* with_bound = statement_with_stored_partition_bound(tree, executing[nesting - 1].query_string, statement);
+    if (with_bound != nullptr) statement = with_bound;
+  }
+  if (collected.large_objects != NIL) {
+    ereport(WARNING,
+            (errmsg("pg_scribe does not back up large objects"),
+             errdetail("The backup replays this statement only where the large objects it names exist."),
+             errhint("Store the data in bytea columns, or back large objects up separately.")));
+    statement = statement_guarded_by_large_objects(statement, collected.large_objects);
+  }
+  return statement;
 }
 
 // pg_scribe's own objects, the members of extension scribe, are neither in
@@ -362,14 +420,17 @@ void capture(FunctionCallInfo fcinfo) {
   if (strcmp(trigger->event, "ddl_command_start") == 0) {
     if (ddl_in_progress++ > 0) return;
     drop_seen = false;
+    drop_targets_temporary = drop_targets_all_temporary(tree);
     if (is_create_table_as(tree)) emit_create_table_as(reinterpret_cast<CreateTableAsStmt*>(tree));
     return;
   }
   if (strcmp(trigger->event, "sql_drop") == 0) {
     if (ddl_in_progress > 1) return;
     bool isnull;
-    drop_all_temporary =
-        query_bool("SELECT bool_and(is_temporary) FROM pg_catalog.pg_event_trigger_dropped_objects()", &isnull);
+    // What is dropped with an original object (the rules and triggers of a
+    // temporary view, which have no schema of their own) goes with it.
+    drop_all_temporary = query_bool(
+        "SELECT bool_and(is_temporary OR NOT original) FROM pg_catalog.pg_event_trigger_dropped_objects()", &isnull);
     drop_seen = !isnull;
     return;
   }
@@ -377,12 +438,15 @@ void capture(FunctionCallInfo fcinfo) {
   if (ddl_in_progress > 0) --ddl_in_progress;
   if (ddl_in_progress > 0) return;       // part of an enclosing command
   if (is_create_table_as(tree)) return;  // done at the start
-  const bool skip = command_touches_only_temporary_objects() || (!drop_seen && command_touches_only_own_objects(tree));
+  const CollectedObjects collected = inspect_collected_commands();
+  const bool skip =
+      command_touches_only_temporary_objects(collected) || (!drop_seen && command_touches_only_own_objects(tree));
   drop_seen = false;
+  drop_targets_temporary = false;
   if (skip) return;
   const std::string_view statement = current_statement_text();
   refuse_text_read_otherwise_on_replay(statement);
-  emit_ddl(statement, !runs_outside_transaction(tree));
+  emit_ddl(replayable_statement(tree, statement, collected), !runs_outside_transaction(tree));
 }
 
 }  // namespace
