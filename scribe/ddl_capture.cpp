@@ -294,8 +294,24 @@ void capture_before_utility_without_event_trigger(Node* utility) {
 // The materialized view (its rows are not decoded: it is replayed as
 // written, like CREATE MATERIALIZED VIEW itself) and CLUSTER, once done.
 void capture_after_utility_without_event_trigger(Node* utility) {
-  if (utility == nullptr || !(IsA(utility, ExplainStmt) || IsA(utility, ClusterStmt))) return;
+  if (utility == nullptr || !(IsA(utility, ExplainStmt) || IsA(utility, ClusterStmt) || IsA(utility, ReindexStmt)))
+    return;
   if (!capturing_utility_without_event_trigger()) return;
+  if (IsA(utility, ReindexStmt)) {
+    const ReindexReplay replay = reindex_replay(utility);
+    if (replay == ReindexReplay::kNone) return;
+    if (replay == ReindexReplay::kNotReplayable) {
+      ereport(WARNING, (errmsg("pg_scribe does not replay REINDEX DATABASE or SYSTEM with TABLESPACE"),
+                        errdetail("The backup keeps the indexes in the tablespaces they had before."),
+                        errhint("Use REINDEX (TABLESPACE ...) SCHEMA, TABLE or INDEX, or ALTER INDEX ... SET "
+                                "TABLESPACE, which are replayed.")));
+      return;
+    }
+    const std::string_view statement = current_statement_text();
+    refuse_text_read_otherwise_on_replay(statement);
+    emit_ddl(statement, replay == ReindexReplay::kInTransaction);
+    return;
+  }
   if (IsA(utility, ClusterStmt)) {
     char* alter_table = cluster_as_alter_table(utility);
     if (alter_table != nullptr) emit_ddl(alter_table, true);

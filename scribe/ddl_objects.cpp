@@ -438,4 +438,36 @@ char* cluster_as_alter_table(Node* utility) {
   return out.data;
 }
 
+ReindexReplay reindex_replay(Node* utility) {
+  if (utility == nullptr || !IsA(utility, ReindexStmt)) return ReindexReplay::kNone;
+  auto* stmt = reinterpret_cast<ReindexStmt*>(utility);
+  bool tablespace = false;
+  bool concurrently = false;
+  ListCell* cell;
+  foreach (cell, stmt->params) {
+    auto* option = static_cast<DefElem*>(lfirst(cell));
+    if (strcmp(option->defname, "tablespace") == 0) tablespace = true;
+    if (strcmp(option->defname, "concurrently") == 0) concurrently = defGetBoolean(option);
+  }
+  if (!tablespace) return ReindexReplay::kNone;
+  switch (stmt->kind) {
+    case REINDEX_OBJECT_INDEX:
+    case REINDEX_OBJECT_TABLE: {
+      const Oid relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+      if (!OidIsValid(relid) || isAnyTempNamespace(get_rel_namespace(relid))) return ReindexReplay::kNone;
+      const char kind = get_rel_relkind(relid);
+      // PostgreSQL runs these in transactions of their own.
+      const bool partitioned = kind == RELKIND_PARTITIONED_TABLE || kind == RELKIND_PARTITIONED_INDEX;
+      return concurrently || partitioned ? ReindexReplay::kOutsideTransaction : ReindexReplay::kInTransaction;
+    }
+    case REINDEX_OBJECT_SCHEMA: {
+      const Oid nsp = get_namespace_oid(stmt->name, true);
+      if (!OidIsValid(nsp) || isAnyTempNamespace(nsp)) return ReindexReplay::kNone;
+      return ReindexReplay::kOutsideTransaction;
+    }
+    default:
+      return ReindexReplay::kNotReplayable;
+  }
+}
+
 }  // namespace scribe::capture

@@ -64,4 +64,12 @@ CreateTableAsStmt* created_by_explain_analyze(Node* utility);
 // replay (no USING, a temporary or partitioned table).
 char* cluster_as_alter_table(Node* utility);
 
+// REINDEX (TABLESPACE ...) moves the indexes it rebuilds, which pg_dump
+// writes and no event trigger reports: it is replayed as written, inside
+// the replay's transaction or (CONCURRENTLY, a schema, a partitioned table
+// or index) outside it. REINDEX DATABASE and SYSTEM name the source
+// database and cannot be replayed into another one.
+enum class ReindexReplay { kNone, kInTransaction, kOutsideTransaction, kNotReplayable };
+ReindexReplay reindex_replay(Node* utility);
+
 }  // namespace scribe::capture

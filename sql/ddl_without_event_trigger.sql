@@ -3,7 +3,9 @@
 -- INTO or CREATE MATERIALIZED VIEW it explains (directly or through
 -- EXECUTE in a function), and CLUSTER ... USING marks the index clustered,
 -- which is replayed as ALTER TABLE ... CLUSTER ON (the rewrite itself
--- changes neither schema nor content).
+-- changes neither schema nor content); REINDEX (TABLESPACE ...) moves
+-- indexes, and is replayed as written (without TABLESPACE it changes
+-- nothing pg_dump shows, and is not).
 \pset format unaligned
 \pset tuples_only on
 SET client_min_messages = warning;
@@ -30,6 +32,10 @@ CLUSTER src;
 ALTER TABLE src SET WITHOUT CLUSTER;
 CREATE TEMP TABLE temp_src (id int PRIMARY KEY);
 CLUSTER temp_src USING temp_src_pkey;
+REINDEX TABLE src;
+REINDEX (TABLESPACE pg_default) TABLE src;
+REINDEX (CONCURRENTLY, TABLESPACE pg_default) INDEX src_v;
+REINDEX (TABLESPACE pg_default) TABLE temp_src;
 SELECT rtrim(regexp_replace(data, '^(SELECT pg_catalog\.set_config|SET ROLE |RESET ROLE|SET search_path|;$)[^\n]*\n?', '', 'gn'), E'\n') AS data
   FROM pg_logical_slot_get_changes('regress_ddl_no_event', NULL, NULL,
   'include_settings', '0', 'include_header', '0', 'include_transaction', '0')
