@@ -80,6 +80,9 @@ bool drop_all_temporary = false;
 // What ddl_command_start saw of a DROP of objects that are not relations:
 // all of them temporary (see drop_targets_all_temporary).
 bool drop_targets_temporary = false;
+// What sql_drop saw of a DROP naming temporary and permanent relations: the
+// DROP of the permanent ones only, replayed instead.
+const char* drop_of_permanent_only = nullptr;
 
 scribe::pg::DdlKey ddl_key;
 bool ddl_key_loaded = false;
@@ -436,6 +439,7 @@ void capture(FunctionCallInfo fcinfo) {
   if (strcmp(trigger->event, "ddl_command_start") == 0) {
     if (ddl_in_progress++ > 0) return;
     drop_seen = false;
+    drop_of_permanent_only = nullptr;
     drop_targets_temporary = drop_targets_all_temporary(tree);
     if (is_create_table_as(tree)) emit_create_table_as(reinterpret_cast<CreateTableAsStmt*>(tree));
     return;
@@ -448,6 +452,7 @@ void capture(FunctionCallInfo fcinfo) {
     drop_all_temporary = query_bool(
         "SELECT bool_and(is_temporary OR NOT original) FROM pg_catalog.pg_event_trigger_dropped_objects()", &isnull);
     drop_seen = !isnull;
+    drop_of_permanent_only = drop_seen && !drop_all_temporary ? drop_of_permanent_relations_only(tree) : nullptr;
     return;
   }
   if (strcmp(trigger->event, "ddl_command_end") != 0) return;
@@ -462,6 +467,11 @@ void capture(FunctionCallInfo fcinfo) {
   if (skip) return;
   const std::string_view statement = current_statement_text();
   refuse_text_read_otherwise_on_replay(statement);
+  if (drop_of_permanent_only != nullptr) {
+    emit_ddl(drop_of_permanent_only, !runs_outside_transaction(tree));
+    drop_of_permanent_only = nullptr;
+    return;
+  }
   emit_ddl(replayable_statement(tree, statement, collected), !runs_outside_transaction(tree));
 }
 

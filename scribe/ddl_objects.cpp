@@ -315,6 +315,42 @@ bool drop_targets_all_temporary(Node* tree) {
   return true;
 }
 
+char* drop_of_permanent_relations_only(Node* tree) {
+  if (!IsA(tree, DropStmt)) return nullptr;
+  auto* stmt = reinterpret_cast<DropStmt*>(tree);
+  const char* keyword = nullptr;
+  switch (stmt->removeType) {
+    case OBJECT_TABLE: keyword = "TABLE"; break;
+    case OBJECT_SEQUENCE: keyword = "SEQUENCE"; break;
+    case OBJECT_VIEW: keyword = "VIEW"; break;
+    case OBJECT_MATVIEW: keyword = "MATERIALIZED VIEW"; break;
+    case OBJECT_INDEX: keyword = "INDEX"; break;
+    case OBJECT_FOREIGN_TABLE: keyword = "FOREIGN TABLE"; break;
+    default: return nullptr;
+  }
+  if (list_length(stmt->objects) < 2) return nullptr;
+  MemoryContext result_context = TopTransactionContext;
+  char* result = nullptr;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
+  // object_identity is schema-qualified and quoted.
+  if (SPI_execute("SELECT pg_catalog.bool_or(is_temporary), "
+                  "       pg_catalog.string_agg(object_identity, ', ') FILTER (WHERE NOT is_temporary) "
+                  "FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original",
+                  true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+    elog(ERROR, "pg_scribe: pg_event_trigger_dropped_objects() failed");
+  bool some_null;
+  bool list_null;
+  const bool some_temporary =
+      DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &some_null)) && !some_null;
+  const char* permanent = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+  (void)SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &list_null);
+  if (some_temporary && !list_null && permanent != nullptr)
+    result = MemoryContextStrdup(result_context, psprintf("DROP %s %s%s", keyword, permanent,
+                                                          stmt->behavior == DROP_CASCADE ? " CASCADE" : ""));
+  SPI_finish();
+  return result;
+}
+
 char* statement_with_stored_partition_bound(Node* tree, const char* query_string, std::string_view statement) {
   PartitionBoundSpec* bound = nullptr;
   RangeVar* partition = nullptr;

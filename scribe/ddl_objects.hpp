@@ -37,6 +37,12 @@ CollectedObjects inspect_collected_commands();
 // table), and they are gone from pg_depend by then.
 bool drop_targets_all_temporary(Node* tree);
 
+// At sql_drop of `DROP TABLE|VIEW|... a, b` that names temporary and
+// permanent relations: the same DROP of the permanent ones only (by their
+// qualified identities, allocated in TopTransactionContext), since the
+// temporary ones are not at the replay; nullptr otherwise.
+char* drop_of_permanent_relations_only(Node* tree);
+
 // CREATE TABLE ... PARTITION OF ... FOR VALUES and ALTER TABLE ... ATTACH
 // PARTITION ... FOR VALUES: when the bound could evaluate otherwise at
 // replay (an expression, or a literal whose type's input function is not

@@ -49,10 +49,13 @@ DROP VIEW implicitly_temp;
 CREATE TABLE perm (id int);
 CREATE TRIGGER perm_trg BEFORE INSERT ON perm FOR EACH ROW EXECUTE FUNCTION temp_trg();
 GRANT SELECT ON perm TO regress_ddl_temp_reader;
--- One temporary and one permanent object: replayed (the replay of a
--- mixture is the user's to avoid).
-GRANT SELECT ON perm, tt TO regress_ddl_temp_reader;
 DROP TRIGGER perm_trg ON perm;
+-- A DROP naming temporary and permanent relations: the permanent ones.
+CREATE TABLE "perm 2" (id int);
+CREATE TEMP TABLE tt2 (id int);
+DROP TABLE tt2, "perm 2", tt CASCADE;
+-- Other commands naming both kinds are replayed as written, and fail at
+-- replay: a known limit.
 SELECT rtrim(regexp_replace(data, '^(SELECT pg_catalog\.set_config|SET ROLE |RESET ROLE|SET search_path|;$)[^\n]*\n?', '', 'gn'), E'\n') AS data
   FROM pg_logical_slot_get_changes('regress_ddl_temporary', NULL, NULL,
   'include_settings', '0', 'include_header', '0', 'include_transaction', '0')
@@ -60,6 +63,6 @@ SELECT rtrim(regexp_replace(data, '^(SELECT pg_catalog\.set_config|SET ROLE |RES
 
 SELECT 'stop' FROM pg_drop_replication_slot('regress_ddl_temporary');
 DROP EXTENSION scribe;
-DROP TABLE perm, tt;
+DROP TABLE perm;
 DROP FUNCTION temp_trg();
 DROP ROLE regress_ddl_temp_reader;

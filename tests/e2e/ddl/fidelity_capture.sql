@@ -46,3 +46,7 @@ COMMENT ON LARGE OBJECT 4711 IS 'kept';
 SELECT lo_create(4712);
 GRANT SELECT ON LARGE OBJECT 4712 TO PUBLIC;
 COMMENT ON LARGE OBJECT 4712 IS 'not backed up';
+
+-- Class 5 again: a DROP naming temporary and permanent tables.
+CREATE TABLE doomed (id int);
+DROP TABLE doomed, scratch CASCADE;
