@@ -354,7 +354,8 @@ char* drop_of_permanent_relations_only(Node* tree) {
 char* statement_with_stored_partition_bound(Node* tree, const char* query_string, std::string_view statement) {
   PartitionBoundSpec* bound = nullptr;
   RangeVar* partition = nullptr;
-  if (IsA(tree, CreateStmt)) {
+  if (IsA(tree, CreateStmt) || IsA(tree, CreateForeignTableStmt)) {
+    // A CreateForeignTableStmt starts with its CreateStmt.
     bound = reinterpret_cast<CreateStmt*>(tree)->partbound;
     partition = reinterpret_cast<CreateStmt*>(tree)->relation;
   } else if (IsA(tree, AlterTableStmt)) {

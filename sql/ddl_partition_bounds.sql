@@ -13,6 +13,10 @@ SELECT 'init' FROM pg_create_logical_replication_slot('regress_ddl_bounds', 'wal
 SET DateStyle = 'Postgres, MDY';
 CREATE TABLE events (at timestamptz, day date) PARTITION BY RANGE (at);
 CREATE TABLE events_now PARTITION OF events FOR VALUES FROM (current_timestamp) TO (MAXVALUE);
+CREATE FOREIGN DATA WRAPPER bounds_fdw;
+CREATE SERVER bounds_server FOREIGN DATA WRAPPER bounds_fdw;
+CREATE FOREIGN TABLE events_remote PARTITION OF events
+  FOR VALUES FROM ('2000-01-01 00:00+00'::timestamptz - interval '1 year') TO ('2000-01-01 00:00+00') SERVER bounds_server;
 CREATE TABLE by_day (day date, n int) PARTITION BY RANGE (day, n);
 CREATE TABLE by_day_1 PARTITION OF by_day
   FOR VALUES FROM ('01/02/2020', 1 + 1) TO ('2020-03-01' /* ) */, (10) * 2) WITH (fillfactor = 90);
@@ -34,3 +38,5 @@ SELECT replace(rtrim(regexp_replace(data, '^(SELECT pg_catalog\.set_config|SET R
 SELECT 'stop' FROM pg_drop_replication_slot('regress_ddl_bounds');
 DROP EXTENSION scribe;
 DROP TABLE events, by_day, tags, ints;
+DROP SERVER bounds_server;
+DROP FOREIGN DATA WRAPPER bounds_fdw;
