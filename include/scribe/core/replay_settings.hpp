@@ -45,6 +45,10 @@ void append_replay_settings(Sink& out, std::string_view encoding) {
       // Triggers and foreign-key checks already ran on the source; their
       // effects are in the stream, so firing them again would double them.
       "SET session_replication_role = replica;\n"
+      // As pg_dump does: a function body may name objects that the replay
+      // does not have at that point (a temporary table of the source
+      // session, an object created later); it was valid at the source.
+      "SET check_function_bodies = false;\n"
       "SET search_path = pg_catalog, pg_temp;\n";
   out.append(kHead.data(), kHead.size());
   // Encoding names are plain ASCII identifiers; anything else is dropped

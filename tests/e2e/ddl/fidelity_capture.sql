@@ -15,6 +15,10 @@ CREATE STATISTICS public.scratch_stat ON id, a FROM scratch;
 COMMENT ON TRIGGER scratch_trg ON scratch IS 'gone with the session';
 GRANT SELECT ON scratch TO PUBLIC;
 DROP TRIGGER scratch_trg ON scratch;
+-- A permanent function whose body reads a temporary table: replayed, with
+-- its body not checked (as pg_dump does).
+CREATE TEMP TABLE session_notes (note text);
+CREATE FUNCTION count_session_notes() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM session_notes';
 DROP POLICY scratch_pol ON scratch;
 
 -- Class 6: EXPLAIN ANALYZE creates tables; CLUSTER marks an index.
