@@ -158,14 +158,14 @@ bool runs_outside_transaction(Node* tree) {
   return false;
 }
 
-void emit_ddl(std::string_view statement, bool transactional) {
+void emit_ddl_as(std::string_view statement, bool transactional, const char* role) {
   if (!ddl_key_loaded) {
     scribe::pg::load_or_create_ddl_key(&ddl_key);
     ddl_key_loaded = true;
   }
   scribe::DdlContext ddl;
   ddl.search_path = namespace_search_path != nullptr ? namespace_search_path : "";
-  ddl.role = GetUserNameFromId(GetUserId(), false);
+  ddl.role = role;
   ddl.transactional = transactional;
   ddl.statement = statement;
 
@@ -186,6 +186,10 @@ void emit_ddl(std::string_view statement, bool transactional) {
   LogLogicalMessage(scribe::kDdlMessagePrefix.data(), message.data, message.len, true);
   pfree(body.data);
   pfree(message.data);
+}
+
+void emit_ddl(std::string_view statement, bool transactional) {
+  emit_ddl_as(statement, transactional, GetUserNameFromId(GetUserId(), false));
 }
 
 void append_type_and_collation(StringInfo out, Oid type, int32 typmod, Oid collation) {
@@ -346,20 +350,17 @@ bool command_touches_only_temporary_objects(const CollectedObjects& collected) {
 }
 
 // The text to replay for a captured statement: partition bounds as stored
-// rather than as written, and a statement on large objects, which are not
-// backed up, guarded so that it replays only where they exist.
+// rather than as written, and a statement on large objects guarded so that
+// it replays only where they exist.
 std::string_view replayable_statement(Node* tree, std::string_view statement, const CollectedObjects& collected) {
   if (nesting > 0 && nesting <= kMaxNesting) {
     const char* with_bound = statement_with_stored_partition_bound(tree, executing[nesting - 1].query_string, statement);
     if (with_bound != nullptr) statement = with_bound;
   }
-  if (collected.large_objects != NIL) {
-    ereport(WARNING,
-            (errmsg("pg_scribe does not back up large objects"),
-             errdetail("The backup replays this statement only where the large objects it names exist."),
-             errhint("Store the data in bytea columns, or back large objects up separately.")));
+  // A large object that existed before the chain began is in the base only
+  // when the base dump includes large objects.
+  if (collected.large_objects != NIL)
     statement = statement_guarded_by_large_objects(statement, collected.large_objects);
-  }
   return statement;
 }
 
@@ -476,6 +477,12 @@ void capture(FunctionCallInfo fcinfo) {
 }
 
 }  // namespace
+
+bool capture_active_in_database() {
+  return loaded_at_server_start && !creating_extension && OidIsValid(get_extension_oid("scribe", true));
+}
+
+void emit_statement_as(std::string_view statement, const char* role) { emit_ddl_as(statement, true, role); }
 
 void install_hooks(bool at_server_start) {
   loaded_at_server_start = at_server_start;

@@ -5,10 +5,19 @@
 // back into SQL at its place in the transaction.
 #pragma once
 
+#include <string_view>
+
 namespace scribe::capture {
 
 // From _PG_init. `at_server_start`: loaded by shared_preload_libraries, so
 // the hook sees every statement of every session.
 void install_hooks(bool at_server_start);
+
+// For captures outside the event triggers (large objects): whether this
+// database is backed up (scribe installed, loaded at server start, not in
+// an extension's script), and a signed, transactional statement replayed
+// with the current search_path as `role`. Call inside call_pg.
+bool capture_active_in_database();
+void emit_statement_as(std::string_view statement, const char* role);
 
 }  // namespace scribe::capture

@@ -402,7 +402,7 @@ char* statement_guarded_by_large_objects(std::string_view statement, List* large
   appendStringInfo(&body,
                    "BEGIN IF (SELECT pg_catalog.count(*) FROM pg_catalog.pg_largeobject_metadata WHERE oid IN (%s)) "
                    "= %d THEN EXECUTE %s; ELSE RAISE WARNING 'pg_scribe: statement skipped: a large object it names "
-                   "is not in this database (large objects are not backed up)' USING DETAIL = %s; END IF; END",
+                   "is not in this database' USING DETAIL = %s; END IF; END",
                    ids.data, list_length(large_objects), quote_literal_cstr(text), quote_literal_cstr(text));
   StringInfoData out;
   initStringInfo(&out);

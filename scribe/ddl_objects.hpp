@@ -53,8 +53,8 @@ char* drop_of_permanent_relations_only(Node* tree);
 char* statement_with_stored_partition_bound(Node* tree, const char* query_string, std::string_view statement);
 
 // `statement`, run only if every large object in `large_objects` exists:
-// pg_scribe does not capture large objects' contents, so the replayed
-// database may not have them.
+// one from before the chain is in the replayed database only if the base
+// has it, and a statement that names a missing one must not stop a replay.
 char* statement_guarded_by_large_objects(std::string_view statement, List* large_objects);
 
 // The text of the statement that `EXPLAIN [options] <statement>` explains.

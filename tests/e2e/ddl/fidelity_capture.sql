@@ -43,13 +43,21 @@ CREATE TABLE events_rest (LIKE events);
 ALTER TABLE events ATTACH PARTITION events_rest FOR VALUES FROM (MINVALUE) TO ('today'::date - 1);
 INSERT INTO events VALUES ('today'::date - 2, 'long ago');
 
--- Class 8: statements on large objects, one that the replay has (created
--- before the capture started) and one it has not.
+-- Class 8: large objects: one the replay has (created before the capture
+-- started), one it lacks (4710: the test removes it from dst, as from a
+-- base without large objects), and one created, written and granted on
+-- during the capture.
 GRANT SELECT ON LARGE OBJECT 4711 TO PUBLIC;
 COMMENT ON LARGE OBJECT 4711 IS 'kept';
+GRANT SELECT ON LARGE OBJECT 4710 TO PUBLIC;
+BEGIN;
 SELECT lo_create(4712);
+SELECT lo_put(4712, 0, decode(repeat('00ff', 300000), 'hex'));
+COMMIT;
 GRANT SELECT ON LARGE OBJECT 4712 TO PUBLIC;
-COMMENT ON LARGE OBJECT 4712 IS 'not backed up';
+COMMENT ON LARGE OBJECT 4712 IS 'backed up';
+SELECT lo_from_bytea(4713, 'unlinked later');
+SELECT lo_unlink(4713);
 
 -- Class 5 again: a DROP naming temporary and permanent tables.
 CREATE TABLE doomed (id int);
