@@ -354,7 +354,8 @@ bool command_touches_only_temporary_objects(const CollectedObjects& collected) {
 // it replays only where they exist.
 std::string_view replayable_statement(Node* tree, std::string_view statement, const CollectedObjects& collected) {
   if (nesting > 0 && nesting <= kMaxNesting) {
-    const char* with_bound = statement_with_stored_partition_bound(tree, executing[nesting - 1].query_string, statement);
+    const char* with_bound =
+        statement_with_stored_partition_bound(tree, executing[nesting - 1].query_string, statement);
     if (with_bound != nullptr) statement = with_bound;
   }
   // A large object that existed before the chain began is in the base only

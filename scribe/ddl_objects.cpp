@@ -307,8 +307,8 @@ bool drop_targets_all_temporary(Node* tree) {
   foreach (cell, stmt->objects) {
     Relation relation = nullptr;
     // The lock RemoveObjects takes next for the same object.
-    const ObjectAddress address = get_object_address(stmt->removeType, static_cast<Node*>(lfirst(cell)), &relation,
-                                                     AccessExclusiveLock, true);
+    const ObjectAddress address =
+        get_object_address(stmt->removeType, static_cast<Node*>(lfirst(cell)), &relation, AccessExclusiveLock, true);
     if (relation != nullptr) table_close(relation, NoLock);
     if (!object_is_temporary(address.classId, address.objectId)) return false;
   }
@@ -320,13 +320,26 @@ char* drop_of_permanent_relations_only(Node* tree) {
   auto* stmt = reinterpret_cast<DropStmt*>(tree);
   const char* keyword = nullptr;
   switch (stmt->removeType) {
-    case OBJECT_TABLE: keyword = "TABLE"; break;
-    case OBJECT_SEQUENCE: keyword = "SEQUENCE"; break;
-    case OBJECT_VIEW: keyword = "VIEW"; break;
-    case OBJECT_MATVIEW: keyword = "MATERIALIZED VIEW"; break;
-    case OBJECT_INDEX: keyword = "INDEX"; break;
-    case OBJECT_FOREIGN_TABLE: keyword = "FOREIGN TABLE"; break;
-    default: return nullptr;
+    case OBJECT_TABLE:
+      keyword = "TABLE";
+      break;
+    case OBJECT_SEQUENCE:
+      keyword = "SEQUENCE";
+      break;
+    case OBJECT_VIEW:
+      keyword = "VIEW";
+      break;
+    case OBJECT_MATVIEW:
+      keyword = "MATERIALIZED VIEW";
+      break;
+    case OBJECT_INDEX:
+      keyword = "INDEX";
+      break;
+    case OBJECT_FOREIGN_TABLE:
+      keyword = "FOREIGN TABLE";
+      break;
+    default:
+      return nullptr;
   }
   if (list_length(stmt->objects) < 2) return nullptr;
   MemoryContext result_context = TopTransactionContext;
@@ -336,7 +349,8 @@ char* drop_of_permanent_relations_only(Node* tree) {
   if (SPI_execute("SELECT pg_catalog.bool_or(is_temporary), "
                   "       pg_catalog.string_agg(object_identity, ', ') FILTER (WHERE NOT is_temporary) "
                   "FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original",
-                  true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+                  true, 1) != SPI_OK_SELECT ||
+      SPI_processed != 1)
     elog(ERROR, "pg_scribe: pg_event_trigger_dropped_objects() failed");
   bool some_null;
   bool list_null;
@@ -345,8 +359,8 @@ char* drop_of_permanent_relations_only(Node* tree) {
   const char* permanent = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
   (void)SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &list_null);
   if (some_temporary && !list_null && permanent != nullptr)
-    result = MemoryContextStrdup(result_context, psprintf("DROP %s %s%s", keyword, permanent,
-                                                          stmt->behavior == DROP_CASCADE ? " CASCADE" : ""));
+    result = MemoryContextStrdup(
+        result_context, psprintf("DROP %s %s%s", keyword, permanent, stmt->behavior == DROP_CASCADE ? " CASCADE" : ""));
   SPI_finish();
   return result;
 }
@@ -387,7 +401,8 @@ char* statement_with_stored_partition_bound(Node* tree, const char* query_string
   initStringInfo(&out);
   appendBinaryStringInfo(&out, statement.data(), static_cast<int>(offset));
   appendStringInfoString(&out, stored);
-  appendBinaryStringInfo(&out, statement.data() + offset + length, static_cast<int>(statement.size() - offset - length));
+  appendBinaryStringInfo(&out, statement.data() + offset + length,
+                         static_cast<int>(statement.size() - offset - length));
   return out.data;
 }
 

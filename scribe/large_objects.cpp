@@ -75,8 +75,7 @@ void on_object_access(ObjectAccessType access, Oid class_id, Oid object_id) {
     MemoryContextSwitchTo(old);
   } else {
     // Not there at replay when the base lacks it: no error then.
-    emit_lo_call("SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = %u",
-                 object_id);
+    emit_lo_call("SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = %u", object_id);
   }
 }
 
