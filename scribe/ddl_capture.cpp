@@ -4,6 +4,7 @@
 
 #include "ddl_capture.hpp"
 #include "catalog_qualifiers.hpp"
+#include "ddl_objects.hpp"
 #include "../bgworker/engine.hpp"
 #include "scribe/core/ddl_message.hpp"
 #include "scribe/pg/ddl_auth.hpp"
@@ -86,6 +87,12 @@ int ddl_in_progress = 0;
 // only are not replayed.
 bool drop_seen = false;
 bool drop_all_temporary = false;
+// What ddl_command_start saw of a DROP of objects that are not relations:
+// all of them temporary (see drop_targets_all_temporary).
+bool drop_targets_temporary = false;
+// What sql_drop saw of a DROP naming temporary and permanent relations: the
+// DROP of the permanent ones only, replayed instead.
+const char* drop_of_permanent_only = nullptr;
 
 scribe::pg::DdlKey ddl_key;
 bool ddl_key_loaded = false;
@@ -99,6 +106,8 @@ bool auto_replica_identity = true;
 // gone from the catalogs by then). In TopMemoryContext: DROP INDEX
 // CONCURRENTLY ends in another transaction than it started.
 List* identity_candidates = NIL;
+void capture_before_utility_without_event_trigger(Node* utility);
+void capture_after_utility_without_event_trigger(Node* utility);
 
 void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_only_tree, ProcessUtilityContext context,
                      ParamListInfo params, QueryEnvironment* query_env, DestReceiver* dest, QueryCompletion* qc) {
@@ -108,10 +117,12 @@ void process_utility(PlannedStmt* pstmt, const char* query_string, bool read_onl
   try {
     scribe::engine::refuse_drop_while_configured(pstmt->utilityStmt);
     call_pg([&] {
+      capture_before_utility_without_event_trigger(pstmt->utilityStmt);
       if (previous_process_utility != nullptr)
         previous_process_utility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
       else
         standard_ProcessUtility(pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
+      capture_after_utility_without_event_trigger(pstmt->utilityStmt);
     });
   } catch (...) {
     --nesting;
@@ -175,14 +186,14 @@ bool runs_outside_transaction(Node* tree) {
   return false;
 }
 
-void emit_ddl(std::string_view statement, bool transactional) {
+void emit_ddl_as(std::string_view statement, bool transactional, const char* role) {
   if (!ddl_key_loaded) {
     scribe::pg::load_or_create_ddl_key(&ddl_key);
     ddl_key_loaded = true;
   }
   scribe::DdlContext ddl;
   ddl.search_path = namespace_search_path != nullptr ? namespace_search_path : "";
-  ddl.role = GetUserNameFromId(GetUserId(), false);
+  ddl.role = role;
   ddl.transactional = transactional;
   ddl.statement = statement;
 
@@ -203,6 +214,10 @@ void emit_ddl(std::string_view statement, bool transactional) {
   LogLogicalMessage(scribe::kDdlMessagePrefix.data(), message.data, message.len, true);
   pfree(body.data);
   pfree(message.data);
+}
+
+void emit_ddl(std::string_view statement, bool transactional) {
+  emit_ddl_as(statement, transactional, GetUserNameFromId(GetUserId(), false));
 }
 
 void remember_identity_candidate(Oid relid) {
@@ -425,6 +440,65 @@ bool is_create_table_as(Node* tree) {
   return IsA(tree, CreateTableAsStmt) && reinterpret_cast<CreateTableAsStmt*>(tree)->objtype == OBJECT_TABLE;
 }
 
+// EXPLAIN ANALYZE of CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED
+// VIEW creates the relation, and CLUSTER ... USING marks the index
+// clustered, without firing any event trigger: the ProcessUtility hook
+// captures them, in a database where scribe is installed, unless they are
+// part of an extension's script or of another DDL command.
+bool capturing_utility_without_event_trigger() {
+  return loaded_at_server_start && !creating_extension && ddl_in_progress == 0 &&
+         OidIsValid(get_extension_oid("scribe", true));
+}
+
+// The table, before its rows are written (as at ddl_command_start).
+void capture_before_utility_without_event_trigger(Node* utility) {
+  if (utility == nullptr || !IsA(utility, ExplainStmt)) return;
+  CreateTableAsStmt* created = created_by_explain_analyze(utility);
+  if (created == nullptr || created->objtype != OBJECT_TABLE || !capturing_utility_without_event_trigger()) return;
+  emit_create_table_as(created);
+}
+
+// The materialized view (its rows are not decoded: it is replayed as
+// written, like CREATE MATERIALIZED VIEW itself) and CLUSTER, once done.
+void capture_after_utility_without_event_trigger(Node* utility) {
+  if (utility == nullptr || !(IsA(utility, ExplainStmt) || IsA(utility, ClusterStmt) || IsA(utility, ReindexStmt)))
+    return;
+  if (!capturing_utility_without_event_trigger()) return;
+  if (IsA(utility, ReindexStmt)) {
+    const ReindexReplay replay = reindex_replay(utility);
+    if (replay == ReindexReplay::kNone) return;
+    if (replay == ReindexReplay::kNotReplayable) {
+      ereport(WARNING, (errmsg("pg_scribe does not replay REINDEX DATABASE or SYSTEM with TABLESPACE"),
+                        errdetail("The backup keeps the indexes in the tablespaces they had before."),
+                        errhint("Use REINDEX (TABLESPACE ...) SCHEMA, TABLE or INDEX, or ALTER INDEX ... SET "
+                                "TABLESPACE, which are replayed.")));
+      return;
+    }
+    const std::string_view statement = current_statement_text();
+    refuse_text_read_otherwise_on_replay(statement);
+    emit_ddl(statement, replay == ReindexReplay::kInTransaction);
+    return;
+  }
+  if (IsA(utility, ClusterStmt)) {
+    char* alter_table = cluster_as_alter_table(utility);
+    if (alter_table != nullptr) emit_ddl(alter_table, true);
+    return;
+  }
+  CreateTableAsStmt* created = created_by_explain_analyze(utility);
+  if (created == nullptr) return;
+  if (created->objtype == OBJECT_TABLE) {
+    // No event trigger saw the new table: it gets a usable replica
+    // identity here, as a CREATE TABLE AS would at its end event.
+    remember_identity_candidate(RangeVarGetRelid(created->into->rel, NoLock, true));
+    check_replica_identity_of_candidates(false);
+    return;
+  }
+  if (created->objtype != OBJECT_MATVIEW) return;
+  const std::string_view statement = explained_statement_text(current_statement_text());
+  refuse_text_read_otherwise_on_replay(statement);
+  emit_ddl(statement, true);
+}
+
 // Runs `query` (one row, one boolean or NULL column) through SPI.
 bool query_bool(const char* query, bool* isnull) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
@@ -437,14 +511,26 @@ bool query_bool(const char* query, bool* isnull) {
 
 // True when every object the command created or altered is temporary: its
 // replay would be meaningless (and fail when two sessions used one name).
-bool command_touches_only_temporary_objects() {
+bool command_touches_only_temporary_objects(const CollectedObjects& collected) {
+  if (drop_targets_temporary) return true;
   if (drop_seen) return drop_all_temporary;
-  bool isnull;
-  const bool all_temp = query_bool(
-      "SELECT bool_and(coalesce(schema_name ~ '^pg_(toast_)?temp(_[0-9]+)?$', false)) "
-      "FROM pg_catalog.pg_event_trigger_ddl_commands()",
-      &isnull);
-  return !isnull && all_temp;
+  return collected.all_temporary;
+}
+
+// The text to replay for a captured statement: partition bounds as stored
+// rather than as written, and a statement on large objects guarded so that
+// it replays only where they exist.
+std::string_view replayable_statement(Node* tree, std::string_view statement, const CollectedObjects& collected) {
+  if (nesting > 0 && nesting <= kMaxNesting) {
+    const char* with_bound =
+        statement_with_stored_partition_bound(tree, executing[nesting - 1].query_string, statement);
+    if (with_bound != nullptr) statement = with_bound;
+  }
+  // A large object that existed before the chain began is in the base only
+  // when the base dump includes large objects.
+  if (collected.large_objects != NIL)
+    statement = statement_guarded_by_large_objects(statement, collected.large_objects);
+  return statement;
 }
 
 // pg_scribe's own objects, the members of extension scribe, are neither in
@@ -526,19 +612,24 @@ void capture(FunctionCallInfo fcinfo) {
     list_free(identity_candidates);
     identity_candidates = NIL;
     remember_tables_of_dropped_indexes(tree);
+    drop_of_permanent_only = nullptr;
+    drop_targets_temporary = drop_targets_all_temporary(tree);
     if (is_create_table_as(tree)) emit_create_table_as(reinterpret_cast<CreateTableAsStmt*>(tree));
     return;
   }
   if (strcmp(trigger->event, "sql_drop") == 0) {
     if (ddl_in_progress > 1) return;
     bool isnull;
-    drop_all_temporary =
-        query_bool("SELECT bool_and(is_temporary) FROM pg_catalog.pg_event_trigger_dropped_objects()", &isnull);
+    // What is dropped with an original object (the rules and triggers of a
+    // temporary view, which have no schema of their own) goes with it.
+    drop_all_temporary = query_bool(
+        "SELECT bool_and(is_temporary OR NOT original) FROM pg_catalog.pg_event_trigger_dropped_objects()", &isnull);
     drop_seen = !isnull;
     // Columns dropped by a cascade (DROP TYPE ... CASCADE) may be a key's.
     remember_identity_candidates_from(
         "SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_dropped_objects() "
         "WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid <> 0");
+    drop_of_permanent_only = drop_seen && !drop_all_temporary ? drop_of_permanent_relations_only(tree) : nullptr;
     return;
   }
   if (strcmp(trigger->event, "ddl_command_end") != 0) return;
@@ -546,16 +637,24 @@ void capture(FunctionCallInfo fcinfo) {
   if (ddl_in_progress > 0) return;  // part of an enclosing command
   // CREATE TABLE AS was written at the start.
   if (!is_create_table_as(tree)) {
+    const CollectedObjects collected = inspect_collected_commands();
     const bool skip =
-        command_touches_only_temporary_objects() || (!drop_seen && command_touches_only_own_objects(tree));
+        command_touches_only_temporary_objects(collected) || (!drop_seen && command_touches_only_own_objects(tree));
     drop_seen = false;
+    drop_targets_temporary = false;
     if (!skip) {
-      // Replayable into a database of any name (the parser ignores the
-      // qualifiers it accepted, so the text means the same here).
-      const std::string statement = without_database_qualifiers(current_statement_text());
+      const std::string_view statement = current_statement_text();
       refuse_text_read_otherwise_on_replay(statement);
-      emit_ddl(statement, !runs_outside_transaction(tree));
+      if (drop_of_permanent_only != nullptr) {
+        emit_ddl(drop_of_permanent_only, !runs_outside_transaction(tree));
+      } else {
+        // Replayable into a database of any name (the parser ignores the
+        // qualifiers it accepted, so the text means the same here).
+        emit_ddl(without_database_qualifiers(replayable_statement(tree, statement, collected)),
+                 !runs_outside_transaction(tree));
+      }
     }
+    drop_of_permanent_only = nullptr;
   }
   // The tables the command created or altered (an index's: its table).
   remember_identity_candidates_from(
@@ -568,6 +667,11 @@ void capture(FunctionCallInfo fcinfo) {
 }  // namespace
 
 bool auto_replica_identity_enabled() { return auto_replica_identity; }
+bool capture_active_in_database() {
+  return loaded_at_server_start && !creating_extension && OidIsValid(get_extension_oid("scribe", true));
+}
+
+void emit_statement_as(std::string_view statement, const char* role) { emit_ddl_as(statement, true, role); }
 
 void install_hooks(bool at_server_start) {
   loaded_at_server_start = at_server_start;

@@ -10,6 +10,7 @@
 extern "C" {
 #include "utils/relcache.h"
 }
+#include <string_view>
 
 namespace scribe::capture {
 
@@ -23,5 +24,11 @@ bool auto_replica_identity_enabled();
 // Gives `rel` (locked by the caller, without a usable replica identity)
 // REPLICA IDENTITY FULL and writes the ALTER into the stream. May ereport.
 void give_full_replica_identity(Relation rel);
+// For captures outside the event triggers (large objects): whether this
+// database is backed up (scribe installed, loaded at server start, not in
+// an extension's script), and a signed, transactional statement replayed
+// with the current search_path as `role`. Call inside call_pg.
+bool capture_active_in_database();
+void emit_statement_as(std::string_view statement, const char* role);
 
 }  // namespace scribe::capture

@@ -1,5 +1,6 @@
 // The scribe library's entry point.
 #include "ddl_capture.hpp"
+#include "large_objects.hpp"
 #include "../bgworker/engine.hpp"
 #include "../bgworker/fs_backup.hpp"
 #include "scribe/pg/postgres.hpp"
@@ -14,6 +15,7 @@ PGDLLEXPORT void _PG_init(void);
 
 void _PG_init(void) {
   scribe::capture::install_hooks(process_shared_preload_libraries_in_progress);
+  scribe::capture::install_large_object_hooks();
   scribe::engine::define_gucs();
   scribe::fs_backup::define_gucs();
   if (process_shared_preload_libraries_in_progress) {
