@@ -95,7 +95,7 @@ bool install_run_as(PGconn* conn, std::string& why) {
     return false;
   }
   const std::string create = "CREATE FUNCTION " + std::string(kRunAsFunction) +
-                             "(pg_catalog.oid, pg_catalog.text) RETURNS pg_catalog.int8 LANGUAGE c STRICT "
+                             "(pg_catalog.oid, pg_catalog.text) RETURNS pg_catalog.void LANGUAGE c STRICT "
                              "AS '$libdir/scribe', 'scribe_restore_run_as'";
   ResultPtr r(PQexec(conn, create.c_str()));
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {

@@ -13,8 +13,6 @@ namespace pgscribe {
 // The name of the temporary function (in pg_temp) that runs SQL as a role
 // inside a security-restricted operation (scribe/restore_confine.cpp).
 inline constexpr std::string_view kRunAsFunction = "pg_temp.pg_scribe_run_as";
-// The column name of its result, which the runner adds to its row count.
-inline constexpr std::string_view kRunAsRowsColumn = "pg_scribe_rows";
 
 // The table a row change names, as written ("s.t", each part quoted as
 // wal2sql quotes it), if `statement` is an INSERT INTO, UPDATE ONLY or

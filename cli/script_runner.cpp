@@ -215,9 +215,6 @@ void ScriptRunner::wait_for_results() {
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK: {
         const char* status = PQcmdStatus(r);
-        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQnfields(r) == 1 && PQntuples(r) == 1 &&
-            kRunAsRowsColumn == PQfname(r, 0))
-          stats_.rows += std::strtoull(PQgetvalue(r, 0, 0), nullptr, 10);
         if (kind_ == Kind::kDiff && std::strncmp(status, "COMMIT", 6) == 0) {
           if (flight_commits_ < flight_txs_.size()) stats_.last_applied = flight_txs_[flight_commits_].tx;
           flight_commits_++;
@@ -410,9 +407,7 @@ bool ScriptRunner::confine_statement(std::string_view text) {
     batch_.append(kRunAsFunction);
     batch_.append("(" + ddl_role_ + "::pg_catalog.oid, ");
     scribe::append_literal(batch_, text);
-    batch_.append(") AS ");
-    batch_.append(kRunAsRowsColumn);
-    batch_.append(";\n");
+    batch_.append(");\n");
     return true;
   }
   const std::string_view table = dml_target_table(text);
@@ -440,6 +435,9 @@ bool ScriptRunner::confine_statement(std::string_view text) {
     group_role_ = found->second.oid;
   }
   batcher_.add(text, group_sql_);
+  // One SPI call runs the group and reports no row counts: each row change
+  // of the stream changes one row.
+  stats_.rows++;
   return true;
 }
 
@@ -450,9 +448,7 @@ void ScriptRunner::close_confined_group() {
   batch_.append(kRunAsFunction);
   batch_.append("(" + group_role_ + "::pg_catalog.oid, ");
   scribe::append_literal(batch_, group_sql_);
-  batch_.append(") AS ");
-  batch_.append(kRunAsRowsColumn);
-  batch_.append(";\n");
+  batch_.append(");\n");
   group_sql_.clear();
   group_role_.clear();
 }

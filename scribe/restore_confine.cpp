@@ -24,7 +24,6 @@ extern "C" {
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
@@ -44,31 +43,9 @@ void refuse_unless_trusted_caller() {
                     errhint("It is pg_scribe --restore's, created for its session.")));
 }
 
-// Runs each statement of `sql` (SPI runs one statement per call, so that
-// its row count is known) and returns the rows they inserted, updated or
-// deleted. The text is parsed twice (here and by SPI); only its grammar,
-// not analysis or planning.
-uint64 run_statements(const char* sql) {
-  uint64 rows = 0;
-  List* statements = raw_parser(sql, RAW_PARSE_DEFAULT);
-  ListCell* cell;
-  foreach (cell, statements) {
-    auto* raw = lfirst_node(RawStmt, cell);
-    const int start = raw->stmt_location;
-    const int len = raw->stmt_len > 0 ? raw->stmt_len : static_cast<int>(strlen(sql + start));
-    char* text = pnstrdup(sql + start, len);
-    const int rc = SPI_execute(text, false, 0);
-    if (rc < 0) elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
-    if (rc == SPI_OK_INSERT || rc == SPI_OK_UPDATE || rc == SPI_OK_DELETE || rc == SPI_OK_INSERT_RETURNING ||
-        rc == SPI_OK_UPDATE_RETURNING || rc == SPI_OK_DELETE_RETURNING)
-      rows += SPI_processed;
-    pfree(text);
-  }
-  return rows;
-}
-
+// Runs `sql` (any number of statements, as one SPI call parses and runs
+// them in order, each with its own snapshot as at top level) as `role`.
 Datum run_as(FunctionCallInfo fcinfo) {
-  int64 rows = 0;
   scribe::pg::call_pg([&] {
     refuse_unless_trusted_caller();
     const Oid role = PG_GETARG_OID(0);
@@ -83,12 +60,13 @@ Datum run_as(FunctionCallInfo fcinfo) {
     SetUserIdAndSecContext(role, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
     const int guc_level = NewGUCNestLevel();
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    rows = static_cast<int64>(run_statements(sql));
+    const int rc = SPI_execute(sql, false, 0);
+    if (rc < 0) elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
     SPI_finish();
     AtEOXact_GUC(false, guc_level);
     SetUserIdAndSecContext(saved_user, saved_context);
   });
-  PG_RETURN_INT64(rows);
+  PG_RETURN_VOID();
 }
 
 }  // namespace
