@@ -57,7 +57,12 @@ Datum run_as(FunctionCallInfo fcinfo) {
     GetUserIdAndSecContext(&saved_user, &saved_context);
     // On error the transaction's abort restores the user, the security
     // context and the settings.
-    SetUserIdAndSecContext(role, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    // NOFORCE_RLS: as at the source, where the change was made by whoever
+    // the policies let make it, every row of the stream applies; FORCE ROW
+    // LEVEL SECURITY would hide rows from their owner (the RI checks use the
+    // same flag).
+    SetUserIdAndSecContext(
+        role, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
     const int guc_level = NewGUCNestLevel();
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     const int rc = SPI_execute(sql, false, 0);
