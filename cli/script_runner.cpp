@@ -331,11 +331,12 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
   // block (CREATE INDEX CONCURRENTLY, ...) is written between END; and
   // START TRANSACTION;: those run alone, as psql would run them.
   if (non_transactional_) {
+    table_owners_.clear();  // DDL (under SET ROLE, as psql runs it: a function cannot)
     run_alone(text);
     if (statement_is(text, "START TRANSACTION")) non_transactional_ = false;
     return;
   }
-  const bool trigger_switch = is_trigger_switch(text);
+  const bool trigger_switch = scribe::is_trigger_switch(text);
   if (trigger_switch && fire_triggers_) return;
   // DDL in the stream (anything but DML in a transaction) may add
   // constraints the check above did not see: no merged UPDATE after it.
@@ -384,6 +385,8 @@ ScriptRunner::RoleInfo ScriptRunner::lookup(const char* sql, std::string_view ke
 // others, and PostgreSQL itself builds indexes and refreshes materialized
 // views as their owner, restricted.
 bool ScriptRunner::confine_statement(std::string_view text) {
+  using scribe::dml_target_table;
+  using scribe::parse_set_role;
   std::string role;
   if (parse_set_role(text, role)) {
     close_confined_group();
@@ -412,6 +415,13 @@ bool ScriptRunner::confine_statement(std::string_view text) {
   }
   const std::string_view table = dml_target_table(text);
   if (table.empty()) {
+    // Fail closed: a row change whose table cannot be told would run as
+    // the restorer. wal2sql writes none.
+    if (scribe::looks_like_dml(text))
+      throw ApplyError("refusing to apply " + file_name_ + ": cannot tell which table a row change writes", "42501",
+                       "Statement: " + first_line(text) + ".",
+                       "pg_scribe --restore runs each row change as its table's owner; this statement is not in the "
+                       "form wal2sql writes. Inspect the file.");
     close_confined_group();
     return false;
   }
