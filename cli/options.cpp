@@ -30,6 +30,8 @@ enum LongOnly {
   kOptIncludeActive,
   kOptNoSyncSequences,
   kOptAllowNonEmpty,
+  kOptUnconfined,
+  kOptFireTriggers,
   kOptNoGlobals,
   kOptKeepSlot,
   kOptFsBackupStart,
@@ -78,6 +80,8 @@ void check_applicable(const Options& o) {
   only(o.include_active, "--include-active", restore, "--restore");
   only(o.no_sync_sequences, "--no-sync-sequences", restore, "--restore");
   only(o.allow_non_empty, "--allow-non-empty", restore, "--restore");
+  only(o.unconfined, "--unconfined", restore, "--restore");
+  only(o.fire_triggers, "--fire-triggers", restore, "--restore");
   only(o.no_globals, "--no-globals", restore, "--restore");
   only(!o.chain_id.empty(), "--chain-id", restore || a == Action::kVerify, "--restore and --verify");
   only(!o.compress.empty(), "--compress", a == Action::kInit || a == Action::kNewChain, "--init and --new-chain");
@@ -145,6 +149,8 @@ Options parse_options(int argc, char** argv) {
       {"include-active", no_argument, nullptr, kOptIncludeActive},
       {"no-sync-sequences", no_argument, nullptr, kOptNoSyncSequences},
       {"allow-non-empty", no_argument, nullptr, kOptAllowNonEmpty},
+      {"unconfined", no_argument, nullptr, kOptUnconfined},
+      {"fire-triggers", no_argument, nullptr, kOptFireTriggers},
       {"no-globals", no_argument, nullptr, kOptNoGlobals},
       {"keep-slot", no_argument, nullptr, kOptKeepSlot},
       {"fs-backup-start", no_argument, nullptr, kOptFsBackupStart},
@@ -213,6 +219,8 @@ Options parse_options(int argc, char** argv) {
       case kOptIncludeActive: o.include_active = true; break;
       case kOptNoSyncSequences: o.no_sync_sequences = true; break;
       case kOptAllowNonEmpty: o.allow_non_empty = true; break;
+      case kOptUnconfined: o.unconfined = true; break;
+      case kOptFireTriggers: o.fire_triggers = true; break;
       case kOptNoGlobals: o.no_globals = true; break;
       case kOptKeepSlot: o.keep_slot = true; break;
       case kOptLabel: o.label = optarg; break;
@@ -299,6 +307,10 @@ void print_help() {
       "                           sequences that are behind the data they feed\n"
       "      --no-globals         do not restore globals.sql (roles, tablespaces)\n"
       "      --allow-non-empty    restore into a database that already has objects\n"
+      "      --unconfined         run the code other roles control (constraints, triggers,\n"
+      "                           DDL) with the restorer's rights; only for backups whose\n"
+      "                           roles you all trust (default: as those roles, confined)\n"
+      "      --fire-triggers      let ENABLE ALWAYS/REPLICA triggers fire on replay\n"
       "      --force              apply files that fail verification (dangerous!)\n"
       "\n"
       "Options for --verify:\n"

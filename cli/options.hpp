@@ -45,6 +45,8 @@ struct Options {
   bool include_active = false;
   bool no_sync_sequences = false;
   bool allow_non_empty = false;
+  bool unconfined = false;     // --restore: owners' code runs with the restorer's rights
+  bool fire_triggers = false;  // --restore: replica-firing triggers fire on replay
   bool no_globals = false;
 
   // --teardown

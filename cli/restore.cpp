@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "actions.hpp"
+#include "confinement.hpp"
 #include "connection.hpp"
 #include "report.hpp"
 #include "script_runner.hpp"
@@ -189,7 +190,7 @@ std::string existing_objects(Connection& conn) {
       "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)') "
       "     + (SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-      "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')) "
+      "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_temp_') "
       "     + (SELECT count(*) FROM pg_catalog.pg_namespace n "
       "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND n.nspname !~ '^pg_') "
       "     + (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql')");
@@ -305,6 +306,22 @@ std::pair<int, int> sync_sequences(Connection& conn) {
 
 StopTarget no_target() { return StopTarget{}; }
 
+// The replay runs the code that roles control (constraints, generated
+// columns, domain checks, index expressions, defaults, DDL) as those roles,
+// confined, through a function of the server's scribe library: without it
+// a restore would lend the restorer's rights to every role of the backup.
+bool require_confinement(Connection& conn) {
+  std::string why;
+  if (install_run_as(conn.get(), why)) return true;
+  throw ActionError(kExitInvalid, "cannot confine the roles' code during this restore: " + why,
+                    "pg_scribe --restore runs the row changes of each table as its owner and captured DDL as the "
+                    "role that ran it, inside a security-restricted operation, with a function of the scribe "
+                    "library on the target server, created as a superuser for the restore's session only.",
+                    "Restore as a superuser into a server where pg_scribe is installed (the extension need not be "
+                    "created), or give --unconfined if you trust every role in the backup: their code then runs "
+                    "with your rights.");
+}
+
 }  // namespace
 
 int run_restore(const Options& o) {
@@ -332,6 +349,8 @@ int run_restore(const Options& o) {
   else
     target_conn = std::make_unique<Connection>(o.connection);
   StopTarget target = o.up_to.empty() ? no_target() : parse_target(admin ? *admin : *target_conn, o.up_to);
+  // Refused before anything is created or restored.
+  const bool confined = !o.unconfined && require_confinement(admin ? *admin : *target_conn);
   if (target.kind == StopTarget::Kind::kLsn && target.lsn < manifest.start_lsn)
     throw ActionError(kExitInvalid,
                       "--up-to " + lsn_text(target.lsn) + " is before chain " + chain_id + " begins (" +
@@ -385,6 +404,8 @@ int run_restore(const Options& o) {
     target_conn = std::make_unique<Connection>(o.connection);
   }
   Connection& conn = *target_conn;
+  if (confined && admin == nullptr && o.create) require_confinement(conn);  // the new database's session
+  if (o.unconfined) log_warning("--unconfined: the code of every role in the backup runs with the restorer's rights");
   if (!o.allow_non_empty) {
     const std::string objects = existing_objects(conn);
     if (objects != "0")
@@ -446,6 +467,8 @@ int run_restore(const Options& o) {
   std::vector<std::string> applied;
   auto apply_diff = [&](const std::string& name, bool may_be_torn) -> ApplyStats {
     ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDiff, name, target);
+    runner.set_confined(confined);
+    runner.set_fire_triggers(o.fire_triggers);
     apply_file(scribe::join_path(chain_dir, name), name, runner, progress, bytes_done, transactions);
     ApplyStats s = runner.finish(may_be_torn);
     transactions += s.transactions;

@@ -6,9 +6,11 @@
 #include <cstring>
 #include <ctime>
 
+#include "confinement.hpp"
 #include "connection.hpp"
 #include "report.hpp"
 #include "scribe/core/format.hpp"
+#include "scribe/core/quote.hpp"
 
 namespace pgscribe {
 
@@ -188,6 +190,7 @@ void ScriptRunner::refuse_nul(std::string_view sql) const {
 }
 
 void ScriptRunner::send_batch() {
+  close_confined_group();
   batcher_.flush(batch_);
   if (batch_.empty()) return;
   refuse_nul(batch_);
@@ -328,16 +331,24 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
   // block (CREATE INDEX CONCURRENTLY, ...) is written between END; and
   // START TRANSACTION;: those run alone, as psql would run them.
   if (non_transactional_) {
+    table_owners_.clear();  // DDL (under SET ROLE, as psql runs it: a function cannot)
     run_alone(text);
     if (statement_is(text, "START TRANSACTION")) non_transactional_ = false;
     return;
   }
+  const bool trigger_switch = scribe::is_trigger_switch(text);
+  if (trigger_switch && fire_triggers_) return;
   // DDL in the stream (anything but DML in a transaction) may add
   // constraints the check above did not see: no merged UPDATE after it.
-  if (!ddl_seen_ && !starts_with_ci(text, "INSERT ") && !starts_with_ci(text, "UPDATE ") &&
+  if (!ddl_seen_ && !trigger_switch && !starts_with_ci(text, "INSERT ") && !starts_with_ci(text, "UPDATE ") &&
       !starts_with_ci(text, "DELETE ") && !statement_is(text, "COMMIT")) {
     ddl_seen_ = true;
+    close_confined_group();
     batcher_.set_merge(scribe::DmlBatcher::kMergeInserts | scribe::DmlBatcher::kMergeDeletes, batch_);
+  }
+  if (confined_ && confine_statement(text)) {
+    if (batch_.size() + group_sql_.size() >= kSendBytes) send_batch();
+    return;
   }
   if (statement_is(text, "END")) {
     run_alone(text);
@@ -346,6 +357,110 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
   }
   batcher_.add(text, batch_);
   if (batch_.size() >= kSendBytes) send_batch();
+}
+
+ScriptRunner::RoleInfo ScriptRunner::lookup(const char* sql, std::string_view key) {
+  // The statements before this one may create the table or the role.
+  send_batch();
+  wait_for_results();
+  const std::string param(key);
+  const char* values[] = {param.c_str()};
+  ResultPtr r(PQexecParams(conn_, sql, 1, nullptr, values, nullptr, nullptr, 0));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "looking up the owner of " + param);
+  stats_.messages++;
+  RoleInfo info;
+  if (PQntuples(r.get()) == 1) {
+    info.oid = PQgetvalue(r.get(), 0, 0);
+    info.trusted = std::string(PQgetvalue(r.get(), 0, 1)) == "t";
+  }
+  return info;
+}
+
+// Row changes of a table that a role other than a superuser owns run as
+// the owner, and captured DDL that such a role ran as that role, through
+// the session's run-as function; runs of them for one role go in one call.
+// What reaches the server otherwise (the transaction frame, the trigger
+// switches, search_path settings, TRUNCATE, DDL of superusers) runs no
+// code of another role: TRUNCATE's triggers are switched off like the
+// others, and PostgreSQL itself builds indexes and refreshes materialized
+// views as their owner, restricted.
+bool ScriptRunner::confine_statement(std::string_view text) {
+  using scribe::dml_target_table;
+  using scribe::parse_set_role;
+  std::string role;
+  if (parse_set_role(text, role)) {
+    close_confined_group();
+    const RoleInfo info = lookup(
+        "SELECT oid, rolsuper OR rolname = current_user FROM pg_catalog.pg_roles WHERE rolname = $1", role);
+    table_owners_.clear();  // the DDL may create tables or change owners
+    ddl_role_open_ = true;
+    ddl_confined_ = !info.oid.empty() && !info.trusted;
+    ddl_role_ = info.oid;
+    return ddl_confined_;  // a trusted role's SET ROLE goes through as it is
+  }
+  if (ddl_role_open_) {
+    if (statement_is(text, "RESET ROLE")) {
+      ddl_role_open_ = false;
+      return ddl_confined_;
+    }
+    if (!ddl_confined_) return false;
+    close_confined_group();
+    batcher_.flush(batch_);
+    batch_.append("SELECT ");
+    batch_.append(kRunAsFunction);
+    batch_.append("(" + ddl_role_ + "::pg_catalog.oid, ");
+    scribe::append_literal(batch_, text);
+    batch_.append(");\n");
+    return true;
+  }
+  const std::string_view table = dml_target_table(text);
+  if (table.empty()) {
+    // Fail closed: a row change whose table cannot be told would run as
+    // the restorer. wal2sql writes none.
+    if (scribe::looks_like_dml(text))
+      throw ApplyError("refusing to apply " + file_name_ + ": cannot tell which table a row change writes", "42501",
+                       "Statement: " + first_line(text) + ".",
+                       "pg_scribe --restore runs each row change as its table's owner; this statement is not in the "
+                       "form wal2sql writes. Inspect the file.");
+    close_confined_group();
+    return false;
+  }
+  auto found = table_owners_.find(table);
+  if (found == table_owners_.end()) {
+    const RoleInfo info = lookup(
+        "SELECT c.relowner, r.rolsuper OR r.rolname = current_user FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_roles r ON r.oid = c.relowner WHERE c.oid = pg_catalog.to_regclass($1)",
+        table);
+    found = table_owners_.emplace(std::string(table), info).first;
+  }
+  // A table that does not exist (the statement fails as it would anyway)
+  // or that a trusted role owns: as it is.
+  if (found->second.oid.empty() || found->second.trusted) {
+    close_confined_group();
+    return false;
+  }
+  if (group_role_ != found->second.oid) {
+    close_confined_group();
+    batcher_.flush(batch_);
+    group_role_ = found->second.oid;
+  }
+  batcher_.add(text, group_sql_);
+  // One SPI call runs the group and reports no row counts: each row change
+  // of the stream changes one row.
+  stats_.rows++;
+  return true;
+}
+
+void ScriptRunner::close_confined_group() {
+  if (group_role_.empty()) return;
+  batcher_.flush(group_sql_);
+  batch_.append("SELECT ");
+  batch_.append(kRunAsFunction);
+  batch_.append("(" + group_role_ + "::pg_catalog.oid, ");
+  scribe::append_literal(batch_, group_sql_);
+  batch_.append(");\n");
+  group_sql_.clear();
+  group_role_.clear();
 }
 
 void ScriptRunner::on_transaction(const scribe::DiffTransaction& tx) {
@@ -483,6 +598,9 @@ const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
     stats_.torn_bytes = scanner_.bytes_fed() - open_tx_.begin_offset;
     batch_.resize(batch_tx_start_);
     batcher_.reset();
+    group_sql_.clear();
+    group_role_.clear();
+    ddl_role_open_ = false;
     const bool partly_sent = tx_partly_sent_;
     tx_open_ = false;
     send_batch();

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -89,6 +90,15 @@ class ScriptRunner {
   const ApplyStats& finish(bool may_be_torn);
 
   const ApplyStats& stats() const { return stats_; }
+
+  // Diffs: run the code that other roles control as those roles, confined
+  // (needs the run-as function of confinement.hpp in the session): row
+  // changes of tables a role other than a superuser owns, as the owner;
+  // captured DDL that such a role ran, as that role. Off: as the restorer.
+  void set_confined(bool on) { confined_ = on; }
+  // Diffs: leave out the statements that switch replica-firing triggers off
+  // around their tables' changes, so that those triggers fire on replay.
+  void set_fire_triggers(bool on) { fire_triggers_ = on; }
   std::uint64_t bytes_fed() const { return scanner_.bytes_fed(); }
 
  private:
@@ -115,6 +125,14 @@ class ScriptRunner {
   // transactions after it lost). No SQL text holds one: refuse.
   void refuse_nul(std::string_view sql) const;
   std::string describe(const scribe::DiffTransaction& tx) const;
+  // Confinement (set_confined): true when `text` was taken care of.
+  bool confine_statement(std::string_view text);
+  void close_confined_group();
+  struct RoleInfo {
+    std::string oid;
+    bool trusted = true;  // a superuser or the restoring role: nothing to confine
+  };
+  RoleInfo lookup(const char* sql, std::string_view key);
 
   PGconn* conn_;
   Kind kind_;
@@ -145,6 +163,15 @@ class ScriptRunner {
   std::vector<std::string> existing_roles_;
   std::set<std::string> update_unsafe_;  // tables with other immediate UNIQUE/EXCLUDE constraints
   bool ddl_seen_ = false;
+
+  bool confined_ = false;
+  bool fire_triggers_ = false;
+  std::map<std::string, RoleInfo, std::less<>> table_owners_;  // by table as written; cleared by DDL
+  std::string group_role_;  // role OID of the open confined group; empty: none
+  std::string group_sql_;   // its statements
+  bool ddl_role_open_ = false;  // between SET ROLE and RESET ROLE of captured DDL
+  bool ddl_confined_ = false;
+  std::string ddl_role_;
 
   ApplyStats stats_;
 };

@@ -265,9 +265,24 @@ void shutdown(LogicalDecodingContext* ctx) {
   call_pg([&] { restore_output_settings(state); });
 }
 
+// Triggers switched off in this transaction are switched on again, as one
+// write of their own (before captured DDL, which may change them, and
+// before COMMIT).
+void write_triggers_restore(LogicalDecodingContext* ctx, PluginState* state) {
+  if (!triggers_restore_pending(state)) return;
+  call_pg([&] {
+    OutputPluginPrepareWrite(ctx, true);
+    StringInfoSink out{ctx->out};
+    append_triggers_restore(out, state);
+    OutputPluginWrite(ctx, true);
+  });
+}
+
 void begin_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn) {
   PluginState* state = state_of(ctx);
   state->xact_written = false;
+  state->triggers_off_count = 0;
+  if (state->triggers_to_restore != nullptr) resetStringInfo(state->triggers_to_restore);
   if (already_written(state, txn)) return;
   if (state->options.skip_empty_xacts || !xact_start_pending(state)) return;
   call_pg([&] {
@@ -288,7 +303,9 @@ void commit_txn(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr c
     sync_globals(ctx, txn);
     globals_note_commit(state->globals, commit_time_of(txn));
   }
-  if (!state->xact_written || !state->options.include_transaction) return;
+  if (!state->xact_written) return;
+  write_triggers_restore(ctx, state);
+  if (!state->options.include_transaction) return;
   call_pg([&] {
     OutputPluginPrepareWrite(ctx, true);
     appendStringInfoString(ctx->out, "COMMIT;");
@@ -307,19 +324,27 @@ void change(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, Relation relatio
     HeapTuple newtuple = change_tuple(change->data.tp.newtuple);
     HeapTuple oldtuple = change_tuple(change->data.tp.oldtuple);
     write_statement(ctx, txn, [&](StringInfoSink& out) {
+      // The triggers go off in the same write as the change, so that an
+      // UPDATE that writes nothing takes them back too.
+      const int start = out.buf->len;
+      append_triggers_off(out, state, info);
+      const bool triggers_went_off = out.buf->len != start;
+      bool written = true;
       switch (change->action) {
         case REORDER_BUFFER_CHANGE_INSERT:
           emit_insert(out, info, newtuple, desc);
-          return true;
+          break;
         case REORDER_BUFFER_CHANGE_UPDATE:
-          return emit_update(out, info, oldtuple, newtuple, desc);
+          written = emit_update(out, info, oldtuple, newtuple, desc);
+          break;
         case REORDER_BUFFER_CHANGE_DELETE:
           emit_delete(out, info, oldtuple, desc);
-          return true;
+          break;
         default:
           elog(ERROR, "wal2sql: unexpected change type %d", static_cast<int>(change->action));
-          return false;
       }
+      if (!written && triggers_went_off) forget_last_triggers_off(state, info);
+      return written;
     });
   });
 }
@@ -338,6 +363,7 @@ void truncate(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, int nrelations
     }
     if (ninfos == 0) return;
     write_statement(ctx, txn, [&](StringInfoSink& out) {
+      for (int i = 0; i < ninfos; i++) append_triggers_off(out, state, infos[i]);
       emit_truncate(out, infos, ninfos, change->data.truncate.cascade, change->data.truncate.restart_seqs);
       return true;
     });
@@ -375,6 +401,7 @@ void message(LogicalDecodingContext* ctx, ReorderBufferTXN* txn, XLogRecPtr mess
                         errhint("Any role may call pg_logical_emit_message(); only DDL signed with the key in "
                                 "\"%s\" is replayed.",
                                 scribe::pg::kDdlKeyPath)));
+    if (ddl) write_triggers_restore(ctx, state);
     write_statement(ctx, txn, [&](StringInfoSink& out) {
       if (!ddl) {
         out.append("-- wal2sql: an unauthenticated scribe.ddl message was ignored here");

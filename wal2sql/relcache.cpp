@@ -350,6 +350,7 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
   }
   bms_free(key_attrs);
   build_statement_prefixes(info, &buf);
+  build_trigger_statements(info, rel);
   MemoryContextSwitchTo(old);
   info->valid = true;
 }

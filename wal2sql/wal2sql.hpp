@@ -110,6 +110,12 @@ struct RelationInfo {
   std::string_view update_prefix;
   std::string_view delete_prefix;
   bool insert_default_values;
+  // User triggers that fire under session_replication_role = replica
+  // (ENABLE ALWAYS, ENABLE REPLICA): their effects at the source are in the
+  // stream already, so replay switches them off around the table's changes
+  // and back on to their mode. Empty (data() null) when there are none.
+  std::string_view triggers_off;  // "ALTER TABLE ONLY s.t DISABLE TRIGGER a, DISABLE TRIGGER b;"
+  std::string_view triggers_on;   // "ALTER TABLE ONLY s.t ENABLE ALWAYS TRIGGER a, ENABLE REPLICA TRIGGER b;"
   char replident;  // REPLICA_IDENTITY_* of pg_class.relreplident
   char relkind;
   bool has_key;  // some column identifies rows
@@ -144,6 +150,13 @@ struct PluginState {
   bool settings_written;
   bool xact_written;  // header and BEGIN of the current transaction are out
   GlobalsTracker* globals;  // option include_globals (globals.cpp)
+  // Relations whose triggers the current transaction switched off, and the
+  // statements that switch them on again (before the next DDL and COMMIT);
+  // in ctx->context, which outlives the per-change context.
+  Oid* triggers_off_relids;
+  int triggers_off_count;
+  int triggers_off_capacity;
+  StringInfo triggers_to_restore;
 };
 
 // relcache.cpp
@@ -173,5 +186,19 @@ TimestampTz globals_last_commit_time(const GlobalsTracker* tracker);
 // stream (`lsn`), or empty when it is already there. `needs_transaction`:
 // called outside a decoded transaction (a non-transactional message).
 std::string globals_sync_sql(GlobalsTracker* tracker, XLogRecPtr lsn, bool needs_transaction);
+// triggers.cpp
+// Before a change of `info`: its replica-firing user triggers are switched
+// off, once per transaction (and again after DDL). Writes nothing for a
+// table without such triggers.
+void append_triggers_off(StringInfoSink& out, PluginState* state, RelationInfo* info);
+// The statements that switch back on what append_triggers_off switched off
+// in this transaction, and forget them. Writes nothing when nothing is off.
+void append_triggers_restore(StringInfoSink& out, PluginState* state);
+bool triggers_restore_pending(const PluginState* state);
+// Takes back the last append_triggers_off, whose output was not written.
+void forget_last_triggers_off(PluginState* state, RelationInfo* info);
+// Builds info->triggers_off and info->triggers_on from the relation's
+// triggers as the historic catalog has them (in the relation's context).
+void build_trigger_statements(RelationInfo* info, Relation rel);
 
 }  // namespace wal2sql

@@ -1,0 +1,28 @@
+// Recognises the statements of a diff that tell pg_scribe --restore as
+// which role to run what follows (DESIGN.md invariant 9), in the exact forms
+// wal2sql writes them. Pure text; no server code.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace scribe {
+
+// The table a row change names, as written ("s.t", each part quoted as
+// append_identifier quotes it), if `statement` is an INSERT INTO, UPDATE
+// ONLY or DELETE FROM ONLY of that shape; empty otherwise.
+std::string_view dml_target_table(std::string_view statement);
+
+// True if `statement` begins as a row change does (INSERT, UPDATE, DELETE,
+// MERGE, any case), whether or not dml_target_table can read it.
+bool looks_like_dml(std::string_view statement);
+
+// If `statement` is exactly "SET ROLE <identifier>;", the role's name
+// (unquoted) into `role`.
+bool parse_set_role(std::string_view statement, std::string& role);
+
+// True for the statements wal2sql writes to switch replica-firing triggers
+// off and on again ("ALTER TABLE ONLY s.t DISABLE TRIGGER a, ...;").
+bool is_trigger_switch(std::string_view statement);
+
+}  // namespace scribe
