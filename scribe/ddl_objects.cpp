@@ -15,6 +15,7 @@ extern "C" {
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_depend.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_language.h"
@@ -287,9 +288,65 @@ CollectedObjects inspect_collected_commands() {
   return result;
 }
 
+namespace {
+
+// The identities of the invalid indexes the current DROP INDEX names: left
+// behind by a CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY that failed
+// after its first transaction, never captured (the command failed) and not
+// in pg_dump's output, so no replay has them. In TopMemoryContext: DROP
+// INDEX CONCURRENTLY ends in another transaction than it started.
+List* invalid_indexes_dropped = NIL;
+
+// Notes the invalid indexes among those a DROP INDEX names; true if it
+// names nothing else.
+bool drop_names_only_invalid_indexes(DropStmt* stmt) {
+  list_free_deep(invalid_indexes_dropped);
+  invalid_indexes_dropped = NIL;
+  if (stmt->removeType != OBJECT_INDEX || stmt->objects == NIL) return false;
+  int valid = 0;
+  ListCell* cell;
+  foreach (cell, stmt->objects) {
+    const Oid index = RangeVarGetRelid(makeRangeVarFromNameList(static_cast<List*>(lfirst(cell))), NoLock, true);
+    HeapTuple tuple = OidIsValid(index) ? SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index)) : nullptr;
+    if (tuple == nullptr || !HeapTupleIsValid(tuple)) {
+      ++valid;  // not found: DROP ... IF EXISTS, or not an index; left as it is
+      continue;
+    }
+    const bool is_valid = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple))->indisvalid;
+    ReleaseSysCache(tuple);
+    if (is_valid) {
+      ++valid;
+      continue;
+    }
+    const ObjectAddress address = {RelationRelationId, index, 0};
+    char* identity = getObjectIdentity(&address, true);
+    if (identity == nullptr) {
+      ++valid;
+      continue;
+    }
+    MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+    invalid_indexes_dropped = lappend(invalid_indexes_dropped, pstrdup(identity));
+    MemoryContextSwitchTo(old);
+  }
+  return valid == 0;
+}
+
+bool is_invalid_index_dropped(const char* identity) {
+  ListCell* cell;
+  foreach (cell, invalid_indexes_dropped)
+    if (strcmp(static_cast<const char*>(lfirst(cell)), identity) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
 bool drop_targets_all_temporary(Node* tree) {
   if (!IsA(tree, DropStmt)) return false;
   auto* stmt = reinterpret_cast<DropStmt*>(tree);
+  // Invalid indexes exist at no replay: a DROP of only those is not replayed
+  // (nor one of temporary objects); with others it replays as the DROP of
+  // the others (drop_of_permanent_relations_only).
+  if (drop_names_only_invalid_indexes(stmt)) return true;
   switch (stmt->removeType) {
     // Relations: their sql_drop entries say whether they are temporary.
     case OBJECT_TABLE:
@@ -346,21 +403,27 @@ char* drop_of_permanent_relations_only(Node* tree) {
   char* result = nullptr;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
   // object_identity is schema-qualified and quoted.
-  if (SPI_execute("SELECT pg_catalog.bool_or(is_temporary), "
-                  "       pg_catalog.string_agg(object_identity, ', ') FILTER (WHERE NOT is_temporary) "
-                  "FROM pg_catalog.pg_event_trigger_dropped_objects() WHERE original",
-                  true, 1) != SPI_OK_SELECT ||
-      SPI_processed != 1)
+  if (SPI_execute("SELECT object_identity, is_temporary FROM pg_catalog.pg_event_trigger_dropped_objects() "
+                  "WHERE original",
+                  true, 0) != SPI_OK_SELECT)
     elog(ERROR, "pg_scribe: pg_event_trigger_dropped_objects() failed");
-  bool some_null;
-  bool list_null;
-  const bool some_temporary =
-      DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &some_null)) && !some_null;
-  const char* permanent = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-  (void)SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &list_null);
-  if (some_temporary && !list_null && permanent != nullptr)
+  // object_identity is schema-qualified and quoted.
+  bool some_left_out = false;
+  StringInfoData kept;
+  initStringInfo(&kept);
+  for (uint64 i = 0; i < SPI_processed; i++) {
+    const char* identity = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+    bool isnull;
+    const bool temporary = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+    if (identity == nullptr || (!isnull && temporary) || is_invalid_index_dropped(identity)) {
+      some_left_out = true;
+      continue;
+    }
+    appendStringInfo(&kept, "%s%s", kept.len > 0 ? ", " : "", identity);
+  }
+  if (some_left_out && kept.len > 0)
     result = MemoryContextStrdup(
-        result_context, psprintf("DROP %s %s%s", keyword, permanent, stmt->behavior == DROP_CASCADE ? " CASCADE" : ""));
+        result_context, psprintf("DROP %s %s%s", keyword, kept.data, stmt->behavior == DROP_CASCADE ? " CASCADE" : ""));
   SPI_finish();
   return result;
 }
