@@ -90,6 +90,8 @@ bool drop_all_temporary = false;
 // What ddl_command_start saw of a DROP of objects that are not relations:
 // all of them temporary (see drop_targets_all_temporary).
 bool drop_targets_temporary = false;
+// The current command is a CREATE TABLE ... (LIKE a temporary table).
+bool create_like_temporary = false;
 // What sql_drop saw of a DROP naming temporary and permanent relations: the
 // DROP of the permanent ones only, replayed instead.
 const char* drop_of_permanent_only = nullptr;
@@ -521,6 +523,10 @@ bool command_touches_only_temporary_objects(const CollectedObjects& collected) {
 // rather than as written, and a statement on large objects guarded so that
 // it replays only where they exist.
 std::string_view replayable_statement(Node* tree, std::string_view statement, const CollectedObjects& collected) {
+  if (create_like_temporary) {
+    create_like_temporary = false;
+    if (const char* defined = table_as_defined(tree)) return defined;
+  }
   if (nesting > 0 && nesting <= kMaxNesting) {
     const char* with_bound =
         statement_with_stored_partition_bound(tree, executing[nesting - 1].query_string, statement);
@@ -614,6 +620,7 @@ void capture(FunctionCallInfo fcinfo) {
     remember_tables_of_dropped_indexes(tree);
     drop_of_permanent_only = nullptr;
     drop_targets_temporary = drop_targets_all_temporary(tree);
+    create_like_temporary = create_table_likes_temporary(tree);
     if (is_create_table_as(tree)) emit_create_table_as(reinterpret_cast<CreateTableAsStmt*>(tree));
     return;
   }

@@ -52,6 +52,16 @@ char* drop_of_permanent_relations_only(Node* tree);
 // `statement` a part of it.
 char* statement_with_stored_partition_bound(Node* tree, const char* query_string, std::string_view statement);
 
+// CREATE TABLE t (LIKE tmp ...) where tmp is temporary: the replay has no
+// tmp, and t keeps no link to it. At ddl_command_start (the command's
+// parse analysis rewrites the LIKE clauses of the tree in place).
+bool create_table_likes_temporary(Node* tree);
+// At ddl_command_end of a CREATE TABLE: the table's definition as the
+// catalog has it (columns with their types, collations, defaults, identity,
+// generated expressions and NOT NULL; its constraints and other indexes),
+// to replay instead of the text; nullptr if the table is temporary.
+char* table_as_defined(Node* tree);
+
 // `statement`, run only if every large object in `large_objects` exists:
 // one from before the chain is in the replayed database only if the base
 // has it, and a statement that names a missing one must not stop a replay.
