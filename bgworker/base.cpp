@@ -294,7 +294,7 @@ m AS (SELECT d.classid, d.objid FROM pg_catalog.pg_depend d JOIN x ON d.refobjid
        WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'),
 e(tag, schema, owner, types) AS (
   SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' WHEN 'a' THEN 'AGGREGATE ' ELSE 'FUNCTION ' END
-         || pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_arguments(p.oid) || ')',
+         || pg_catalog.quote_ident(p.proname) || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
          n.nspname::text, pg_catalog.pg_get_userbyid(p.proowner)::text, ARRAY['ACL', 'SECURITY LABEL']
     FROM m JOIN pg_catalog.pg_proc p ON m.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = m.objid
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace

@@ -57,6 +57,7 @@ SELECT lo_from_bytea(424242, 'large object content');
 -- pg_dump writes these only because scribe is installed: not restorable
 -- on a server without pg_scribe.
 GRANT EXECUTE ON FUNCTION scribe.status_rows() TO reader;
+GRANT EXECUTE ON FUNCTION scribe.chains(text) TO reader;  -- a parameter with a DEFAULT
 GRANT SELECT ON scribe.status TO reader;
 SQL
 q -d src -At -c "SELECT chain_id FROM scribe.init('$backups/src')" >/dev/null
