@@ -64,6 +64,8 @@ void emit_lo_call(const char* format_with_oid, Oid large_object) {
   pfree(statement);
 }
 
+Oid large_object_owner(Oid large_object, Snapshot snapshot);
+
 void on_object_access(ObjectAccessType access, Oid class_id, Oid object_id) {
   if (class_id != LargeObjectRelationId || (access != OAT_POST_CREATE && access != OAT_DROP)) return;
   if (!capture_active_in_database()) return;
@@ -74,8 +76,14 @@ void on_object_access(ObjectAccessType access, Oid class_id, Oid object_id) {
     created_large_objects = lappend_oid(created_large_objects, object_id);
     MemoryContextSwitchTo(old);
   } else {
-    // Not there at replay when the base lacks it: no error then.
-    emit_lo_call("SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = %u", object_id);
+    // Not there at replay when the base lacks it: no error then. Replayed
+    // as the object's owner, who may always unlink it: the role that did
+    // may not own it (lo_compat_privileges lets anyone at the source).
+    const Oid owner = large_object_owner(object_id, nullptr);
+    char* statement =
+        psprintf("SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = %u", object_id);
+    emit_statement_as(statement, GetUserNameFromId(OidIsValid(owner) ? owner : GetUserId(), false));
+    pfree(statement);
   }
 }
 

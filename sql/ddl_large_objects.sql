@@ -10,6 +10,7 @@
 SET client_min_messages = warning;
 CREATE EXTENSION scribe;
 CREATE ROLE regress_ddl_lo_owner;
+CREATE ROLE regress_ddl_lo_other;
 SELECT lo_create(424240) = 424240;  -- before the capture
 SELECT 'init' FROM pg_create_logical_replication_slot('regress_ddl_lo', 'wal2sql');
 
@@ -27,6 +28,15 @@ REVOKE UPDATE ON LARGE OBJECT 424242 FROM regress_ddl_lo_owner;
 COMMENT ON LARGE OBJECT 424242 IS 'it''s a \ large object';
 ALTER LARGE OBJECT 424242 OWNER TO regress_ddl_lo_owner;
 SELECT lo_unlink(424241);
+-- Unlinked by a role that does not own it (lo_compat_privileges lets it):
+-- replayed as the owner, who may.
+SELECT lo_create(424244) = 424244;
+ALTER LARGE OBJECT 424244 OWNER TO regress_ddl_lo_owner;
+SET lo_compat_privileges = on;
+SET ROLE regress_ddl_lo_other;
+SELECT lo_unlink(424244);
+RESET ROLE;
+RESET lo_compat_privileges;
 -- Written after the transaction that created it: reported.
 SELECT length(lo_put(424243, 0, 'x')::text) >= 0;
 SELECT lo_put(424243, 0, '\x0123'::bytea);  -- restored: what was captured
@@ -67,4 +77,4 @@ SELECT data FROM captured WHERE data LIKE '%GRANT SELECT, UPDATE ON LARGE OBJECT
 RESET client_min_messages;
 
 SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid BETWEEN 424240 AND 424249;
-DROP ROLE regress_ddl_lo_owner;
+DROP ROLE regress_ddl_lo_owner, regress_ddl_lo_other;
