@@ -50,6 +50,11 @@
 // settings, the database's properties) and drops nothing; pg_scribe sends a
 // sync message right after creating a chain's slot, so that this lands at
 // the start of the chain's stream.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -73,6 +78,7 @@ extern "C" {
 #include "catalog/pg_db_role_setting.h"
 #include "catalog/pg_shdescription.h"
 #include "catalog/pg_tablespace.h"
+#include "catalog/pg_tablespace_d.h"
 #include "miscadmin.h"
 #include "replication/slot.h"
 #include "utils/acl.h"
@@ -263,13 +269,32 @@ void read_comments(g::State& s) {
   table_close(rel, AccessShareLock);
 }
 
+// Where the tablespace's directory is, as pg_tablespace_location() reads
+// it: the target of its link under pg_tblspc (the process runs in the data
+// directory); "" for an in-place tablespace, a directory there; nullopt if
+// neither (the built-in ones, or one dropped since this snapshot).
+std::optional<std::string> tablespace_location(Oid oid) {
+  if (oid == DEFAULTTABLESPACE_OID || oid == GLOBALTABLESPACE_OID) return std::nullopt;
+  char path[MAXPGPATH];
+  snprintf(path, sizeof path, "pg_tblspc/%u", oid);
+  char target[MAXPGPATH];
+  const ssize_t len = readlink(path, target, sizeof target - 1);
+  if (len > 0) return std::string(target, static_cast<std::size_t>(len));
+  struct stat st;
+  if (errno == EINVAL && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return std::string();
+  return std::nullopt;
+}
+
 void read_tablespaces(g::State& s) {
   Relation rel = table_open(TableSpaceRelationId, AccessShareLock);
   SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 0, nullptr);
   HeapTuple tuple;
   while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
     auto* form = reinterpret_cast<Form_pg_tablespace>(GETSTRUCT(tuple));
-    s.tablespaces[form->oid] = NameStr(form->spcname);
+    g::Tablespace& space = s.tablespaces[form->oid];
+    space.name = NameStr(form->spcname);
+    space.owner = form->spcowner;
+    space.location = tablespace_location(form->oid);
   }
   systable_endscan(scan);
   table_close(rel, AccessShareLock);

@@ -381,10 +381,12 @@ std::string serialize_state(const State& state) {
     put_field(out, item.privileges);
     out += "\n";
   }
-  for (const auto& [oid, name] : state.tablespaces) {
+  for (const auto& [oid, space] : state.tablespaces) {
     out += "T";
     put_number(out, oid);
-    put_field(out, name);
+    put_field(out, space.name);
+    put_number(out, space.owner);
+    put_optional(out, space.location);
     out += "\n";
   }
   out += "end\n";
@@ -445,8 +447,11 @@ std::optional<State> parse_state(std::string_view text) {
       item.grantor = static_cast<std::uint32_t>(f.number(2));
       item.privileges = f.text(3);
       state.database.acl.push_back(item);
-    } else if (kind == "T" && f.raw.size() == 3) {
-      state.tablespaces[static_cast<std::uint32_t>(f.number(1))] = f.text(2);
+    } else if (kind == "T" && f.raw.size() == 5) {
+      Tablespace& space = state.tablespaces[static_cast<std::uint32_t>(f.number(1))];
+      space.name = f.text(2);
+      space.owner = static_cast<std::uint32_t>(f.number(3));
+      space.location = f.optional(4);
     } else {
       return std::nullopt;
     }
@@ -512,13 +517,48 @@ std::string sync_sql(const State* before, const State& after, ListSettingPredica
   sync_database(body, before, after);
   for (const std::uint32_t oid : dropped_later) drop(oid);
 
+  // Tablespaces: renamed and given away in the block; created and dropped
+  // outside the replay's transaction (neither can run in one), after the
+  // roles that own them exist. At a chain's start (no `before`) globals.sql
+  // has them.
+  std::string outside;
+  bool unreadable = false;
+  if (before != nullptr) {
+    for (const auto& [oid, space] : after.tablespaces) {
+      const auto was = before->tablespaces.find(oid);
+      const auto owner = after.roles.find(space.owner);
+      if (was == before->tablespaces.end()) {
+        if (!space.location || owner == after.roles.end()) {
+          unreadable = true;
+          continue;
+        }
+        // An in-place tablespace (a directory under pg_tblspc, for tests
+        // and standbys on one machine) is made in place at the target too.
+        const bool in_place = space.location->empty();
+        if (in_place) outside += "SET allow_in_place_tablespaces = on;\n";
+        outside += "CREATE TABLESPACE " + ident(space.name) + " OWNER " + ident(owner->second.name) + " LOCATION " +
+                   literal(*space.location) + ";\n";
+        if (in_place) outside += "RESET allow_in_place_tablespaces;\n";
+        continue;
+      }
+      if (was->second.name != space.name)
+        body.execute("ALTER TABLESPACE " + ident(was->second.name) + " RENAME TO " + ident(space.name));
+      if (was->second.owner != space.owner && owner != after.roles.end())
+        body.execute("ALTER TABLESPACE " + ident(space.name) + " OWNER TO " + ident(owner->second.name));
+    }
+    for (const auto& [oid, space] : before->tablespaces)
+      if (after.tablespaces.count(oid) == 0) outside += "DROP TABLESPACE IF EXISTS " + ident(space.name) + ";\n";
+  }
+
   std::string out;
-  if (before != nullptr && before->tablespaces != after.tablespaces)
+  if (unreadable)
     out +=
-        "-- pg_scribe: tablespaces changed at the source here; they are not replayed (CREATE TABLESPACE cannot run "
-        "in a transaction, and its location is a path of the source's machine): create them on the target "
-        "yourself\n";
-  if (!body.empty()) out += body.finish();
+        "-- pg_scribe: a tablespace was created at the source here whose location could not be read (it was "
+        "dropped since): create it on the target yourself if later statements use it\n";
+  if (!body.empty()) out += body.finish() + "\n";
+  // END and START TRANSACTION, not COMMIT and BEGIN: the readers of a diff
+  // take a top-level COMMIT; as the end of a transaction (ddl_message.hpp).
+  if (!outside.empty()) out += "END;\n" + outside + "START TRANSACTION;";
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }

@@ -62,6 +62,12 @@ SET ROLE author;
 CREATE TABLE author_t (id int PRIMARY KEY);
 INSERT INTO author_t VALUES (1);
 SQL
+# A tablespace made from another database (in place: a directory under
+# pg_tblspc), used, renamed; dropped before the new chain.
+q -d postgres -c "SET allow_in_place_tablespaces = on" -c "CREATE TABLESPACE scribe_ts OWNER author LOCATION ''"
+q -d app -c "CREATE TABLE in_ts (id int PRIMARY KEY) TABLESPACE scribe_ts" -c "INSERT INTO in_ts VALUES (1)"
+q -d postgres -c 'ALTER TABLESPACE scribe_ts RENAME TO "scribe ts 2"'
+q -d app -c "INSERT INTO in_ts VALUES (2)"
 # A role created in app itself, with nothing else in its transaction.
 q -d app -c "CREATE ROLE made_in_app"
 q -d app -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
@@ -84,6 +90,9 @@ q -d postgres -c "ALTER ROLE app_owner RESET ALL" -c "ALTER ROLE app_owner IN DA
   -c "GRANT late TO author"
 q -d app -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
 
+q -d app -c "DROP TABLE in_ts"
+q -d postgres -c 'DROP TABLESPACE "scribe ts 2"'
+q -d app -c "INSERT INTO base_t VALUES (30, 'after the tablespace')"
 # A new chain, then more changes.
 q -d app -c "SELECT * FROM scribe.new_chain()" >/dev/null
 wait_streaming app
@@ -145,6 +154,15 @@ if decompress_to_stdout "$(ls "$first_chain"/diff-*.sql* | head -1)" | grep -q '
   ok "the first diff creates the role made in another database"
 else
   fail "no CREATE ROLE for the role made in another database in the first diff"
+fi
+
+first_stream=$(for f in "$first_chain"/diff-*.sql*; do decompress_to_stdout "$f"; done)
+if grep -q "^CREATE TABLESPACE scribe_ts OWNER author LOCATION '';" <<<"$first_stream" &&
+  grep -q 'ALTER TABLESPACE scribe_ts RENAME TO "scribe ts 2"' <<<"$first_stream" &&
+  grep -q '^DROP TABLESPACE IF EXISTS "scribe ts 2";' <<<"$first_stream"; then
+  ok "the tablespace made, renamed and dropped from another database is in the stream"
+else
+  fail "the tablespace's changes are not in the first chain's stream"
 fi
 
 # check_restored LABEL DB: compare the restored database (of the current

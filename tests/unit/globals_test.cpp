@@ -24,7 +24,7 @@ State sample() {
   s.database.connection_limit = 5;
   s.database.comment = "the app's";
   s.database.acl = {{0, 16384, "Tc"}, {16385, 16384, "C*c"}};
-  s.tablespaces[1663] = "pg_default";
+  s.tablespaces[1663] = {"pg_default", 10, std::nullopt};
   return s;
 }
 
@@ -88,13 +88,46 @@ TEST(GlobalsSql, DropFreesANameFirst) {
   EXPECT_LT(sql.find("DROP ROLE"), sql.find("CREATE ROLE"));
 }
 
-TEST(GlobalsSql, TablespaceChangesAreReportedNotReplayed) {
+// Created and dropped outside the replay's transaction (neither can run in
+// one), in place when the source's was; renamed and given away in the block.
+TEST(GlobalsSql, TablespacesReplayOutsideTheTransaction) {
+  State before = sample();
+  before.tablespaces[40000] = {"old name", 16384, std::string("/srv/ts")};
+  before.tablespaces[40001] = {"gone", 16384, std::string("/srv/gone")};
+  State after = before;
+  after.tablespaces[40000].name = "new name";
+  after.tablespaces.erase(40001);
+  after.tablespaces[40002] = {"in place", 16385, std::string()};
+  after.tablespaces[40003] = {"it's", 16385, std::string("/srv/it's")};
+  const std::string sql = scribe::globals::sync_sql(&before, after, is_search_path);
+  const std::size_t end = sql.find("END;\n");
+  ASSERT_NE(end, std::string::npos) << sql;
+  EXPECT_NE(sql.find("ALTER TABLESPACE \"old name\" RENAME TO \"new name\""), std::string::npos) << sql;
+  EXPECT_LT(sql.find("RENAME TO"), end);
+  EXPECT_NE(sql.find("SET allow_in_place_tablespaces = on;\nCREATE TABLESPACE \"in place\" OWNER writer LOCATION '';\n"
+                     "RESET allow_in_place_tablespaces;\n"),
+            std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("CREATE TABLESPACE \"it's\" OWNER"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("LOCATION '/srv/it''s';"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("DROP TABLESPACE IF EXISTS gone;\n"), std::string::npos) << sql;
+  EXPECT_GT(sql.find("CREATE TABLESPACE"), end);
+  EXPECT_EQ(sql.substr(sql.size() - 18), "START TRANSACTION;");
+  // Round trip through the state file.
+  const auto back = scribe::globals::parse_state(scribe::globals::serialize_state(after));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(*back == after);
+}
+
+// One whose location could not be read (dropped since) is only reported;
+// comments carry no names (they are not quoted).
+TEST(GlobalsSql, UnreadableTablespaceIsReported) {
   const State before = sample();
   State after = before;
-  after.tablespaces[99999] = "zz_space_name";
+  after.tablespaces[99999] = {"zz_space_name", 16384, std::nullopt};
   const std::string sql = scribe::globals::sync_sql(&before, after, is_search_path);
-  EXPECT_EQ(sql.rfind("-- pg_scribe: tablespaces changed", 0), 0u);
-  EXPECT_EQ(sql.find("zz_space_name"), std::string::npos);  // names are not written: comments are not quoted
+  EXPECT_EQ(sql.rfind("-- pg_scribe: a tablespace was created", 0), 0u) << sql;
+  EXPECT_EQ(sql.find("zz_space_name"), std::string::npos);
 }
 
 }  // namespace

@@ -81,12 +81,24 @@ struct SettingsKey {
   bool operator==(const SettingsKey& o) const { return role == o.role && in_database == o.in_database; }
 };
 
+// A tablespace: created, renamed, given to another owner and dropped at its
+// place in the stream. `location` is the directory at the source; empty
+// for an in-place tablespace (allow_in_place_tablespaces); nullopt when it
+// could not be read (dropped since): then only reported.
+struct Tablespace {
+  std::string name;
+  std::uint32_t owner = 0;
+  std::optional<std::string> location;
+  bool operator==(const Tablespace& o) const { return name == o.name && owner == o.owner && location == o.location; }
+  bool operator!=(const Tablespace& o) const { return !(*this == o); }
+};
+
 struct State {
   std::map<std::uint32_t, Role> roles;  // by oid, so that a rename is seen as one
   std::map<std::pair<std::uint32_t, std::uint32_t>, Membership> memberships;  // (role, member)
   std::map<SettingsKey, std::vector<std::string>> settings;
   Database database;
-  std::map<std::uint32_t, std::string> tablespaces;  // reported, not replayed
+  std::map<std::uint32_t, Tablespace> tablespaces;
   bool operator==(const State& o) const {
     return roles == o.roles && memberships == o.memberships && settings == o.settings && database == o.database &&
            tablespaces == o.tablespaces;
