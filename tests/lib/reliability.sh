@@ -89,6 +89,18 @@ fault_wait() {
   return 1
 }
 
+# global_blocks FILE...: how many blocks of global objects (the roles and
+# database properties written as a transaction of their own, xid=0, at a
+# chain's start and where a rotation finds them changed: wal2sql/globals.cpp)
+# the diffs hold; a count of transactions leaves them out.
+global_blocks() {
+  local f n=0
+  for f in "$@"; do
+    n=$((n + $(decompress_to_stdout "$f" | grep -c '^-- scribe xid=0 ' || true)))
+  done
+  echo "$n"
+}
+
 worker_pid() {
   psql -X -At -d "$1" -c "SELECT worker_pid FROM scribe.status WHERE database = current_database()"
 }

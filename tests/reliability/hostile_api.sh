@@ -253,10 +253,13 @@ expect 39P03 - app $S "SELECT scribe.capture_ddl()"
 allowed app $S "SELECT scribe.assert_preloaded()"
 
 echo "-- NULL meaning the default"
-# init(force => NULL) is force => false: a table without a key is refused.
-q -d fresh -c "CREATE TABLE no_key (a int)"
+# init(force => NULL) is force => false: with scribe.auto_replica_identity
+# off, a table without a key is refused (on, init gives it REPLICA IDENTITY
+# FULL: tests/e2e/replay_never_fails.sh).
+q -d fresh -c "SET scribe.auto_replica_identity = off" -c "CREATE TABLE no_key (a int)"
 baseline
-expect 55000 hint fresh $S "SELECT * FROM scribe.init('$backups/fresh_force', 'fresh_force_slot', 'none', NULL)"
+PGOPTIONS='-c scribe.auto_replica_identity=off' \
+  expect 55000 hint fresh $S "SELECT * FROM scribe.init('$backups/fresh_force', 'fresh_force_slot', 'none', NULL)"
 q -d fresh -c "DROP TABLE no_key"
 baseline
 # teardown(NULL) = teardown(true): the slot is dropped, the files stay.
