@@ -26,6 +26,7 @@
 #include "scribe/core/format.hpp"
 #include "scribe/core/json.hpp"
 #include "scribe/core/sha256.hpp"
+#include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 
 extern "C" {
@@ -504,7 +505,7 @@ BaseResult take_base(const BaseRequest& request) {
   call_pg([&] {
     load_file("libpqwalreceiver", false);
     char* err = nullptr;
-    conn = walrcv_connect(conninfo.c_str(), true, "pg_scribe", &err);
+    conn = scribe::pg::connect_logical_replication(conninfo.c_str(), "pg_scribe", &err);
     if (conn == nullptr)
       ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
                       errmsg("pg_scribe could not open a replication connection to the server: %s", err),
@@ -563,10 +564,8 @@ BaseResult take_base(const BaseRequest& request) {
   // default privileges and large objects. The filter leaves out scribe's own.
   std::vector<std::string> dump_args = {bin_path("pg_dump"), "--no-password", "--format=plain",
                                         std::string("--snapshot=") + snapshot};
-#if PG_VERSION_NUM >= 170000
   // pg_dump 17 can leave the extension out itself, its members' ACLs too.
-  dump_args.push_back("--exclude-extension=scribe");
-#endif
+  if constexpr (scribe::pg::kPgDumpHasExcludeExtension) dump_args.push_back("--exclude-extension=scribe");
   dump_args.push_back("--dbname=" + conninfo);
   // Rows that would make the base's restore fail (pg_node_tree values, ...).
   for (std::string& arg : unreadable_table_data_exclusions()) dump_args.push_back(std::move(arg));

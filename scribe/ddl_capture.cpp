@@ -8,6 +8,7 @@
 #include "../bgworker/engine.hpp"
 #include "scribe/core/ddl_message.hpp"
 #include "scribe/pg/ddl_auth.hpp"
+#include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 #include "scribe/pg/postgres.hpp"
 
@@ -211,7 +212,7 @@ void emit_ddl_as(std::string_view statement, bool transactional, const char* rol
   appendStringInfoChar(&message, '\n');
   appendBinaryStringInfo(&message, body.data, body.len);
   // Transactional: decoded in place, gone if the (sub)transaction rolls back.
-  LogLogicalMessage(scribe::kDdlMessagePrefix.data(), message.data, message.len, true);
+  scribe::pg::log_logical_message(scribe::kDdlMessagePrefix.data(), message.data, message.len, true);
   pfree(body.data);
   pfree(message.data);
 }
