@@ -40,7 +40,8 @@ full_page_writes = off
 CONF
   # The plugins that slots may name, where the server has that setting (a
   # server refuses to start on a setting it does not know).
-  if "$PG_BINDIR/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+  # (grep without -q reads to the end: under pipefail an early close fails postgres)
+  if "$PG_BINDIR/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
     echo "output_plugin_libraries = 'pgoutput, test_decoding, wal2sql'" >>"$dir/data/postgresql.conf"
   fi
   # Test-specific settings; later lines win.
