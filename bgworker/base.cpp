@@ -248,9 +248,14 @@ std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
   call_pg([&] {
     version = GetConfigOption("server_version", false, false);
     version_num = GetConfigOption("server_version_num", false, false);
-    collate = GetConfigOption("lc_collate", false, false);
-    ctype = GetConfigOption("lc_ctype", false, false);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    // From the catalog: PostgreSQL 16 removed the lc_collate and lc_ctype settings.
+    const char* locale_query =
+        psprintf("SELECT datcollate::text, datctype::text FROM pg_catalog.pg_database WHERE oid = %u", MyDatabaseId);
+    if (SPI_execute(locale_query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+      elog(ERROR, "could not read the database's locale");
+    collate = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    ctype = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
     if (SPI_execute("SELECT extname::text, extversion FROM pg_catalog.pg_extension ORDER BY 1", true, 0) !=
         SPI_OK_SELECT)
       elog(ERROR, "could not list the extensions");
