@@ -169,16 +169,16 @@ cron_ok=0
 if [ "$have_cron" = 0 ]; then
   echo "skip pg_cron is not installed for this server"
 else
-for _ in $(seq 1 75); do
-  n=$(psql -X -At -d postgres -c "SELECT count(*) FROM cron.job_run_details WHERE status = 'succeeded'")
-  [ "$n" -ge 1 ] && { cron_ok=1; break; }
-  sleep 1
-done
-q -d postgres -c "SELECT cron.unschedule('rotate-app')" >/dev/null
-if [ "$cron_ok" = 1 ]; then ok "a pg_cron job ran SELECT * FROM scribe.rotate_diff() successfully"; else
-  fail "no successful pg_cron run"
-  psql -X -d postgres -c "SELECT status, return_message FROM cron.job_run_details ORDER BY runid DESC LIMIT 3" >&2
-fi
+  for _ in $(seq 1 75); do
+    n=$(psql -X -At -d postgres -c "SELECT count(*) FROM cron.job_run_details WHERE status = 'succeeded'")
+    [ "$n" -ge 1 ] && { cron_ok=1; break; }
+    sleep 1
+  done
+  q -d postgres -c "SELECT cron.unschedule('rotate-app')" >/dev/null
+  if [ "$cron_ok" = 1 ]; then ok "a pg_cron job ran SELECT * FROM scribe.rotate_diff() successfully"; else
+    fail "no successful pg_cron run"
+    psql -X -d postgres -c "SELECT status, return_message FROM cron.job_run_details ORDER BY runid DESC LIMIT 3" >&2
+  fi
 fi
 
 echo "-- stop, restore, compare"
