@@ -26,6 +26,7 @@
 #include "scribe/core/format.hpp"
 #include "scribe/core/json.hpp"
 #include "scribe/core/sha256.hpp"
+#include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 
 extern "C" {
@@ -247,9 +248,14 @@ std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
   call_pg([&] {
     version = GetConfigOption("server_version", false, false);
     version_num = GetConfigOption("server_version_num", false, false);
-    collate = GetConfigOption("lc_collate", false, false);
-    ctype = GetConfigOption("lc_ctype", false, false);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    // From the catalog: PostgreSQL 16 removed the lc_collate and lc_ctype settings.
+    const char* locale_query =
+        psprintf("SELECT datcollate::text, datctype::text FROM pg_catalog.pg_database WHERE oid = %u", MyDatabaseId);
+    if (SPI_execute(locale_query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+      elog(ERROR, "could not read the database's locale");
+    collate = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    ctype = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
     if (SPI_execute("SELECT extname::text, extversion FROM pg_catalog.pg_extension ORDER BY 1", true, 0) !=
         SPI_OK_SELECT)
       elog(ERROR, "could not list the extensions");
@@ -504,7 +510,7 @@ BaseResult take_base(const BaseRequest& request) {
   call_pg([&] {
     load_file("libpqwalreceiver", false);
     char* err = nullptr;
-    conn = walrcv_connect(conninfo.c_str(), true, "pg_scribe", &err);
+    conn = scribe::pg::connect_logical_replication(conninfo.c_str(), "pg_scribe", &err);
     if (conn == nullptr)
       ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
                       errmsg("pg_scribe could not open a replication connection to the server: %s", err),
@@ -563,10 +569,8 @@ BaseResult take_base(const BaseRequest& request) {
   // default privileges and large objects. The filter leaves out scribe's own.
   std::vector<std::string> dump_args = {bin_path("pg_dump"), "--no-password", "--format=plain",
                                         std::string("--snapshot=") + snapshot};
-#if PG_VERSION_NUM >= 170000
   // pg_dump 17 can leave the extension out itself, its members' ACLs too.
-  dump_args.push_back("--exclude-extension=scribe");
-#endif
+  if constexpr (scribe::pg::kPgDumpHasExcludeExtension) dump_args.push_back("--exclude-extension=scribe");
   dump_args.push_back("--dbname=" + conninfo);
   // Rows that would make the base's restore fail (pg_node_tree values, ...).
   for (std::string& arg : unreadable_table_data_exclusions()) dump_args.push_back(std::move(arg));

@@ -5,8 +5,9 @@
 
 extern "C" {
 #include "access/xlog.h"
-#include "replication/message.h"
 }
+
+#include "scribe/pg/compat.hpp"
 
 namespace scribe::engine {
 
@@ -14,7 +15,7 @@ void emit_globals_sync_point() {
   scribe::pg::call_pg([] {
     // Non-transactional: decoded at its place even if the caller's
     // transaction rolls back, under the catalog snapshot of that place.
-    const XLogRecPtr lsn = LogLogicalMessage(scribe::globals::kSyncMessagePrefix.data(), "", 0, false);
+    const XLogRecPtr lsn = scribe::pg::log_logical_message(scribe::globals::kSyncMessagePrefix.data(), "", 0, false);
     XLogFlush(lsn);
   });
 }

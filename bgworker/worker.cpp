@@ -28,6 +28,7 @@
 #include "scribe/core/fault.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
+#include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 
 extern "C" {
@@ -166,7 +167,7 @@ void open_decoding(Stream& s) {
   format_lsn(s.last_commit_lsn, after);
   call_pg([&] {
     MemoryContext old = MemoryContextSwitchTo(stream_context);
-    ReplicationSlotAcquire(s.config.slot.c_str(), true);
+    scribe::pg::acquire_replication_slot(s.config.slot.c_str(), true);
     // An invalidated slot (max_slot_wal_keep_size) has no restart_lsn: reading
     // from it would fail on WAL segment 0 "already removed".
     char lost_after[kLsnTextSize];

@@ -7,14 +7,12 @@
 #include "scribe/core/catalog_qualifier.hpp"
 #include "scribe/pg/guard.hpp"
 #include "scribe/pg/postgres.hpp"
+#include "scribe/pg/sql_scanner.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
-#include "parser/scanner.h"
-// After scanner.h (see parser/gramparse.h).
-#include "parser/gram.h"
 }
 
 namespace scribe::capture {
@@ -33,8 +31,9 @@ struct ScannedToken {
 int scan_tokens(const char* text, ScannedToken** out) {
   int used = 0, allocated = 64;
   ScannedToken* tokens = static_cast<ScannedToken*>(palloc(sizeof(ScannedToken) * allocated));
+  const int ident = scribe::pg::identifier_token();
   core_yy_extra_type extra;
-  core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
+  core_yyscan_t scanner = scribe::pg::begin_sql_scan(text, &extra);
   for (;;) {
     core_YYSTYPE value;
     YYLTYPE location;
@@ -45,9 +44,9 @@ int scan_tokens(const char* text, ScannedToken** out) {
       tokens = static_cast<ScannedToken*>(repalloc(tokens, sizeof(ScannedToken) * allocated));
     }
     const char* name = nullptr;
-    if (token == IDENT)
+    if (token == ident)
       name = value.str;
-    else if (token >= ABORT_P && token <= ZONE)  // gram.h lists the keywords in one run
+    else if (scribe::pg::is_keyword_token(token))
       name = value.keyword;
     tokens[used++] = ScannedToken{token, location, name};
   }

@@ -8,6 +8,7 @@
 #include "../bgworker/engine.hpp"
 #include "scribe/core/ddl_message.hpp"
 #include "scribe/pg/ddl_auth.hpp"
+#include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 #include "scribe/pg/postgres.hpp"
 
@@ -213,7 +214,7 @@ void emit_ddl_as(std::string_view statement, bool transactional, const char* rol
   appendStringInfoChar(&message, '\n');
   appendBinaryStringInfo(&message, body.data, body.len);
   // Transactional: decoded in place, gone if the (sub)transaction rolls back.
-  LogLogicalMessage(scribe::kDdlMessagePrefix.data(), message.data, message.len, true);
+  scribe::pg::log_logical_message(scribe::kDdlMessagePrefix.data(), message.data, message.len, true);
   pfree(body.data);
   pfree(message.data);
 }
@@ -612,6 +613,11 @@ void capture(FunctionCallInfo fcinfo) {
 
   auto* trigger = reinterpret_cast<EventTriggerData*>(fcinfo->context);
   Node* tree = trigger->parsetree;
+  // REINDEX fires event triggers since PostgreSQL 17. The ProcessUtility
+  // hook captures it on every version, and only the forms that change what a
+  // dump holds (TABLESPACE): here it would be written a second time, and a
+  // plain REINDEX once.
+  if (IsA(tree, ReindexStmt)) return;
   if (strcmp(trigger->event, "ddl_command_start") == 0) {
     if (ddl_in_progress++ > 0) return;
     drop_seen = false;

@@ -3,6 +3,8 @@
 
 #include "ddl_objects.hpp"
 
+#include "scribe/pg/sql_scanner.hpp"
+
 extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -28,7 +30,6 @@ extern "C" {
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
-#include "parser/gramparse.h"
 #include "parser/scanner.h"
 #include "tcop/deparse_utility.h"
 #include "utils/builtins.h"
@@ -221,7 +222,7 @@ bool all_plain_constants(List* datums) {
 // not found.
 int bound_clause_length(const char* text, int groups) {
   core_yy_extra_type extra;
-  core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
+  core_yyscan_t scanner = scribe::pg::begin_sql_scan(text, &extra);
   int depth = 0;
   int closed = 0;
   int length = -1;
@@ -573,7 +574,7 @@ char* statement_guarded_by_large_objects(std::string_view statement, List* large
 std::string_view explained_statement_text(std::string_view explain) {
   char* text = pnstrdup(explain.data(), explain.size());
   core_yy_extra_type extra;
-  core_yyscan_t scanner = scanner_init(text, &extra, &ScanKeywords, ScanKeywordTokens);
+  core_yyscan_t scanner = scribe::pg::begin_sql_scan(text, &extra);
   core_YYSTYPE value;
   YYLTYPE location = -1;
   int token = core_yylex(&value, &location, scanner);  // EXPLAIN
@@ -586,7 +587,9 @@ std::string_view explained_statement_text(std::string_view explain) {
     }
     token = core_yylex(&value, &location, scanner);
   } else {
-    while (token == ANALYZE || token == ANALYSE || token == VERBOSE) token = core_yylex(&value, &location, scanner);
+    const int analyze = scribe::pg::keyword_token("analyze"), analyse = scribe::pg::keyword_token("analyse"),
+              verbose = scribe::pg::keyword_token("verbose");
+    while (token == analyze || token == analyse || token == verbose) token = core_yylex(&value, &location, scanner);
   }
   scanner_finish(scanner);
   pfree(text);

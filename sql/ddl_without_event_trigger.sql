@@ -17,6 +17,9 @@ CREATE FUNCTION explain_create(name text) RETURNS SETOF text LANGUAGE plpgsql AS
 BEGIN RETURN QUERY EXECUTE format('EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE %I AS SELECT 1 AS one', name); END $$;
 SELECT 'init' FROM pg_create_logical_replication_slot('regress_ddl_no_event', 'wal2sql');
 
+-- The plans are not what is tested, and their text differs between
+-- versions (18 adds buffers and fractional row counts).
+\o /dev/null
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE explained AS SELECT * FROM src;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id INTO explained_into FROM src WHERE id = 2;
 EXPLAIN (ANALYZE true, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE MATERIALIZED VIEW explained_mv (x) AS SELECT id FROM src WITH DATA;
@@ -26,6 +29,7 @@ EXPLAIN (COSTS OFF) CREATE TABLE not_created AS SELECT * FROM src;
 BEGIN;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE rolled_back AS SELECT 1;
 ROLLBACK;
+\o
 CLUSTER src USING src_v;
 -- Already clustered on it: no catalog change, nothing.
 CLUSTER src;

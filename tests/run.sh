@@ -6,9 +6,34 @@
 # and the fuzz targets on their committed inputs (fuzz/run.sh --replay).
 # Needs write access to PostgreSQL's install directories (run as root, as CI
 # does, or with sudo). Clusters run as the postgres OS user when run as root.
+#
+#   tests/run.sh                 against PG_CONFIG, else Debian's PostgreSQL 15
+#   tests/run.sh --pg 18         against PostgreSQL 18: Debian's if installed,
+#                                else the build of pg-from-source.sh 18
+#   tests/run.sh --pg "15 18"    each in turn (PG_MAJOR="15 18" too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+majors=${PG_MAJOR:-}
+if [ "${1:-}" = --pg ]; then majors=${2:?usage: tests/run.sh [--pg "MAJOR..."]}; fi
+if [ "$(wc -w <<<"$majors")" -gt 1 ]; then
+  for major in $majors; do
+    printf '\n==== PostgreSQL %s\n' "$major"
+    PG_CONFIG= PG_MAJOR=$major bash "$0" || { echo "PostgreSQL $major: failed"; exit 1; }
+  done
+  exit 0
+fi
+if [ -n "$majors" ]; then
+  PG_CONFIG=
+  for candidate in "/usr/lib/postgresql/$majors/bin/pg_config" "/var/cache/pg-from-source/$majors/bin/pg_config"; do
+    if [ -x "$candidate" ]; then PG_CONFIG=$candidate; break; fi
+  done
+  [ -n "$PG_CONFIG" ] || { echo "no PostgreSQL $majors here: build it with pg-from-source.sh $majors" >&2; exit 1; }
+fi
 export PG_CONFIG=${PG_CONFIG:-$(command -v /usr/lib/postgresql/15/bin/pg_config || command -v pg_config)}
+# The clusters, pg_dump and psql of the same server.
+PG_BINDIR=$("$PG_CONFIG" --bindir)
+export PG_BINDIR PATH="$PG_BINDIR:$PATH"
+pg_major=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 source tests/lib/cluster.sh
 
 step() { printf '\n== %s\n' "$*"; }
@@ -23,12 +48,17 @@ die() {
 }
 
 step "unit tests (GoogleTest)"
-cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_CONFIG="$PG_CONFIG" >/dev/null
-cmake --build build/cmake -j2
-(cd build/cmake && ctest --output-on-failure)
+cmake -S . -B "build/cmake-$pg_major" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPG_CONFIG="$PG_CONFIG" >/dev/null
+cmake --build "build/cmake-$pg_major" -j2
+(cd "build/cmake-$pg_major" && ctest --output-on-failure)
 suites_passed=$((suites_passed + 1))
 
 step "build and install"
+# PGXS builds in the source tree: objects compiled against another
+# server's headers must go first.
+if [ "$(cat build/pg_config.used 2>/dev/null)" != "$PG_CONFIG" ]; then make -s clean PG_CONFIG="$PG_CONFIG" >/dev/null; fi
+mkdir -p build
+echo "$PG_CONFIG" >build/pg_config.used
 make -s -j2 PG_CONFIG="$PG_CONFIG"
 # A mangled entry point is silently never found; a missing C++ runtime
 # shows only at load time.

@@ -10,11 +10,7 @@ extern "C" {
 #include "utils/builtins.h"
 }
 
-#if PG_VERSION_NUM >= 160000
-extern "C" {
-#include "varatt.h"
-}
-#endif
+#include "scribe/pg/compat.hpp"
 
 namespace wal2sql {
 

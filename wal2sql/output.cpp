@@ -29,25 +29,17 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks* cb);
 }
 
+#include "scribe/pg/compat.hpp"
+
 namespace wal2sql {
 namespace {
 
 using scribe::pg::call_pg;
 using scribe::pg::run_entry;
 
-#if PG_VERSION_NUM >= 170000
-HeapTuple change_tuple(HeapTuple t) { return t; }
-#else
-HeapTuple change_tuple(ReorderBufferTupleBuf* t) { return t != nullptr ? &t->tuple : nullptr; }
-#endif
+using scribe::pg::change_tuple;
 
-TimestampTz commit_time_of(ReorderBufferTXN* txn) {
-#if PG_VERSION_NUM >= 150000
-  return txn->xact_time.commit_time;
-#else
-  return txn->commit_time;
-#endif
-}
+TimestampTz commit_time_of(ReorderBufferTXN* txn) { return txn->xact_time.commit_time; }
 
 PluginState* state_of(LogicalDecodingContext* ctx) { return static_cast<PluginState*>(ctx->output_plugin_private); }
 

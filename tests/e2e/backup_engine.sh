@@ -11,11 +11,19 @@ cd "$(dirname "$0")/../.."
 source tests/lib/cluster.sh
 source tests/lib/compare.sh
 source tests/lib/engine.sh
-CLUSTER_EXTRA_CONF="shared_preload_libraries = 'scribe, pg_cron'
-cron.database_name = 'postgres'
-cron.use_background_workers = on
-max_worker_processes = 24
+# pg_cron is Debian's package for its PostgreSQL 15; a server built from
+# source has none: the job's part is skipped there.
+PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
+have_cron=0
+[ -f "$("$PG_BINDIR/pg_config" --pkglibdir)/pg_cron.so" ] && have_cron=1
+CLUSTER_EXTRA_CONF="max_worker_processes = 24
 log_min_messages = warning"
+if [ "$have_cron" = 1 ]; then
+  CLUSTER_EXTRA_CONF+="
+shared_preload_libraries = 'scribe, pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on"
+fi
 start_throwaway_cluster engine
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 passed=0 failed=0
@@ -25,7 +33,7 @@ fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
 backups=$work/backups
 mkdir -p "$backups"
 chown postgres: "$backups" 2>/dev/null || true
-q -d postgres -c "CREATE EXTENSION pg_cron"
+if [ "$have_cron" = 1 ]; then q -d postgres -c "CREATE EXTENSION pg_cron"; fi
 for db in app other; do
   createdb "$db"
   q -d "$db" -f tests/e2e/engine/schema.sql
@@ -120,7 +128,9 @@ q -d other -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
 
 # pg_cron 1.4 (Debian bookworm) runs jobs at most once a minute: schedule
 # now, check at the end that a run sealed a diff.
-q -d postgres -c "SELECT cron.schedule_in_database('rotate-app', '* * * * *', 'SELECT * FROM scribe.rotate_diff()', 'app')" >/dev/null
+if [ "$have_cron" = 1 ]; then
+  q -d postgres -c "SELECT cron.schedule_in_database('rotate-app', '* * * * *', 'SELECT * FROM scribe.rotate_diff()', 'app')" >/dev/null
+fi
 
 echo "-- concurrent rotations"
 for i in 1 2 3; do psql -X -q -d app -c "SELECT * FROM scribe.rotate_diff()" >"$work/rot.$i" 2>&1 & done
@@ -156,15 +166,19 @@ q -d other -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
 
 echo "-- rotate_diff from pg_cron"
 cron_ok=0
-for _ in $(seq 1 75); do
-  n=$(psql -X -At -d postgres -c "SELECT count(*) FROM cron.job_run_details WHERE status = 'succeeded'")
-  [ "$n" -ge 1 ] && { cron_ok=1; break; }
-  sleep 1
-done
-q -d postgres -c "SELECT cron.unschedule('rotate-app')" >/dev/null
-if [ "$cron_ok" = 1 ]; then ok "a pg_cron job ran SELECT * FROM scribe.rotate_diff() successfully"; else
-  fail "no successful pg_cron run"
-  psql -X -d postgres -c "SELECT status, return_message FROM cron.job_run_details ORDER BY runid DESC LIMIT 3" >&2
+if [ "$have_cron" = 0 ]; then
+  echo "skip pg_cron is not installed for this server"
+else
+  for _ in $(seq 1 75); do
+    n=$(psql -X -At -d postgres -c "SELECT count(*) FROM cron.job_run_details WHERE status = 'succeeded'")
+    [ "$n" -ge 1 ] && { cron_ok=1; break; }
+    sleep 1
+  done
+  q -d postgres -c "SELECT cron.unschedule('rotate-app')" >/dev/null
+  if [ "$cron_ok" = 1 ]; then ok "a pg_cron job ran SELECT * FROM scribe.rotate_diff() successfully"; else
+    fail "no successful pg_cron run"
+    psql -X -d postgres -c "SELECT status, return_message FROM cron.job_run_details ORDER BY runid DESC LIMIT 3" >&2
+  fi
 fi
 
 echo "-- stop, restore, compare"
