@@ -10,21 +10,12 @@
 # one of them and equal the source.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
+source tests/lib/e2e.sh
 CLUSTER_EXTRA_CONF="max_worker_processes = 16
 log_min_messages = warning"
 start_throwaway_cluster base
-PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
 
-backups=$work/backups
-mkdir -p "$backups"
-chown postgres: "$backups" 2>/dev/null || true
+make_backups_dir
 createdb src
 q -d src >/dev/null <<'SQL'
 CREATE EXTENSION scribe;

@@ -10,20 +10,12 @@
 # equal the source's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
+source tests/lib/e2e.sh
 CLUSTER_EXTRA_CONF="log_min_messages = warning"
 start_throwaway_cluster globals
 src_host=$PGHOST src_port=$PGPORT
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
 
-backups=$work/backups
-mkdir -p "$backups"
-chown postgres: "$backups" 2>/dev/null || true
+make_backups_dir
 createdb app
 q -d app <<'SQL'
 CREATE EXTENSION scribe;

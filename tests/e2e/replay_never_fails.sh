@@ -7,18 +7,9 @@
 # equal the source.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
+source tests/lib/e2e.sh
 start_throwaway_cluster replay_never_fails
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
-backups=$work/backups
-mkdir -p "$backups"
-chown postgres: "$backups" 2>/dev/null || true
+make_backups_dir
 
 createdb app
 # Before the extension: nothing gives these tables an identity.
