@@ -12,7 +12,8 @@ REGRESS = wal2sql_options wal2sql_types wal2sql_identity wal2sql_toast wal2sql_t
 	wal2sql_partitions wal2sql_generated wal2sql_messages wal2sql_filters wal2sql_names \
 	wal2sql_transactions wal2sql_schema_changes wal2sql_domains wal2sql_unreadable wal2sql_triggers \
 	ddl_capture ddl_rows ddl_nontransactional ddl_rewrites ddl_replica_identity \
-	ddl_temporary ddl_without_event_trigger ddl_partition_bounds ddl_large_objects extension_upgrade
+	ddl_temporary ddl_without_event_trigger ddl_partition_bounds ddl_large_objects extension_upgrade \
+	wal2sql_globals_order
 REGRESS_OPTS = --inputdir=$(CURDIR) --outputdir=$(CURDIR)/build/regress
 
 

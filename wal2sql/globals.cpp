@@ -329,6 +329,22 @@ void save_entry(const GlobalsTracker& t, XLogRecPtr lsn, const g::State& state) 
 
 }  // namespace
 
+void globals_forget_slot(LogicalDecodingContext* ctx) {
+  const std::string dir = scribe::join_path(kGlobalsDir, NameStr(ctx->slot->data.name));
+  std::string failure;
+  try {
+    scribe::remove_tree(dir);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  // A leftover only costs a full state block less at the chain's start.
+  if (!failure.empty())
+    call_pg([&] {
+      ereport(WARNING, (errmsg("wal2sql: could not remove \"%s\": %s", dir.c_str(), failure.c_str()),
+                        errhint("Remove the directory; the stream of global objects takes it as its state.")));
+    });
+}
+
 GlobalsTracker* globals_startup(LogicalDecodingContext* ctx, bool is_init, XLogRecPtr start_after_lsn) {
   auto* t = new GlobalsTracker();
   try {

@@ -176,11 +176,14 @@ void sync_globals_at_message(LogicalDecodingContext* ctx, XLogRecPtr message_lsn
   PluginState* state = state_of(ctx);
   if (state->globals == nullptr) return;
   const scribe::DecoderOptions& o = state->options;
-  if (o.start_after_lsn != 0 && message_lsn <= o.start_after_lsn) return;
-  // The state file is named one byte before the record's end (which is
-  // message_lsn): inside the record, so that it counts as consumed exactly
-  // when the record does (globals.cpp).
-  const std::string sql = globals_sync_sql(state->globals, message_lsn - 1, true);
+  // The block's place is one byte before the record's end (message_lsn):
+  // inside the record. Its header, the state file (globals.cpp) and the
+  // skip after a restart all use it. The end itself is where the next
+  // record starts, which may be a commit: two headers with one LSN would
+  // not be in strict commit order (pg_scribe --verify refuses that).
+  const XLogRecPtr block_lsn = message_lsn - 1;
+  if (o.start_after_lsn != 0 && block_lsn <= o.start_after_lsn) return;
+  const std::string sql = globals_sync_sql(state->globals, block_lsn, true);
   if (sql.empty()) return;
   call_pg([&] {
     OutputPluginPrepareWrite(ctx, true);
@@ -192,7 +195,7 @@ void sync_globals_at_message(LogicalDecodingContext* ctx, XLogRecPtr message_lsn
     if (o.include_header) {
       char lsn[scribe::kLsnTextSize];
       char commit[scribe::kTimestampTextSize];
-      scribe::format_lsn(message_lsn, lsn);
+      scribe::format_lsn(block_lsn, lsn);
       scribe::format_utc_timestamp(globals_last_commit_time(state->globals), commit);
       appendStringInfo(out.buf, "-- scribe xid=0 lsn=%s commit=%s\n", lsn, commit);
     }
@@ -233,6 +236,10 @@ void startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init
     const char* value = elem->arg != nullptr && IsA(elem->arg, String) ? strVal(elem->arg) : nullptr;
     scribe::set_decoder_option(state->options, elem->defname, value);
   }
+  // A new slot starts with no baseline of global objects, whatever a
+  // dropped slot of the same name left (slots are created without plugin
+  // options, so include_globals cannot be asked for here).
+  if (is_init) globals_forget_slot(ctx);
   if (state->options.include_globals)
     state->globals = globals_startup(ctx, is_init, state->options.start_after_lsn);
 

@@ -179,6 +179,8 @@ void emit_truncate(StringInfoSink& out, RelationInfo** infos, int ninfos, bool c
 
 // globals.cpp
 GlobalsTracker* globals_startup(LogicalDecodingContext* ctx, bool is_init, XLogRecPtr start_after_lsn);
+// Removes the slot's kept state of global objects (a slot being created).
+void globals_forget_slot(LogicalDecodingContext* ctx);
 void globals_shutdown(GlobalsTracker* tracker);
 void globals_note_commit(GlobalsTracker* tracker, TimestampTz commit_time);
 TimestampTz globals_last_commit_time(const GlobalsTracker* tracker);
