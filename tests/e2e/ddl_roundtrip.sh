@@ -8,12 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/lib/cluster.sh
 source tests/lib/compare.sh
+source tests/lib/ddl_replay.sh
 start_throwaway_cluster ddl
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 passed=0 failed=0
-check() {
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-}
 
 createdb src
 q -d src -c "CREATE EXTENSION scribe"
@@ -26,42 +24,10 @@ q -d src -At -c "SELECT data FROM pg_logical_slot_get_changes('ddl', NULL, NULL)
 replayed=$(grep -c '^SET ROLE ' "$work/stream.sql" || true)
 echo "evolution: $ddl_count DDL lines in the script, $replayed captured statements in the stream"
 
-replay_ok() {
-  if q -d dst -f "$work/stream.sql" >"$work/replay.log" 2>&1; then
-    echo "ok   the stream replays with psql -v ON_ERROR_STOP=1"
-  else
-    echo "FAIL the stream does not replay:" >&2
-    tail -5 "$work/replay.log" >&2
-    return 1
-  fi
-}
 check replay_ok
 
-schema_identical() {
-  # The \restrict key of pg_dump 15.14+ differs on every run.
-  pg_dump --no-sync --schema-only -d src | grep -v -e '^\\restrict ' -e '^\\unrestrict ' >"$work/src.schema"
-  pg_dump --no-sync --schema-only -d dst | grep -v -e '^\\restrict ' -e '^\\unrestrict ' >"$work/dst.schema"
-  if diff "$work/src.schema" "$work/dst.schema" >"$work/schema.diff"; then
-    echo "ok   pg_dump --schema-only of src and dst is identical ($(wc -l <"$work/src.schema") lines)"
-  else
-    echo "FAIL pg_dump --schema-only differs:" >&2
-    head -30 "$work/schema.diff" >&2
-    return 1
-  fi
-}
 check schema_identical
 
-content_identical() {
-  table_checksums src >"$work/src.sums"
-  table_checksums dst >"$work/dst.sums"
-  if diff "$work/src.sums" "$work/dst.sums" >"$work/sums.diff"; then
-    echo "ok   every table's content is identical ($(wc -l <"$work/src.sums") tables)"
-  else
-    echo "FAIL table contents differ:" >&2
-    cat "$work/sums.diff" >&2
-    return 1
-  fi
-}
 check content_identical
 
 enough_ddl() {
