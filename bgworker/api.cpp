@@ -293,11 +293,11 @@ void validate_server(bool force, std::vector<Oid>& without_identity) {
       return;
     }
     if (!force)
-      throw Error("55000",
-                  std::to_string(offenders.size()) + " table(s) have no usable replica identity", detail,
-                  hint + "\nOr SET scribe.auto_replica_identity = on (the default), and scribe.init() gives them "
-                         "REPLICA IDENTITY FULL; or call scribe.init(..., force => true): their UPDATE and DELETE "
-                         "are then not backed up (a comment in the backup marks each).");
+      throw Error("55000", std::to_string(offenders.size()) + " table(s) have no usable replica identity", detail,
+                  hint +
+                      "\nOr SET scribe.auto_replica_identity = on (the default), and scribe.init() gives them "
+                      "REPLICA IDENTITY FULL; or call scribe.init(..., force => true): their UPDATE and DELETE "
+                      "are then not backed up (a comment in the backup marks each).");
     ereport(WARNING, (errmsg("%zu table(s) have no usable replica identity: their UPDATE and DELETE are not backed up",
                              offenders.size()),
                       errdetail_internal("%s", detail.c_str()), errhint("%s", hint.c_str())));
@@ -600,8 +600,8 @@ void give_full_identity(const std::vector<Oid>& tables) {
       if (rel == nullptr) continue;
       if (rel->rd_rel->relreplident != REPLICA_IDENTITY_FULL && !OidIsValid(RelationGetReplicaIndex(rel))) {
         scribe::capture::give_full_replica_identity(rel);
-        names.emplace_back(quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-                                                      RelationGetRelationName(rel)));
+        names.emplace_back(
+            quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel)));
       }
       relation_close(rel, NoLock);
     }

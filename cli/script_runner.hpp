@@ -167,9 +167,9 @@ class ScriptRunner {
   bool confined_ = false;
   bool fire_triggers_ = false;
   std::map<std::string, RoleInfo, std::less<>> table_owners_;  // by table as written; cleared by DDL
-  std::string group_role_;  // role OID of the open confined group; empty: none
-  std::string group_sql_;   // its statements
-  bool ddl_role_open_ = false;  // between SET ROLE and RESET ROLE of captured DDL
+  std::string group_role_;                                     // role OID of the open confined group; empty: none
+  std::string group_sql_;                                      // its statements
+  bool ddl_role_open_ = false;                                 // between SET ROLE and RESET ROLE of captured DDL
   bool ddl_confined_ = false;
   std::string ddl_role_;
 

@@ -327,7 +327,8 @@ void check_replica_identity_of_candidates(bool explicit_identity) {
       relation_close(rel, NoLock);
       continue;
     }
-    char* name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+    char* name =
+        quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
     if (auto_replica_identity) {
       give_full_replica_identity(rel);
       ereport(explicit_identity ? WARNING : NOTICE,
@@ -689,8 +690,7 @@ void emit_statement_as(std::string_view statement, const char* role) { emit_ddl_
 void install_hooks(bool at_server_start) {
   loaded_at_server_start = at_server_start;
   DefineCustomBoolVariable(
-      "scribe.auto_replica_identity",
-      "Gives REPLICA IDENTITY FULL to tables left without a usable replica identity.",
+      "scribe.auto_replica_identity", "Gives REPLICA IDENTITY FULL to tables left without a usable replica identity.",
       "A table created without a primary key, or one that loses its key or identity index, gets REPLICA IDENTITY "
       "FULL in the same transaction, so that its UPDATE and DELETE can be replayed. Off: their UPDATE and DELETE "
       "are not backed up (reported in scribe.status and in the backup).",

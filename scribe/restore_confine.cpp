@@ -37,10 +37,10 @@ namespace {
 
 void refuse_unless_trusted_caller() {
   if (!superuser() || InSecurityRestrictedOperation() || InLocalUserIdChange())
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                    errmsg("permission denied to run statements as another role"),
-                    errdetail("Only a superuser outside any security-restricted operation may call this function."),
-                    errhint("It is pg_scribe --restore's, created for its session.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied to run statements as another role"),
+             errdetail("Only a superuser outside any security-restricted operation may call this function."),
+             errhint("It is pg_scribe --restore's, created for its session.")));
 }
 
 // Runs `sql` (any number of statements, as one SPI call parses and runs

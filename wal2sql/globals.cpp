@@ -371,7 +371,8 @@ GlobalsTracker* globals_startup(LogicalDecodingContext* ctx, bool is_init, XLogR
     // Newer entries: written out but lost with the consumer. Older: superseded.
     for (const XLogRecPtr lsn : entries)
       if (!baseline || lsn != *baseline) scribe::remove_file(scribe::join_path(t->dir, entry_name(lsn)));
-    if (baseline) t->written = g::parse_state(scribe::read_small_file(scribe::join_path(t->dir, entry_name(*baseline))));
+    if (baseline)
+      t->written = g::parse_state(scribe::read_small_file(scribe::join_path(t->dir, entry_name(*baseline))));
     return t;
   } catch (...) {
     delete t;

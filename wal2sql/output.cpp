@@ -240,8 +240,7 @@ void startup(LogicalDecodingContext* ctx, OutputPluginOptions* opt, bool is_init
   // dropped slot of the same name left (slots are created without plugin
   // options, so include_globals cannot be asked for here).
   if (is_init) globals_forget_slot(ctx);
-  if (state->options.include_globals)
-    state->globals = globals_startup(ctx, is_init, state->options.start_after_lsn);
+  if (state->options.include_globals) state->globals = globals_startup(ctx, is_init, state->options.start_after_lsn);
 
   opt->output_type = OUTPUT_PLUGIN_TEXTUAL_OUTPUT;
   opt->receive_rewrites = false;

@@ -76,10 +76,9 @@ void append_triggers_off(StringInfoSink& out, PluginState* state, RelationInfo* 
   MemoryContext old = MemoryContextSwitchTo(state->cache_context);
   if (state->triggers_off_count == state->triggers_off_capacity) {
     const int capacity = state->triggers_off_capacity == 0 ? 8 : 2 * state->triggers_off_capacity;
-    state->triggers_off_relids =
-        state->triggers_off_relids == nullptr
-            ? static_cast<Oid*>(palloc(sizeof(Oid) * capacity))
-            : static_cast<Oid*>(repalloc(state->triggers_off_relids, sizeof(Oid) * capacity));
+    state->triggers_off_relids = state->triggers_off_relids == nullptr
+                                     ? static_cast<Oid*>(palloc(sizeof(Oid) * capacity))
+                                     : static_cast<Oid*>(repalloc(state->triggers_off_relids, sizeof(Oid) * capacity));
     state->triggers_off_capacity = capacity;
   }
   if (state->triggers_to_restore == nullptr) state->triggers_to_restore = makeStringInfo();

@@ -59,10 +59,8 @@ BaseDumpFilter::BaseDumpFilter(ByteSink sink, const std::vector<std::string>& ow
   for (std::string& line : scribe_extension_entry_headers()) own_.insert(std::move(line));
   own_.insert(own_entries.begin(), own_entries.end());
   scanner_.set_comment_line_limit(kHeaderLineMax);
-  scanner_.set_comment_line_callback(
-      [this](std::uint64_t start, std::uint64_t end, std::string_view line, bool complete) {
-        on_header(start, end, line, complete);
-      });
+  scanner_.set_comment_line_callback([this](std::uint64_t start, std::uint64_t end, std::string_view line,
+                                            bool complete) { on_header(start, end, line, complete); });
   scanner_.set_statement_callback([this](const DiffStatement& statement) { on_statement(statement); });
 }
 

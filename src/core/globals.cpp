@@ -14,11 +14,20 @@ void put_field(std::string& out, std::string_view value) {
   out.push_back('\t');
   for (const char ch : value) {
     switch (ch) {
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\\': out += "\\\\"; break;
-      default: out.push_back(ch);
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out.push_back(ch);
     }
   }
 }
@@ -41,11 +50,20 @@ std::optional<std::string> unescape(std::string_view field) {
     }
     if (++i == field.size()) return std::nullopt;
     switch (field[i]) {
-      case 't': out.push_back('\t'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case '\\': out.push_back('\\'); break;
-      default: return std::nullopt;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
+      default:
+        return std::nullopt;
     }
   }
   return out;
@@ -265,7 +283,10 @@ std::string privilege_list(std::string_view letters, bool grantable) {
   for (std::size_t i = 0; i < letters.size(); i++) {
     const bool with_option = i + 1 < letters.size() && letters[i + 1] == '*';
     if (letters[i] == '*' || with_option != grantable) continue;
-    const char* name = letters[i] == 'C' ? "CREATE" : letters[i] == 'T' ? "TEMPORARY" : letters[i] == 'c' ? "CONNECT" : nullptr;
+    const char* name = letters[i] == 'C'   ? "CREATE"
+                       : letters[i] == 'T' ? "TEMPORARY"
+                       : letters[i] == 'c' ? "CONNECT"
+                                           : nullptr;
     if (name == nullptr) continue;
     if (!out.empty()) out += ", ";
     out += name;

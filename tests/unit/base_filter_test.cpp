@@ -31,8 +31,8 @@ constexpr const char kTail[] =
     "COPY public.t (v) FROM stdin;\n-- Name: scribe; Type: EXTENSION; Schema: -; Owner: -\n"
     "CREATE EXTENSION IF NOT EXISTS scribe WITH SCHEMA scribe;\nCOMMENT ON EXTENSION scribe IS 'x';\n\\.\n\n\n";
 
-const std::string kMemberAcl = scribe::dump_entry_header("FUNCTION status_rows(OUT state text)", "ACL", "scribe",
-                                                         "postgres");
+const std::string kMemberAcl =
+    scribe::dump_entry_header("FUNCTION status_rows(OUT state text)", "ACL", "scribe", "postgres");
 
 TEST(BaseDumpFilter, LeavesOutTheScribeExtensionAndItsComment) {
   const std::string in = std::string(kHead) + kTail;
@@ -58,7 +58,8 @@ TEST(BaseDumpFilter, OtherExtensionsStay) {
 // and only those whose header is exactly one of the given lines.
 TEST(BaseDumpFilter, LeavesOutGrantsOnMembersAnywhere) {
   const std::string keep_acl =
-      "--\n-- Name: TABLE t; Type: ACL; Schema: public; Owner: postgres\n--\n\nGRANT SELECT ON TABLE public.t TO mon;\n\n\n";
+      "--\n-- Name: TABLE t; Type: ACL; Schema: public; Owner: postgres\n--\n\nGRANT SELECT ON TABLE public.t TO "
+      "mon;\n\n\n";
   const std::string in = std::string(kTail) + "--\n" + kMemberAcl +
                          "\n--\n\nGRANT ALL ON FUNCTION scribe.status_rows(OUT state text) TO mon;\n\n\n" + keep_acl +
                          "--\n-- PostgreSQL database dump complete\n--\n\n";
@@ -97,9 +98,10 @@ TEST(BaseDumpFilter, HeadersInsideValuesAreData) {
 // A user's object can be named like one of the headers: pg_dump's line for
 // it then differs from the member's (its own type, schema and owner follow).
 TEST(BaseDumpFilter, NamesLikeHeadersDoNotMatch) {
-  const std::string in = "--\n-- Name: scribe; Type: EXTENSION; Schema: -; Owner: -; Type: TABLE; Schema: public; "
-                         "Owner: bob\n--\n\nCREATE TABLE public.\"scribe; Type: EXTENSION; Schema: -; Owner: -\" (a "
-                         "int);\n";
+  const std::string in =
+      "--\n-- Name: scribe; Type: EXTENSION; Schema: -; Owner: -; Type: TABLE; Schema: public; "
+      "Owner: bob\n--\n\nCREATE TABLE public.\"scribe; Type: EXTENSION; Schema: -; Owner: -\" (a "
+      "int);\n";
   for (std::size_t chunk : kChunks) EXPECT_EQ(filtered(in, chunk), in);
 }
 

@@ -46,9 +46,9 @@ TEST(CatalogQualifier, RemovesQualifierDotAndBlanks) {
 
 TEST(CatalogQualifier, BadOffsetsChangeNothing) {
   const std::string text = "DROP TABLE srcdb.app.t";
-  EXPECT_EQ(scribe::without_catalog_qualifiers(text, {chain({"srcdb", "app", "t"}, {11, 999, 1000})}, "srcdb",
-                                               kSchemas),
-            text);
+  EXPECT_EQ(
+      scribe::without_catalog_qualifiers(text, {chain({"srcdb", "app", "t"}, {11, 999, 1000})}, "srcdb", kSchemas),
+      text);
   EXPECT_EQ(scribe::without_catalog_qualifiers(text, {chain({"srcdb", "app", "t"}, {11})}, "srcdb", kSchemas), text);
 }
 

@@ -1342,8 +1342,7 @@ std::vector<CommentLine> comment_lines(const std::string& text, std::size_t chun
   scanner.set_comment_line_callback([&](std::uint64_t s, std::uint64_t e, std::string_view l, bool c) {
     lines.push_back({s, e, std::string(l), c});
   });
-  for (std::size_t i = 0; i < text.size(); i += chunk)
-    scanner.feed(text.data() + i, std::min(chunk, text.size() - i));
+  for (std::size_t i = 0; i < text.size(); i += chunk) scanner.feed(text.data() + i, std::min(chunk, text.size() - i));
   scanner.finish();
   return lines;
 }

@@ -431,10 +431,8 @@ TEST(DmlBatcher, HostileNamesAndStrings) {
 // reported merging as changing literals (insert_batch_fuzz/crash-number-dollar).
 TEST(DmlBatcher, NumberGluedToADollarQuote) {
   const std::vector<std::string> in = {
-      "INSERT INTO public.t (id, a) VALUES (1, '$$');",
-      "INSERT INTO public.t (id, a) VALUES (2, 'x');",
-      "UPDATE public.t SET n = 2.00$$' ; $$ WHERE id = 1;",
-      "INSERT INTO public.t (id, a) VALUES (3, '$$ '';');",
+      "INSERT INTO public.t (id, a) VALUES (1, '$$');",           "INSERT INTO public.t (id, a) VALUES (2, 'x');",
+      "UPDATE public.t SET n = 2.00$$' ; $$ WHERE id = 1;",       "INSERT INTO public.t (id, a) VALUES (3, '$$ '';');",
       "INSERT INTO public.t (id, a) VALUES (4, E'{$wal2sql$,');",
   };
   DmlBatcher b;

@@ -12,8 +12,8 @@ TEST(ReplaySettings, PinsEverySettingThatChangesInput) {
   for (const char* expected :
        {"SET client_encoding = 'UTF8';\n", "SET standard_conforming_strings = on;\n", "SET DateStyle = 'ISO, YMD';\n",
         "SET IntervalStyle = 'postgres';\n", "SET TimeZone = 'UTC';\n", "SET extra_float_digits = 3;\n",
-        "SET lc_monetary = 'C';\n", "SET xmloption = content;\n", "SET array_nulls = on;\n", "SET session_replication_role = replica;\n",
-        "SET check_function_bodies = false;\n",
+        "SET lc_monetary = 'C';\n", "SET xmloption = content;\n", "SET array_nulls = on;\n",
+        "SET session_replication_role = replica;\n", "SET check_function_bodies = false;\n",
         "SET search_path = pg_catalog, pg_temp;\n"})
     EXPECT_NE(out.find(expected), std::string::npos) << expected;
   EXPECT_EQ(out.back(), '\n');

@@ -33,7 +33,7 @@ TEST(ReplayStatements, ReadsQuotedNamesWhole) {
 
 TEST(ReplayStatements, OtherShapesAreNotRowChangesItCanRead) {
   EXPECT_EQ(scribe::dml_target_table("insert into s.t values (1);"), "");
-  EXPECT_EQ(scribe::dml_target_table("INSERT INTO t (a) VALUES (1);"), "");  // unqualified
+  EXPECT_EQ(scribe::dml_target_table("INSERT INTO t (a) VALUES (1);"), "");      // unqualified
   EXPECT_EQ(scribe::dml_target_table("INSERT INTO \"s.t (a) VALUES (1);"), "");  // unterminated quote
   EXPECT_EQ(scribe::dml_target_table("UPDATE s.t SET a = 1;"), "");
   EXPECT_EQ(scribe::dml_target_table("TRUNCATE ONLY s.t;"), "");
@@ -58,8 +58,8 @@ TEST(ReplayStatements, TriggerSwitches) {
   EXPECT_TRUE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t DISABLE TRIGGER a;"));
   EXPECT_TRUE(scribe::is_trigger_switch(
       "ALTER TABLE ONLY public.t DISABLE TRIGGER \"Replica \"\"r\"\"\", DISABLE TRIGGER always;"));
-  EXPECT_TRUE(scribe::is_trigger_switch(
-      "ALTER TABLE ONLY \"a b\".t ENABLE REPLICA TRIGGER \"B b\", ENABLE ALWAYS TRIGGER a;"));
+  EXPECT_TRUE(
+      scribe::is_trigger_switch("ALTER TABLE ONLY \"a b\".t ENABLE REPLICA TRIGGER \"B b\", ENABLE ALWAYS TRIGGER a;"));
   EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t DISABLE TRIGGER a, ADD COLUMN b int;"));
   EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t ENABLE TRIGGER a;"));
   EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE public.t DISABLE TRIGGER a;"));

@@ -59,7 +59,7 @@ class BaseDumpFilter {
   ByteSink sink_;
   std::unordered_set<std::string> own_;
   DiffScanner scanner_;
-  std::string pending_;             // bytes [pending_start_, scanner_.bytes_fed()) not yet passed on
+  std::string pending_;  // bytes [pending_start_, scanner_.bytes_fed()) not yet passed on
   std::uint64_t pending_start_ = 0;
   bool dropping_ = false;  // the current entry is one of ours
   std::uint64_t left_out_ = 0;

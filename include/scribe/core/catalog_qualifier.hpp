@@ -35,8 +35,8 @@
 namespace scribe {
 
 struct NameChain {
-  std::vector<std::string> parts;     // each component's value (identifier after case folding / dequoting)
-  std::vector<std::size_t> offsets;   // byte offset of each component's token in the statement
+  std::vector<std::string> parts;    // each component's value (identifier after case folding / dequoting)
+  std::vector<std::size_t> offsets;  // byte offset of each component's token in the statement
   bool followed_by_parenthesis = false;
 };
 

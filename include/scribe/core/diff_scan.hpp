@@ -112,9 +112,7 @@ class DiffScanner {
   void set_statement_callback(StatementCallback on_statement) { on_statement_ = std::move(on_statement); }
   void set_copy_data_callback(CopyDataCallback on_copy_data) { on_copy_data_ = std::move(on_copy_data); }
   void set_meta_command_callback(MetaCommandCallback on_meta) { on_meta_ = std::move(on_meta); }
-  void set_comment_line_callback(CommentLineCallback on_comment_line) {
-    on_comment_line_ = std::move(on_comment_line);
-  }
+  void set_comment_line_callback(CommentLineCallback on_comment_line) { on_comment_line_ = std::move(on_comment_line); }
   void set_comment_line_limit(std::size_t limit) { comment_line_max_ = limit; }
 
   // Where undecided bytes start, for a client that passes bytes on as they

@@ -94,7 +94,7 @@ struct Tablespace {
 };
 
 struct State {
-  std::map<std::uint32_t, Role> roles;  // by oid, so that a rename is seen as one
+  std::map<std::uint32_t, Role> roles;                                        // by oid, so that a rename is seen as one
   std::map<std::pair<std::uint32_t, std::uint32_t>, Membership> memberships;  // (role, member)
   std::map<SettingsKey, std::vector<std::string>> settings;
   Database database;

@@ -13,8 +13,9 @@ namespace scribe {
 // table (CREATE TABLE ... AS), but never written from SQL again; pseudo-types
 // (anyarray: pg_statistic's stavalues) are recognised by their typtype.
 inline constexpr std::string_view kUnreadableTypeInputFunctions[] = {
-    "pg_node_tree_in",       "pg_ndistinct_in",          "pg_dependencies_in", "pg_mcv_list_in",
-    "brin_bloom_summary_in", "brin_minmax_multi_summary_in", "gtsvectorin",    "pg_ddl_command_in",
+    "pg_node_tree_in", "pg_ndistinct_in",       "pg_dependencies_in",
+    "pg_mcv_list_in",  "brin_bloom_summary_in", "brin_minmax_multi_summary_in",
+    "gtsvectorin",     "pg_ddl_command_in",
 };
 
 inline bool is_unreadable_type_input_function(std::string_view name) noexcept {
