@@ -406,11 +406,7 @@ bool ScriptRunner::confine_statement(std::string_view text) {
     if (!ddl_confined_) return false;
     close_confined_group();
     batcher_.flush(batch_);
-    batch_.append("SELECT ");
-    batch_.append(kRunAsFunction);
-    batch_.append("(" + ddl_role_ + "::pg_catalog.oid, ");
-    scribe::append_literal(batch_, text);
-    batch_.append(");\n");
+    append_run_as(ddl_role_, text);
     return true;
   }
   const std::string_view table = dml_target_table(text);
@@ -451,14 +447,20 @@ bool ScriptRunner::confine_statement(std::string_view text) {
   return true;
 }
 
+// `sql` run as the role of OID `role_oid` (a number the server gave) by
+// the session's run-as function; the text goes as a literal.
+void ScriptRunner::append_run_as(const std::string& role_oid, std::string_view sql) {
+  batch_.append("SELECT ");
+  batch_.append(kRunAsFunction);
+  batch_.append("(" + role_oid + "::pg_catalog.oid, ");
+  scribe::append_literal(batch_, sql);
+  batch_.append(");\n");
+}
+
 void ScriptRunner::close_confined_group() {
   if (group_role_.empty()) return;
   batcher_.flush(group_sql_);
-  batch_.append("SELECT ");
-  batch_.append(kRunAsFunction);
-  batch_.append("(" + group_role_ + "::pg_catalog.oid, ");
-  scribe::append_literal(batch_, group_sql_);
-  batch_.append(");\n");
+  append_run_as(group_role_, group_sql_);
   group_sql_.clear();
   group_role_.clear();
 }

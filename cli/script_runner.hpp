@@ -128,6 +128,7 @@ class ScriptRunner {
   // Confinement (set_confined): true when `text` was taken care of.
   bool confine_statement(std::string_view text);
   void close_confined_group();
+  void append_run_as(const std::string& role_oid, std::string_view sql);
   struct RoleInfo {
     std::string oid;
     bool trusted = true;  // a superuser or the restoring role: nothing to confine
