@@ -146,9 +146,11 @@ Built build_keyed(FuzzedDataProvider& in, const Table& t, bool update) {
     }
   }
   b.text += " WHERE ";
+  // wal2sql's form, or the bare "=" of older diffs.
+  const char* eq = in.ConsumeBool() ? " OPERATOR(pg_catalog.=) " : " = ";
   for (std::size_t i = 0; i < keys; ++i) {
     const std::string v = value(in, false);
-    b.text += (i ? " AND " : "") + t.columns[i] + " = " + v;
+    b.text += (i ? " AND " : "") + t.columns[i] + eq + v;
     b.key_columns.push_back(t.columns[i]);
     b.key_values.push_back(v);
   }

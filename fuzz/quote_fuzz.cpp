@@ -221,7 +221,7 @@ void check_ddl(std::string_view search_path, std::string_view role, std::string_
   // verbatim statement may itself begin with "DO " (this property once
   // branched on the replay's first bytes and so read a verbatim
   // non-transactional "DO ..." as the DO block).
-  const std::string tail = "RESET ROLE;\nSET search_path = pg_catalog, pg_temp;";
+  const std::string tail = "RESET ROLE;\n" + std::string(scribe::kReplaySearchPath);
   if (transactional && !scribe::psql_reads_verbatim(statement)) {
     pos += 3;
     std::string body;

@@ -86,15 +86,32 @@ OutputPath output_path_for(Oid output_fn) {
   }
 }
 
-// " = " for pg_catalog's equality, " OPERATOR(schema.op) " for any other,
-// nullptr when the type has no default equality operator (json, xml, point).
+// How a row filter compares a column with a value: `prefix` + value +
+// `suffix`, or nullptr when the type has no default equality operator
+// (json, xml, point). Nothing in it depends on search_path or on casts that
+// roles create (DESIGN.md invariant 9; issue 16, 3a):
+// - an operator is named with its schema, OPERATOR(pg_catalog.=): the
+//   replay's search_path holds the owners' schemas for their code (see
+//   kReplaySearchPath), and an owner's "=" there must not capture ours;
+// - an operator declared on a polymorphic type (enum, array, range,
+//   multirange, composite: anyenum = anyenum ...) is resolved among
+//   candidates, and an implicit cast that the owner of the column's type
+//   creates (to text, say) adds another one: "operator is not unique"
+//   would stop every restore. Its function, called by qualified name, has
+//   no rival. (Such comparisons cannot use an index; keys of these types
+//   are rare, and correctness comes first.)
 // *cast_literal is set when an untyped literal would be read as the
 // operator's input type by a different input function than the column's
 // (regclass and friends compare with oid's "=": 'public.t' is no oid).
-const char* equality_operator_for(MemoryContext cxt, Oid typid, bool* cast_literal) {
+struct EqualityForm {
+  const char* op;  // the operator as written, " OPERATOR(s.=) "
+  const char* call;  // "s.function(" when the operator's function is called instead, else nullptr
+};
+
+bool equality_form_for(MemoryContext cxt, Oid typid, bool* cast_literal, EqualityForm* form_out) {
   *cast_literal = false;
   TypeCacheEntry* tce = lookup_type_cache(typid, TYPECACHE_EQ_OPR);
-  if (!OidIsValid(tce->eq_opr)) return nullptr;
+  if (!OidIsValid(tce->eq_opr)) return false;
   HeapTuple tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tce->eq_opr));
   if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for operator %u", tce->eq_opr);
   auto* form = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tup));
@@ -107,22 +124,28 @@ const char* equality_operator_for(MemoryContext cxt, Oid typid, bool* cast_liter
     // varchar, bpchar, name compared as text read the literal the same way.
     *cast_literal = !(base_category == TYPCATEGORY_STRING && operand_category == TYPCATEGORY_STRING);
   }
-  const char* result;
-  if (form->oprnamespace == PG_CATALOG_NAMESPACE && strcmp(NameStr(form->oprname), "=") == 0) {
-    result = " = ";
-  } else {
-    StringInfoData buf;
-    initStringInfo(&buf);
-    StringInfoSink out{&buf};
-    out.append(" OPERATOR(");
-    scribe::append_identifier(out, get_namespace_name(form->oprnamespace));
+  StringInfoData buf;
+  initStringInfo(&buf);
+  StringInfoSink out{&buf};
+  out.append(" OPERATOR(");
+  scribe::append_identifier(out, get_namespace_name(form->oprnamespace));
+  out.push_back('.');
+  out.append(NameStr(form->oprname));  // operator names are symbols, never quoted
+  out.append(") ");
+  form_out->op = copy_cstring(cxt, &buf);
+  form_out->call = nullptr;
+  if (get_typtype(form->oprleft) == TYPTYPE_PSEUDO || get_typtype(form->oprright) == TYPTYPE_PSEUDO) {
+    const Oid fn = form->oprcode;
+    resetStringInfo(&buf);
+    scribe::append_identifier(out, get_namespace_name(get_func_namespace(fn)));
     out.push_back('.');
-    out.append(NameStr(form->oprname));  // operator names are symbols, never quoted
-    out.append(") ");
-    result = copy_cstring(cxt, &buf);
+    scribe::append_identifier(out, get_func_name(fn));
+    out.push_back('(');
+    form_out->call = copy_cstring(cxt, &buf);
   }
+  pfree(buf.data);
   ReleaseSysCache(tup);
-  return result;
+  return true;
 }
 
 // Whether the type's btree equality implies identical values, as the
@@ -325,15 +348,23 @@ void build_relation_info(PluginState* state, RelationInfo* info, Relation rel) {
     col->not_null = att->attnotnull;
     col->unreadable = type_is_unreadable(att->atttypid);
     info->has_unreadable |= col->unreadable;
-    const char* eq_op = equality_operator_for(cxt, att->atttypid, &col->cast_in_comparison);
-    if (eq_op != nullptr) {
-      col->eq_op = eq_op;
+    EqualityForm eq;
+    const bool has_eq = equality_form_for(cxt, att->atttypid, &col->cast_in_comparison, &eq);
+    if (has_eq) {
+      col->eq_op = eq.op;
       resetStringInfo(&buf);
-      out.append(col->name);
-      out.append(col->eq_op);
+      if (eq.call != nullptr) {
+        out.append(eq.call);
+        out.append(col->name);
+        out.append(", ");
+        col->match_suffix = ")";
+      } else {
+        out.append(col->name);
+        out.append(col->eq_op);
+      }
       col->match_prefix = copy_text(&buf);
     }
-    col->equal_image = eq_op != nullptr && equality_is_image_equality(att->atttypid, att->attcollation);
+    col->equal_image = has_eq && equality_is_image_equality(att->atttypid, att->attcollation);
     col->typlen = att->attlen;
     col->typbyval = att->attbyval;
     col->generated = att->attgenerated == ATTRIBUTE_GENERATED_STORED;

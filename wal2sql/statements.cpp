@@ -48,6 +48,7 @@ void append_column_condition(StringInfoSink& out, ColumnInfo* col, Datum value, 
       append_typed_value(out, col, value);
     else
       append_comparison_value(out, col, value);
+    out.append(col->match_suffix);
   } else {
     // No equality operator (json, xml, point, ...): compare the stored
     // images, which is exact for every type. (Not "ROW(a) *= ROW(b)": the
@@ -86,10 +87,24 @@ void append_exact_match_preference(StringInfoSink& out, RelationInfo* info, Datu
   out.append(")) DESC");
 }
 
+// "col is distinct from value", without IS DISTINCT FROM: that resolves
+// "=" by name (see equality_form_for in relcache.cpp).
+void append_differs(StringInfoSink& out, ColumnInfo* col, Datum value, bool isnull) {
+  out.append("(");
+  out.append(col->name);
+  if (isnull) {
+    out.append(" IS NOT NULL)");
+    return;
+  }
+  out.append(" IS NULL OR NOT (");
+  append_column_condition(out, col, value, false);
+  out.append("))");
+}
+
 void append_row_filter(StringInfoSink& out, RelationInfo* info, Datum* values, bool* nulls) {
   const bool full = info->replident == REPLICA_IDENTITY_FULL;
   if (full) {
-    out.append("ctid = (SELECT ctid FROM ONLY ");
+    out.append("ctid OPERATOR(pg_catalog.=) (SELECT ctid FROM ONLY ");
     out.append(info->qualified_name);
     out.append(" WHERE ");
   }
@@ -163,9 +178,7 @@ void append_identity_guard(StringInfoSink& out, RelationInfo* info, ColumnInfo* 
   body.append(" WHERE ");
   append_row_filter(body, info, key_values, key_nulls);
   body.append(" AND ");
-  body.append(col->name);
-  body.append(" IS DISTINCT FROM ");
-  append_typed_value(body, col, new_value);
+  append_differs(body, col, new_value, false);
   body.append(") THEN ");
   append_alter_identity(body, info, col, "BY DEFAULT");
   body.append("UPDATE ONLY ");
@@ -249,12 +262,7 @@ void append_assignment_guard(StringInfoSink& out, RelationInfo* info, ColumnInfo
   out.append(" WHERE ");
   append_row_filter(out, info, key_values, key_nulls);
   out.append(" AND ");
-  out.append(col->name);
-  out.append(" IS DISTINCT FROM ");
-  if (new_null)
-    out.append("NULL");
-  else
-    append_typed_value(out, col, new_value);
+  append_differs(out, col, new_value, new_null);
   out.push_back(';');
 }
 

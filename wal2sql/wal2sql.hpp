@@ -67,9 +67,13 @@ enum class OutputPath : std::uint8_t {
 struct ColumnInfo {
   std::string_view name;           // quoted as needed
   std::string_view type_name;      // schema-qualified type name, for casts
-  std::string_view eq_op;          // " = ", " OPERATOR(s.=) ", or empty (data() null): no equality, compare images
+  std::string_view eq_op;          // " OPERATOR(s.=) ", or empty (data() null): no equality, compare images
   std::string_view assign_prefix;  // "name = ", for UPDATE's SET list
-  std::string_view match_prefix;   // "name" + eq_op, for a row filter (when eq_op is set)
+  // A row filter's test of this column (when eq_op is set): match_prefix +
+  // value + match_suffix, "name OPERATOR(s.=) " and "", or
+  // "s.enum_eq(name, " and ")" (see equality_form_for in relcache.cpp).
+  std::string_view match_prefix;
+  std::string_view match_suffix;
   // Old values are compared as the domain's base type (the column type when
   // it is no domain): a cast to the domain would run its CHECKs, and one
   // added NOT VALID since the row was written rejects the value it holds.

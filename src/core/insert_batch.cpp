@@ -182,7 +182,10 @@ bool parse_keyed_dml(std::string_view statement, KeyedDml& out) {
   }
   if (!p.literal(" WHERE ")) return false;
   do {
-    if (!p.identifier(column) || !p.literal(" = ") || !p.value(value)) return false;
+    // " = " as older diffs have it (they replay under search_path
+    // pg_catalog, pg_temp: it meant pg_catalog's operator).
+    if (!p.identifier(column) || !(p.literal(" OPERATOR(pg_catalog.=) ") || p.literal(" = ")) || !p.value(value))
+      return false;
     // wal2sql writes "k IS NULL"; "k = NULL" matches nothing, or with
     // transform_null_equals what IS NULL would: not what IN or a join do.
     if (value == "NULL") return false;
@@ -354,23 +357,28 @@ void DmlBatcher::start_keyed(std::string_view statement) {
 }
 
 void DmlBatcher::write_keyed_head(std::string& out) const {
-  if (open_ == Open::kDelete) {
-    out.append("DELETE FROM ONLY ").append(table_).append(" WHERE ");
-    if (key_columns_.size() == 1) {
-      out.append(key_columns_[0]);
-    } else {
-      out.push_back('(');
-      for (std::size_t i = 0; i < key_columns_.size(); i++) out.append(i > 0 ? ", " : "").append(key_columns_[i]);
-      out.push_back(')');
-    }
-    out.append(" IN (");
+  if (open_ == Open::kDelete && key_columns_.size() == 1) {
+    // The first element is typed as the column: see the header.
+    out.append("DELETE FROM ONLY ")
+        .append(table_)
+        .append(" WHERE ")
+        .append(key_columns_[0])
+        .append(" OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::")
+        .append(table_)
+        .append(").")
+        .append(key_columns_[0])
+        .append(", ");
     return;
   }
-  out.append("UPDATE ONLY ").append(table_).append(" AS pg_scribe_t SET ");
-  for (std::size_t i = 0; i < set_columns_.size(); i++)
-    out.append(i > 0 ? ", " : "").append(set_columns_[i]).append(" = pg_scribe_v.").append(set_columns_[i]);
+  if (open_ == Open::kDelete) {
+    out.append("DELETE FROM ONLY ").append(table_).append(" AS pg_scribe_t USING (VALUES (");
+  } else {
+    out.append("UPDATE ONLY ").append(table_).append(" AS pg_scribe_t SET ");
+    for (std::size_t i = 0; i < set_columns_.size(); i++)
+      out.append(i > 0 ? ", " : "").append(set_columns_[i]).append(" = pg_scribe_v.").append(set_columns_[i]);
+    out.append(" FROM (VALUES (");
+  }
   // A first row typed as the table's columns: see the header.
-  out.append(" FROM (VALUES (");
   bool first = true;
   for (const auto* list : {&key_columns_, &set_columns_})
     for (const std::string& column : *list) {
@@ -381,9 +389,11 @@ void DmlBatcher::write_keyed_head(std::string& out) const {
 }
 
 void DmlBatcher::write_keyed_tail(std::string& out) const {
-  out.push_back(')');
-  if (open_ == Open::kDelete) return;
-  out.append(" AS pg_scribe_v (");
+  if (open_ == Open::kDelete && key_columns_.size() == 1) {
+    out.append("])");
+    return;
+  }
+  out.append(") AS pg_scribe_v (");
   bool first = true;
   for (const auto* list : {&key_columns_, &set_columns_})
     for (const std::string& column : *list) {
@@ -394,7 +404,7 @@ void DmlBatcher::write_keyed_tail(std::string& out) const {
   for (std::size_t i = 0; i < key_columns_.size(); i++)
     out.append(i > 0 ? " AND pg_scribe_t." : "pg_scribe_t.")
         .append(key_columns_[i])
-        .append(" = pg_scribe_v.")
+        .append(" OPERATOR(pg_catalog.=) pg_scribe_v.")
         .append(key_columns_[i]);
 }
 

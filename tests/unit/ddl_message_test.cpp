@@ -82,7 +82,8 @@ TEST(DdlReplay, SetsContextRunsAndRestores) {
             "SELECT pg_catalog.set_config('search_path', 'app, ''x''); DROP TABLE t; --', false);\n"
             "SET ROLE \"App Owner\";\n"
             "CREATE TABLE t (a int) -- trailing comment\n;\n"
-            "RESET ROLE;\nSET search_path = pg_catalog, pg_temp;");
+            "RESET ROLE;\n" +
+                std::string(scribe::kReplaySearchPath));
 }
 
 // psql would replace :PORT (a[1:PORT] became a[15432]) or, with a column

@@ -113,7 +113,7 @@ std::string merged_t_update(const std::vector<std::pair<std::string, std::string
       "UPDATE ONLY public.t AS pg_scribe_t SET a = pg_scribe_v.a FROM (VALUES ((NULL::public.t).id, "
       "(NULL::public.t).a)";
   for (const auto& [id, a] : rows) out += ", (" + id + ", " + a + ")";
-  return out + ") AS pg_scribe_v (id, a) WHERE pg_scribe_t.id = pg_scribe_v.id;\n";
+  return out + ") AS pg_scribe_v (id, a) WHERE pg_scribe_t.id OPERATOR(pg_catalog.=) pg_scribe_v.id;\n";
 }
 
 std::string t_update(const std::string& id, const std::string& a) {
@@ -216,15 +216,33 @@ TEST(DmlBatcher, MergesDeletesByOneKey) {
   DmlBatcher b;
   EXPECT_EQ(run(b, {"DELETE FROM ONLY public.t WHERE id = 2;", "DELETE FROM ONLY public.t WHERE id = -7;",
                     "DELETE FROM ONLY public.t WHERE id = 1e+20;"}),
-            "DELETE FROM ONLY public.t WHERE id IN (2, -7, 1e+20);\n");
+            "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 2, -7, 1e+20]);\n");
   EXPECT_EQ(b.rows_merged(), 2u);
   EXPECT_EQ(run(b, {"DELETE FROM ONLY public.chars WHERE k = '{abc}'::pg_catalog.bpchar[];",
                     "DELETE FROM ONLY public.chars WHERE k = '{\"x y\"}'::pg_catalog.bpchar[];"}),
-            "DELETE FROM ONLY public.chars WHERE k IN ('{abc}'::pg_catalog.bpchar[], "
-            "'{\"x y\"}'::pg_catalog.bpchar[]);\n");
+            "DELETE FROM ONLY public.chars WHERE k OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.chars).k, '{abc}'::pg_catalog.bpchar[], "
+            "'{\"x y\"}'::pg_catalog.bpchar[]]);\n");
   // Alone, as it came.
   EXPECT_EQ(run(b, {"DELETE FROM ONLY public.t WHERE id = 2;"}), "DELETE FROM ONLY public.t WHERE id = 2;\n");
   EXPECT_EQ(b.rows_merged(), 3u);
+}
+
+TEST(DmlBatcher, ReadsQualifiedEqualityAndLeavesFunctionsAlone) {
+  // As wal2sql writes keys now (OPERATOR(pg_catalog.=)); the older " = "
+  // form is read the same way (the tests above).
+  DmlBatcher b;
+  EXPECT_EQ(run(b, {"DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) 2;",
+                    "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) 3;"}),
+            "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 2, 3]);\n");
+  // A polymorphic equality written as its function, or another schema's
+  // operator: passed through as they came.
+  const std::vector<std::string> left = {
+      "DELETE FROM ONLY public.t WHERE pg_catalog.enum_eq(c, 'red'::public.color);",
+      "DELETE FROM ONLY public.t WHERE pg_catalog.enum_eq(c, 'blue'::public.color);",
+      "DELETE FROM ONLY public.t WHERE c OPERATOR(public.=) 'a';",
+      "DELETE FROM ONLY public.t WHERE c OPERATOR(public.=) 'b';",
+  };
+  EXPECT_EQ(run(b, left), joined(left));
 }
 
 TEST(DmlBatcher, MergesDeletesByCompositeKey) {
@@ -233,8 +251,12 @@ TEST(DmlBatcher, MergesDeletesByCompositeKey) {
                     "DELETE FROM ONLY public.pk2 WHERE a = 2 AND b = 'it''s';",
                     "DELETE FROM ONLY \"My S\".\"p k\" WHERE a = 3 AND b = 'z';",
                     "DELETE FROM ONLY \"My S\".\"p k\" WHERE a = 4 AND b = 'z''';"}),
-            "DELETE FROM ONLY public.pk2 WHERE (a, b) IN ((1, 'y'), (2, 'it''s'));\n"
-            "DELETE FROM ONLY \"My S\".\"p k\" WHERE (a, b) IN ((3, 'z'), (4, 'z'''));\n");
+            "DELETE FROM ONLY public.pk2 AS pg_scribe_t USING (VALUES ((NULL::public.pk2).a, (NULL::public.pk2).b), "
+            "(1, 'y'), (2, 'it''s')) AS pg_scribe_v (a, b) WHERE pg_scribe_t.a OPERATOR(pg_catalog.=) pg_scribe_v.a "
+            "AND pg_scribe_t.b OPERATOR(pg_catalog.=) pg_scribe_v.b;\n"
+            "DELETE FROM ONLY \"My S\".\"p k\" AS pg_scribe_t USING (VALUES ((NULL::\"My S\".\"p k\").a, "
+            "(NULL::\"My S\".\"p k\").b), (3, 'z'), (4, 'z''')) AS pg_scribe_v (a, b) WHERE pg_scribe_t.a "
+            "OPERATOR(pg_catalog.=) pg_scribe_v.a AND pg_scribe_t.b OPERATOR(pg_catalog.=) pg_scribe_v.b;\n");
   EXPECT_EQ(b.rows_merged(), 2u);
 }
 
@@ -248,7 +270,7 @@ TEST(DmlBatcher, MergesUpdateRuns) {
             "UPDATE ONLY public.t AS pg_scribe_t SET a = pg_scribe_v.a, d = pg_scribe_v.d FROM (VALUES "
             "((NULL::public.t).id, (NULL::public.t).a, (NULL::public.t).d), (7, 5, 7.5), (8, NULL, '-0'), "
             "(9, -1, 'NaN'), (10, 2, '{\"a\":1}'::public.dom), (11, 3, 1e+20)) AS pg_scribe_v (id, a, d) "
-            "WHERE pg_scribe_t.id = pg_scribe_v.id;\n");
+            "WHERE pg_scribe_t.id OPERATOR(pg_catalog.=) pg_scribe_v.id;\n");
   EXPECT_EQ(b.rows_merged(), 4u);
 }
 
@@ -261,8 +283,8 @@ TEST(DmlBatcher, MergesUpdateRunsByCompositeKey) {
   EXPECT_EQ(run(b, in),
             "UPDATE ONLY public.pk2 AS pg_scribe_t SET v = pg_scribe_v.v FROM (VALUES ((NULL::public.pk2).a, "
             "(NULL::public.pk2).b, (NULL::public.pk2).v), (1, 'x0', 'b0'), (1, 'x1', 'b1'), (1, 'x2', 'b2'), "
-            "(1, 'x3', 'b3')) AS pg_scribe_v (a, b, v) WHERE pg_scribe_t.a = pg_scribe_v.a AND "
-            "pg_scribe_t.b = pg_scribe_v.b;\n");
+            "(1, 'x3', 'b3')) AS pg_scribe_v (a, b, v) WHERE pg_scribe_t.a OPERATOR(pg_catalog.=) pg_scribe_v.a AND "
+            "pg_scribe_t.b OPERATOR(pg_catalog.=) pg_scribe_v.b;\n");
 }
 
 TEST(DmlBatcher, ShortUpdateRunsPassThrough) {
@@ -296,12 +318,12 @@ TEST(DmlBatcher, RepeatedKeySplitsUpdateRun) {
   EXPECT_EQ(run(c, pk), joined({pk.begin(), pk.begin() + 3}) +
                             "UPDATE ONLY public.pk2 AS pg_scribe_t SET v = pg_scribe_v.v FROM (VALUES "
                             "((NULL::public.pk2).a, (NULL::public.pk2).b, (NULL::public.pk2).v), (1, 'x', 4), "
-                            "(3, 'x', 5), (1, 'y', 6), (2, 'x', 7)) AS pg_scribe_v (a, b, v) WHERE pg_scribe_t.a = "
-                            "pg_scribe_v.a AND pg_scribe_t.b = pg_scribe_v.b;\n");
+                            "(3, 'x', 5), (1, 'y', 6), (2, 'x', 7)) AS pg_scribe_v (a, b, v) WHERE pg_scribe_t.a OPERATOR(pg_catalog.=) "
+                            "pg_scribe_v.a AND pg_scribe_t.b OPERATOR(pg_catalog.=) pg_scribe_v.b;\n");
   // A DELETE that repeats a key deletes nothing more: no split.
   DmlBatcher d;
   EXPECT_EQ(run(d, {"DELETE FROM ONLY public.t WHERE id = 1;", "DELETE FROM ONLY public.t WHERE id = 1;"}),
-            "DELETE FROM ONLY public.t WHERE id IN (1, 1);\n");
+            "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 1, 1]);\n");
 }
 
 TEST(DmlBatcher, KeyChangeIsNotMerged) {
@@ -382,11 +404,11 @@ TEST(DmlBatcher, InterleavedKindsFlushInOrder) {
       "INSERT INTO public.t (id, a) VALUES (18, 'w');",
   };
   EXPECT_EQ(run(b, in), "INSERT INTO public.t (id, a) VALUES (1, 'x'),\n(2, 'y');\n"
-                        "DELETE FROM ONLY public.t WHERE id IN (3, 4);\n" +
+                        "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 3, 4]);\n" +
                             merged_t_update({{"5", "'p'"}, {"6", "'q'"}, {"7", "'r'"}, {"8", "'s'"}}) +
                             "INSERT INTO public.t (id, a) VALUES (9, 'z');\n"
                             "DELETE FROM ONLY public.t WHERE id = 10;\n" +
-                            in[10] + "\nSELECT 1;\nDELETE FROM ONLY public.t WHERE id IN (12, 13);\n" + in[14] + "\n" +
+                            in[10] + "\nSELECT 1;\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 12, 13]);\n" + in[14] + "\n" +
                             in[15] +
                             "\nDELETE FROM ONLY public.t WHERE id = 16;\n"
                             "INSERT INTO public.t (id, a) VALUES (17, 'w'),\n(18, 'w');\n");
@@ -405,8 +427,8 @@ TEST(DmlBatcher, HostileNamesAndStrings) {
                          R"X(pg_scribe_v.";" FROM (VALUES ((NULL::)X" + table + R"X()."k AND j", (NULL::)X" + table +
                          R"X()."(", (NULL::)X" + table + R"X()." = ", (NULL::)X" + table + R"X().";"))X";
   for (int i = 0; i < 4; i++) expected += ", (" + std::to_string(i) + ", " + key_value + ", " + set_value + ", '=')";
-  expected += R"X() AS pg_scribe_v ("k AND j", "(", " = ", ";") WHERE pg_scribe_t."k AND j" = )X"
-              R"X(pg_scribe_v."k AND j" AND pg_scribe_t."(" = pg_scribe_v."(";)X"
+  expected += R"X() AS pg_scribe_v ("k AND j", "(", " = ", ";") WHERE pg_scribe_t."k AND j" OPERATOR(pg_catalog.=) )X"
+              R"X(pg_scribe_v."k AND j" AND pg_scribe_t."(" OPERATOR(pg_catalog.=) pg_scribe_v."(";)X"
               "\n";
   DmlBatcher b;
   EXPECT_EQ(run(b, in), expected);
@@ -415,7 +437,7 @@ TEST(DmlBatcher, HostileNamesAndStrings) {
   DmlBatcher c;
   EXPECT_EQ(run(c, {"DELETE FROM ONLY public.t WHERE k = 'a'' AND j = ''b';",
                     "DELETE FROM ONLY public.t WHERE k = 'x;'' OR true; --';"}),
-            "DELETE FROM ONLY public.t WHERE k IN ('a'' AND j = ''b', 'x;'' OR true; --');\n");
+            "DELETE FROM ONLY public.t WHERE k OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).k, 'a'' AND j = ''b', 'x;'' OR true; --']);\n");
   // ... so these two have different key column lists.
   DmlBatcher d;
   const std::vector<std::string> other = {"DELETE FROM ONLY public.t WHERE k = 'a' AND j = 'b';",
@@ -447,8 +469,8 @@ TEST(DmlBatcher, RowLimits) {
   std::vector<std::string> in;
   for (int i = 0; i < 5; i++) in.push_back("DELETE FROM ONLY public.t WHERE id = " + std::to_string(i) + ";");
   EXPECT_EQ(run(b, in),
-            "DELETE FROM ONLY public.t WHERE id IN (0, 1);\n"
-            "DELETE FROM ONLY public.t WHERE id IN (2, 3);\n"
+            "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 0, 1]);\n"
+            "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 2, 3]);\n"
             "DELETE FROM ONLY public.t WHERE id = 4;\n");
 
   // UPDATE: at most kMaxUpdateRows per statement.
@@ -463,15 +485,20 @@ TEST(DmlBatcher, RowLimits) {
   EXPECT_EQ(run(u, updates), merged_t_update(first) + merged_t_update(rest));
   EXPECT_EQ(u.rows_merged(), n - 2);
 
-  // (a, b) IN (...): at most kMaxCompositeDeleteRows.
+  // A DELETE by composite key: at most kMaxCompositeDeleteRows.
   DmlBatcher c;
   std::vector<std::string> deletes;
-  std::string expected = "DELETE FROM ONLY public.pk2 WHERE (a, b) IN (";
+  std::string expected =
+      "DELETE FROM ONLY public.pk2 AS pg_scribe_t USING (VALUES ((NULL::public.pk2).a, (NULL::public.pk2).b)";
   for (std::size_t i = 0; i <= DmlBatcher::kMaxCompositeDeleteRows; i++) {
-    deletes.push_back("DELETE FROM ONLY public.pk2 WHERE a = " + std::to_string(i) + " AND b = 'x';");
-    if (i < DmlBatcher::kMaxCompositeDeleteRows) expected += (i ? ", (" : "(") + std::to_string(i) + ", 'x')";
+    deletes.push_back("DELETE FROM ONLY public.pk2 WHERE a OPERATOR(pg_catalog.=) " + std::to_string(i) +
+                      " AND b OPERATOR(pg_catalog.=) 'x';");
+    if (i < DmlBatcher::kMaxCompositeDeleteRows) expected += ", (" + std::to_string(i) + ", 'x')";
   }
-  EXPECT_EQ(run(c, deletes), expected + ");\n" + deletes.back() + "\n");
+  expected +=
+      ") AS pg_scribe_v (a, b) WHERE pg_scribe_t.a OPERATOR(pg_catalog.=) pg_scribe_v.a AND pg_scribe_t.b "
+      "OPERATOR(pg_catalog.=) pg_scribe_v.b;\n";
+  EXPECT_EQ(run(c, deletes), expected + deletes.back() + "\n");
   EXPECT_EQ(c.rows_merged(), DmlBatcher::kMaxCompositeDeleteRows - 1);
 
   // max_rows below kMinUpdateRows: no UPDATE is merged.
@@ -486,9 +513,9 @@ TEST(DmlBatcher, ByteLimit) {
   for (char c = 'a'; c <= 'e'; c++)
     in.push_back("DELETE FROM ONLY public.t WHERE id = '" + std::string(40, c) + "';");
   // A statement is 80 bytes: the second one passes the limit.
-  EXPECT_EQ(run(b, in), "DELETE FROM ONLY public.t WHERE id IN ('" + std::string(40, 'a') + "', '" +
-                            std::string(40, 'b') + "');\nDELETE FROM ONLY public.t WHERE id IN ('" +
-                            std::string(40, 'c') + "', '" + std::string(40, 'd') + "');\n" + in[4] + "\n");
+  EXPECT_EQ(run(b, in), "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, '" + std::string(40, 'a') + "', '" +
+                            std::string(40, 'b') + "']);\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, '" +
+                            std::string(40, 'c') + "', '" + std::string(40, 'd') + "']);\n" + in[4] + "\n");
 }
 
 TEST(DmlBatcher, ResetForgetsTheOpenStatement) {
@@ -523,7 +550,7 @@ TEST(DmlBatcher, MergeMaskChoosesKinds) {
       t_update("3", "1"),                        t_update("4", "1"),
   };
   const std::string inserts_and_deletes =
-      "INSERT INTO public.t (a) VALUES (1),\n(2);\nDELETE FROM ONLY public.t WHERE id IN (1, 2);\n";
+      "INSERT INTO public.t (a) VALUES (1),\n(2);\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 1, 2]);\n";
   DmlBatcher none(1000, 1 << 20, 0);
   EXPECT_EQ(run(none, in), joined(in));
   DmlBatcher no_updates(1000, 1 << 20, DmlBatcher::kMergeInserts | DmlBatcher::kMergeDeletes);

@@ -100,6 +100,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 #include <string>
 
 #include "scribe/core/quote.hpp"
+#include "scribe/core/replay_settings.hpp"
 
 namespace scribe {
 
@@ -127,7 +128,8 @@ void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction
     // On a line of its own: the text may end in a comment.
     text("\n;\n");
   }
-  text("RESET ROLE;\nSET search_path = pg_catalog, pg_temp;");
+  text("RESET ROLE;\n");
+  text(kReplaySearchPath);
   if (leave_transaction) text("\nSTART TRANSACTION;");
 }
 

@@ -10,19 +10,27 @@
 //   INSERT INTO s.t (a, b) [OVERRIDING SYSTEM VALUE ]VALUES (2, 'y');
 //     -> INSERT INTO s.t (a, b) VALUES (1, 'x'),\n(2, 'y');
 //
-//   DELETE FROM ONLY s.t WHERE k = 1;
-//   DELETE FROM ONLY s.t WHERE k = 2;
-//     -> DELETE FROM ONLY s.t WHERE k IN (1, 2);
-//   DELETE FROM ONLY s.t WHERE a = 1 AND b = 'x';   (a composite key)
-//     -> DELETE FROM ONLY s.t WHERE (a, b) IN ((1, 'x'), (2, 'y'));
+//   DELETE FROM ONLY s.t WHERE k OPERATOR(pg_catalog.=) 1;
+//   DELETE FROM ONLY s.t WHERE k OPERATOR(pg_catalog.=) 2;
+//     -> DELETE FROM ONLY s.t WHERE k OPERATOR(pg_catalog.=)
+//        ANY (ARRAY[(NULL::s.t).k, 1, 2]);
+//   DELETE FROM ONLY s.t WHERE a OPERATOR(pg_catalog.=) 1 AND b OPERATOR(pg_catalog.=) 'x';
+//     -> DELETE FROM ONLY s.t AS pg_scribe_t USING (VALUES ((NULL::s.t).a, (NULL::s.t).b),
+//        (1, 'x'), (2, 'y')) AS pg_scribe_v (a, b)
+//        WHERE pg_scribe_t.a OPERATOR(pg_catalog.=) pg_scribe_v.a AND pg_scribe_t.b ...;
 //
-//   UPDATE ONLY s.t SET c = 5, d = 'x' WHERE k = 1;
-//   UPDATE ONLY s.t SET c = 6, d = NULL WHERE k = 2;
+//   UPDATE ONLY s.t SET c = 5, d = 'x' WHERE k OPERATOR(pg_catalog.=) 1;
+//   UPDATE ONLY s.t SET c = 6, d = NULL WHERE k OPERATOR(pg_catalog.=) 2;
 //     -> UPDATE ONLY s.t AS pg_scribe_t SET c = pg_scribe_v.c, d = pg_scribe_v.d
 //        FROM (VALUES ((NULL::s.t).k, (NULL::s.t).c, (NULL::s.t).d), (1, 5, 'x'), (2, 6, NULL))
-//        AS pg_scribe_v (k, c, d) WHERE pg_scribe_t.k = pg_scribe_v.k;
+//        AS pg_scribe_v (k, c, d) WHERE pg_scribe_t.k OPERATOR(pg_catalog.=) pg_scribe_v.k;
 //     (on one line; with a composite key the VALUES rows start with every
 //     key value and the WHERE compares every key column, joined by AND.)
+//
+// The operator is always named with its schema: the replay's search_path
+// holds user schemas (see kReplaySearchPath), whose "=" must not capture
+// the comparison. Older diffs wrote " = " (meaning pg_catalog's, under their
+// search_path); those are read and merged the same way.
 //
 // A run of UPDATEs is merged from kMinUpdateRows statements on; runs are cut
 // at max_rows (kMaxUpdateRows, kMaxCompositeDeleteRows) and at about
@@ -31,16 +39,17 @@
 // Why the result is the same:
 //  - Values are read as in the single-row statement. A multi-row INSERT
 //    coerces each VALUES row to the target columns. An IN list is resolved
-//    together with the key column, so an untyped literal is read by the
-//    column type's input function and compared with the type's "=", as in
-//    "k = 'lit'"; (a, b) IN ((..), (..)) is expanded by the parser into
-//    (a = .. AND b = ..) OR ..., exactly the single-row conditions. A VALUES
+//    together with its first element, typed as the key column, so an
+//    untyped literal is read by the column type's input function and
+//    compared with pg_catalog's "=" for that type, as in
+//    "k OPERATOR(pg_catalog.=) 'lit'" (a NULL element matches no row). A VALUES
 //    list on its own would resolve a column of untyped literals to text
 //    (and then fail: "UNION types jsonb and text cannot be matched", which is
 //    why "SELECT .. WHERE false UNION ALL VALUES .." does not work); its
 //    first row, ((NULL::s.t).col, ...), has the type of each table column,
 //    so every literal of the column is read by that type's input function.
-//    That row is all NULL and its key matches no row. Assigning
+//    That row is all NULL and its key matches no row (the DELETE of a
+//    composite key joins the same way). Assigning
 //    pg_scribe_v.c to c then applies the column's typmod and domain checks
 //    as "SET c = <literal>" does.
 //  - Every DELETE of a run deletes rows that the others do not recreate.
@@ -71,9 +80,10 @@
 // (-?d[.d][e[+-]d]), NULL, true, false, or a standard string '...' ('' for a
 // quote, no backslash right before a quote, whose meaning would depend on
 // standard_conforming_strings) with an optional cast ::type[.type][[]...]
-// without spaces; keys compared with " = " to a value other than NULL.
-// wal2sql writes "k IS NULL", OPERATOR(..) for other equalities,
-// record_image_eq() and "ctid = (SELECT ..)" (REPLICA IDENTITY FULL), and
+// without spaces; keys compared with " OPERATOR(pg_catalog.=) " (or " = ")
+// to a value other than NULL. wal2sql writes "k IS NULL", OPERATOR(..) of
+// other schemas, functions for polymorphic equalities (enum_eq(k, ..)),
+// record_image_eq() and "ctid OPERATOR(pg_catalog.=) (SELECT ..)" (REPLICA IDENTITY FULL), and
 // E'...' for every value with a backslash (so every non-NULL bytea): those
 // statements are left alone, as are dollar quotes, comments, U&'' and
 // anything else. A quoted name or string containing " WHERE ", " AND ",
@@ -159,11 +169,11 @@ class DmlBatcher {
   // planning a merged UPDATE costs about as much as 2 to 3 single-row
   // UPDATEs, so shorter runs are sent as they came; past a few hundred rows
   // the planner starts to prefer a hash join over a sequential scan of
-  // medium-sized tables, which gains nothing; (a, b) IN (...) rechecks the
-  // whole OR list for every row it finds, quadratic in the run.
+  // medium-sized tables, which gains nothing. A DELETE by composite key
+  // joins a VALUES list as UPDATE does, and is cut at the same length.
   static constexpr std::size_t kMinUpdateRows = 4;
   static constexpr std::size_t kMaxUpdateRows = 256;
-  static constexpr std::size_t kMaxCompositeDeleteRows = 32;
+  static constexpr std::size_t kMaxCompositeDeleteRows = kMaxUpdateRows;
 
  private:
   enum class Open { kNone, kInsert, kDelete, kUpdate };
