@@ -28,6 +28,12 @@ constexpr std::size_t kCopyChunkBytes = 8 << 20;
 // bytea's limit, for a COPY whose data goes in one call.
 constexpr std::uint64_t kCopyCallMaxBytes = (1u << 30) - 1024;
 
+// A run-as call's statements, at most about this much SQL: the server
+// keeps the plans of all of a call's statements until it ends (SPI), and
+// past a few MB that memory comes fresh from the kernel on every call (page
+// faults cost the confined replay of bench/run.sh's workload 10 to 40 %).
+constexpr std::size_t kConfinedGroupBytes = 64 << 10;
+
 constexpr std::size_t kDumpHeaderLineMax = 64 << 10;
 
 constexpr const char* kTableOwnerQuery =
@@ -376,6 +382,7 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
     batcher_.set_merge(scribe::DmlBatcher::kMergeInserts | scribe::DmlBatcher::kMergeDeletes, batch_);
   }
   if (confined_ && confine_statement(text)) {
+    if (group_sql_.size() >= kConfinedGroupBytes) close_confined_group();
     if (batch_.size() + group_sql_.size() >= kSendBytes) send_batch();
     return;
   }
