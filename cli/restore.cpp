@@ -83,11 +83,10 @@ std::string base_acl_statements(const std::string& path, const std::string& name
   DumpAclEntries entries;
   scribe::DiffScanner scanner;
   scanner.set_comment_line_limit(64 << 10);
-  scanner.set_comment_line_callback(
-      [&](std::uint64_t, std::uint64_t end, std::string_view line, bool) {
-        entries.comment_line(line);
-        keep = end;
-      });
+  scanner.set_comment_line_callback([&](std::uint64_t, std::uint64_t end, std::string_view line, bool) {
+    entries.comment_line(line);
+    keep = end;
+  });
   scanner.set_statement_callback([&](const scribe::DiffStatement& s) {
     const std::string_view text(window.data() + (s.start - window_base), s.end - s.start);
     keep = s.end;
@@ -111,8 +110,7 @@ std::string base_acl_statements(const std::string& path, const std::string& name
         window.append(data, len);
         scanner.feed(data, len);
         // COPY data is skipped, not kept.
-        const std::uint64_t needed =
-            scanner.in_copy_data() ? std::max(keep, scanner.copy_data_flushable_end()) : keep;
+        const std::uint64_t needed = scanner.in_copy_data() ? std::max(keep, scanner.copy_data_flushable_end()) : keep;
         if (needed - window_base >= (4u << 20)) {
           window.erase(0, needed - window_base);
           window_base = needed;

@@ -144,9 +144,8 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
   scanner_.set_meta_command_callback([this](std::uint64_t start, std::uint64_t end) { on_meta_command(start, end); });
   if (kind_ == Kind::kDump) {
     scanner_.set_comment_line_limit(kDumpHeaderLineMax);
-    scanner_.set_comment_line_callback([this](std::uint64_t, std::uint64_t, std::string_view line, bool) {
-      acl_entries_.comment_line(line);
-    });
+    scanner_.set_comment_line_callback(
+        [this](std::uint64_t, std::uint64_t, std::string_view line, bool) { acl_entries_.comment_line(line); });
   }
   if (kind_ == Kind::kDiff) {
     // Tables whose rows a merged UPDATE could trip over a UNIQUE or EXCLUDE
@@ -591,8 +590,8 @@ void ScriptRunner::send_copy_chunk(std::uint64_t upto) {
   wait_for_copy_chunk();
   const std::uint64_t n = upto - copy_sent_;
   if (n > kCopyCallMaxBytes)
-    throw ApplyError("cannot apply " + file_name_ + ": the data of a COPY not in pg_dump's form is too large",
-                     "54000", "Statement: " + first_line(copy_statement_) + ".",
+    throw ApplyError("cannot apply " + file_name_ + ": the data of a COPY not in pg_dump's form is too large", "54000",
+                     "Statement: " + first_line(copy_statement_) + ".",
                      "Such a COPY runs confined in one call, of at most 1 GB. Inspect the file.");
   static const std::string sql = "SELECT " + std::string(kCopyAsFunction) + "($1, $2)";
   const Oid types[] = {25 /* text */, 17 /* bytea */};

@@ -187,8 +187,8 @@ class ScriptRunner {
   bool in_copy_ = false;
   std::uint64_t copy_sent_ = 0;
   bool copy_started_ = false;
-  bool copy_confined_ = false;         // the COPY in progress goes through the copy-as function
-  bool copy_chunked_ = false;          // its data lines are rows: sent in chunks
+  bool copy_confined_ = false;  // the COPY in progress goes through the copy-as function
+  bool copy_chunked_ = false;   // its data lines are rows: sent in chunks
   bool copy_chunk_in_flight_ = false;
   std::string copy_statement_;
   std::function<std::string()> early_acls_;
