@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <cstdio>
@@ -67,6 +68,67 @@ void apply_file(const std::string& path, const std::string& name, ScriptRunner& 
     if (runner.done()) return;
   }
   decompressor->finish();
+}
+
+// The statements of a pg_dump base's ACL entries (DumpAclEntries), read
+// ahead in a pass of their own over the file: a confined restore runs them
+// before the first COPY that runs as a table's owner. Nothing but
+// statements the base runs anyway is taken, and they are read by the same
+// scanner, so COPY data and quoted text are never taken for them.
+std::string base_acl_statements(const std::string& path, const std::string& name) {
+  std::string statements;
+  std::string window;
+  std::uint64_t window_base = 0;
+  std::uint64_t keep = 0;  // bytes before this are not needed any more
+  DumpAclEntries entries;
+  scribe::DiffScanner scanner;
+  scanner.set_comment_line_limit(64 << 10);
+  scanner.set_comment_line_callback([&](std::uint64_t, std::uint64_t end, std::string_view line, bool) {
+    entries.comment_line(line);
+    keep = end;
+  });
+  scanner.set_statement_callback([&](const scribe::DiffStatement& s) {
+    const std::string_view text(window.data() + (s.start - window_base), s.end - s.start);
+    keep = s.end;
+    if (text.substr(0, 5) == "COPY ") {
+      scanner.begin_copy_data();
+    } else if (entries.is_acl_statement(text)) {
+      statements.append(text);
+      statements.push_back('\n');
+    }
+  });
+  scanner.set_copy_data_callback([&](std::uint64_t, std::uint64_t, std::uint64_t resume) { keep = resume; });
+  scanner.set_meta_command_callback([&](std::uint64_t, std::uint64_t end) { keep = end; });
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  auto decompressor =
+      scribe::make_decompressor(scribe::method_for_file_name(name), [&](const char* data, std::size_t len) {
+        window.append(data, len);
+        scanner.feed(data, len);
+        // COPY data is skipped, not kept.
+        const std::uint64_t needed = scanner.in_copy_data() ? std::max(keep, scanner.copy_data_flushable_end()) : keep;
+        if (needed - window_base >= (4u << 20)) {
+          window.erase(0, needed - window_base);
+          window_base = needed;
+        }
+      });
+  std::unique_ptr<char[]> buffer(new char[1 << 20]);
+  for (;;) {
+    const ssize_t n = read(fd, buffer.get(), 1 << 20);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
+    }
+    if (n == 0) break;
+    decompressor->write(buffer.get(), static_cast<std::size_t>(n));
+  }
+  decompressor->finish();
+  scanner.finish();
+  return statements;
 }
 
 // --up-to: an LSN (X/Y) or any timestamptz input the target server accepts.
@@ -450,6 +512,9 @@ int run_restore(const Options& o) {
   {
     conn.exec("BEGIN");
     ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDump, manifest.base.file);
+    runner.set_confined(confined);
+    const std::string base_path = scribe::join_path(chain_dir, manifest.base.file);
+    runner.set_early_acls([&] { return base_acl_statements(base_path, manifest.base.file); });
     apply_file(scribe::join_path(chain_dir, manifest.base.file), manifest.base.file, runner, progress, bytes_done, 0);
     const ApplyStats& s = runner.finish(false);
     conn.exec("COMMIT");

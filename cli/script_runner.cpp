@@ -21,6 +21,24 @@ namespace {
 // with the server running this one.
 constexpr std::size_t kSendBytes = 1 << 20;
 constexpr std::size_t kTrimBytes = 4 << 20;
+// A confined COPY's data goes in calls of about this much: each call sets
+// the COPY up again (microseconds), and the next chunk is read while the
+// server copies this one.
+constexpr std::size_t kCopyChunkBytes = 8 << 20;
+// bytea's limit, for a COPY whose data goes in one call.
+constexpr std::uint64_t kCopyCallMaxBytes = (1u << 30) - 1024;
+
+// A run-as call's statements, at most about this much SQL: the server
+// keeps the plans of all of a call's statements until it ends (SPI), and
+// past a few MB that memory comes fresh from the kernel on every call (page
+// faults cost the confined replay of bench/run.sh's workload 10 to 40 %).
+constexpr std::size_t kConfinedGroupBytes = 64 << 10;
+
+constexpr std::size_t kDumpHeaderLineMax = 64 << 10;
+
+constexpr const char* kTableOwnerQuery =
+    "SELECT c.relowner, r.rolsuper OR r.rolname = current_user FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_roles r ON r.oid = c.relowner WHERE c.oid = pg_catalog.to_regclass($1)";
 
 std::string lsn_text(std::uint64_t lsn) {
   char buf[scribe::kLsnTextSize];
@@ -68,6 +86,16 @@ std::string first_line(std::string_view text, std::size_t max = 200) {
 
 }  // namespace
 
+void DumpAclEntries::comment_line(std::string_view line) {
+  if (line.substr(0, 9) == "-- Name: ") in_acl_entry_ = line.find("; Type: ACL; ") != std::string_view::npos;
+}
+
+bool DumpAclEntries::is_acl_statement(std::string_view statement) const {
+  return in_acl_entry_ && (starts_with_ci(statement, "GRANT ") || starts_with_ci(statement, "REVOKE ") ||
+                           starts_with_ci(statement, "SET SESSION AUTHORIZATION ") ||
+                           starts_with_ci(statement, "RESET SESSION AUTHORIZATION;"));
+}
+
 std::optional<std::int64_t> parse_commit_time(const std::string& text) {
   // YYYY-MM-DDTHH:MM:SS[.ffffff]Z
   if (text.size() < 20 || text.back() != 'Z') return std::nullopt;
@@ -114,6 +142,11 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
   scanner_.set_copy_data_callback(
       [this](std::uint64_t start, std::uint64_t end, std::uint64_t resume) { on_copy_data(start, end, resume); });
   scanner_.set_meta_command_callback([this](std::uint64_t start, std::uint64_t end) { on_meta_command(start, end); });
+  if (kind_ == Kind::kDump) {
+    scanner_.set_comment_line_limit(kDumpHeaderLineMax);
+    scanner_.set_comment_line_callback(
+        [this](std::uint64_t, std::uint64_t, std::string_view line, bool) { acl_entries_.comment_line(line); });
+  }
   if (kind_ == Kind::kDiff) {
     // Tables whose rows a merged UPDATE could trip over a UNIQUE or EXCLUDE
     // constraint checked row by row (see DmlBatcher::set_update_filter).
@@ -132,7 +165,7 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
 ScriptRunner::~ScriptRunner() {
   // After an error: results still on the wire are read and dropped so that
   // the connection can be used (or closed) cleanly.
-  if (in_flight_) {
+  if (in_flight_ || copy_chunk_in_flight_) {
     while (PGresult* r = PQgetResult(conn_)) PQclear(r);
   }
 }
@@ -281,6 +314,7 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
         run_copy(text);
         return;
       }
+      if (early_acls_applied_ && acl_entries_.is_acl_statement(text)) return;  // ran before the data
       batch_.append(text.data(), text.size());
       batch_.push_back('\n');
       if (batch_.size() >= kSendBytes) send_batch();
@@ -347,6 +381,7 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
     batcher_.set_merge(scribe::DmlBatcher::kMergeInserts | scribe::DmlBatcher::kMergeDeletes, batch_);
   }
   if (confined_ && confine_statement(text)) {
+    if (group_sql_.size() >= kConfinedGroupBytes) close_confined_group();
     if (batch_.size() + group_sql_.size() >= kSendBytes) send_batch();
     return;
   }
@@ -423,10 +458,7 @@ bool ScriptRunner::confine_statement(std::string_view text) {
   }
   auto found = table_owners_.find(table);
   if (found == table_owners_.end()) {
-    const RoleInfo info = lookup(
-        "SELECT c.relowner, r.rolsuper OR r.rolname = current_user FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_roles r ON r.oid = c.relowner WHERE c.oid = pg_catalog.to_regclass($1)",
-        table);
+    const RoleInfo info = lookup(kTableOwnerQuery, table);
     found = table_owners_.emplace(std::string(table), info).first;
   }
   // A table that does not exist (the statement fails as it would anyway)
@@ -476,6 +508,7 @@ void ScriptRunner::run_copy(std::string_view statement) {
   send_batch();
   wait_for_results();
   refuse_nul(statement);
+  if (confined_ && confine_copy(statement)) return;
   ResultPtr r(PQexec(conn_, std::string(statement).c_str()));
   stats_.messages++;
   switch (PQresultStatus(r.get())) {
@@ -499,12 +532,110 @@ void ScriptRunner::run_copy(std::string_view statement) {
   }
 }
 
+// The base's COPY into a table that a role other than a superuser owns
+// evaluates that role's code for every row (CHECK constraints, stored
+// generated columns, domain checks, partition constraints): it runs as the
+// owner, confined, through the copy-as function, which reads the data from
+// its argument. A COPY not in pg_dump's form goes that way too (fail
+// closed), its data in one call.
+bool ScriptRunner::confine_copy(std::string_view statement) {
+  const std::string_view table = scribe::copy_target_table(statement);
+  if (!table.empty()) {
+    const RoleInfo info = lookup(kTableOwnerQuery, table);
+    // No such table (the COPY fails as it would) or a trusted owner.
+    if (info.oid.empty() || info.trusted) return false;
+  }
+  apply_early_acls();
+  copy_confined_ = true;
+  copy_chunked_ = !table.empty();
+  copy_statement_.assign(statement);
+  scanner_.begin_copy_data();
+  in_copy_ = true;
+  copy_started_ = false;
+  copy_sent_ = consumed_;
+  return true;
+}
+
+void ScriptRunner::apply_early_acls() {
+  if (early_acls_asked_ || !early_acls_) return;
+  early_acls_asked_ = true;
+  const std::string acls = early_acls_();
+  if (acls.empty()) return;
+  refuse_nul(acls);
+  run_alone("SAVEPOINT pg_scribe_early_acls");
+  // pg_dump's grants by another grantor are each wrapped in SET/RESET
+  // SESSION AUTHORIZATION; the RESET also ends a block the file cut short.
+  ResultPtr r(PQexec(conn_, (acls + "\nRESET SESSION AUTHORIZATION;").c_str()));
+  stats_.messages++;
+  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    // They run again in their place after the data; only the owners' code
+    // in the COPYs lacks them until then.
+    log_warning("could not grant the base's privileges before its data: " + field(r.get(), PG_DIAG_MESSAGE_PRIMARY),
+                "The COPY of each table runs as its owner; code that needs a privilege granted in the base may "
+                "fail until the privileges are restored after the data.",
+                {});
+    run_alone("ROLLBACK TO SAVEPOINT pg_scribe_early_acls");
+    run_alone("RELEASE SAVEPOINT pg_scribe_early_acls");
+    return;
+  }
+  run_alone("RELEASE SAVEPOINT pg_scribe_early_acls");
+  // Not twice: REVOKE from an owner whose grant options others now hold
+  // would fail ("dependent privileges exist").
+  early_acls_applied_ = true;
+}
+
+// Sends the confined COPY's data from copy_sent_ to `upto` (whole lines)
+// in one call of the copy-as function, once the previous call is done.
+void ScriptRunner::send_copy_chunk(std::uint64_t upto) {
+  wait_for_copy_chunk();
+  const std::uint64_t n = upto - copy_sent_;
+  if (n > kCopyCallMaxBytes)
+    throw ApplyError("cannot apply " + file_name_ + ": the data of a COPY not in pg_dump's form is too large", "54000",
+                     "Statement: " + first_line(copy_statement_) + ".",
+                     "Such a COPY runs confined in one call, of at most 1 GB. Inspect the file.");
+  static const std::string sql = "SELECT " + std::string(kCopyAsFunction) + "($1, $2)";
+  const Oid types[] = {25 /* text */, 17 /* bytea */};
+  const char* values[] = {copy_statement_.c_str(), window_.data() + (copy_sent_ - window_base_)};
+  const int lengths[] = {0, static_cast<int>(n)};
+  const int formats[] = {0, 1};
+  if (PQsendQueryParams(conn_, sql.c_str(), 2, types, values, lengths, formats, 0) == 0) fail(nullptr, "COPY data");
+  copy_chunk_in_flight_ = true;
+  copy_sent_ = upto;
+  stats_.messages++;
+}
+
+void ScriptRunner::wait_for_copy_chunk() {
+  if (!copy_chunk_in_flight_) return;
+  copy_chunk_in_flight_ = false;
+  PGresult* error = nullptr;
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+      stats_.copy_rows += std::strtoull(PQgetvalue(r, 0, 0), nullptr, 10);
+      PQclear(r);
+    } else if (error == nullptr) {
+      error = r;
+    } else {
+      PQclear(r);
+    }
+  }
+  if (error != nullptr) {
+    ResultPtr keep(error);
+    fail(error, "COPY data of " + first_line(copy_statement_));
+  }
+}
+
 void ScriptRunner::put_copy_data(std::uint64_t upto) {
   if (!copy_started_) {
     // The data begins on the line after the COPY statement.
     if (!scanner_.in_copy_data() || scanner_.copy_data_flushable_end() <= scanner_.copy_data_start()) return;
     copy_sent_ = scanner_.copy_data_start();
     copy_started_ = true;
+  }
+  if (copy_confined_) {
+    // `upto` is the start of a line: what is before it is whole rows.
+    if (copy_chunked_ && upto - copy_sent_ >= kCopyChunkBytes) send_copy_chunk(upto);
+    consumed_ = std::max(consumed_, copy_sent_);
+    return;
   }
   while (upto > copy_sent_) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(upto - copy_sent_, 64u << 20));
@@ -520,6 +651,15 @@ void ScriptRunner::on_copy_data(std::uint64_t data_start, std::uint64_t data_end
   if (!copy_started_) {
     copy_sent_ = data_start;
     copy_started_ = true;
+  }
+  if (copy_confined_) {
+    if (data_end > copy_sent_) send_copy_chunk(data_end);
+    wait_for_copy_chunk();
+    copy_confined_ = false;
+    in_copy_ = false;
+    consumed_ = resume;
+    stats_.copies++;
+    return;
   }
   put_copy_data(data_end);
   if (PQputCopyEnd(conn_, nullptr) != 1) fail(nullptr, "COPY data");

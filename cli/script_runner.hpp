@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -70,6 +71,20 @@ struct ApplyStats {
   std::uint64_t roles_existing = 0;    // globals: roles that already existed
 };
 
+// Which statements of a pg_dump base are its ACL entries' (GRANT, REVOKE
+// and the SET/RESET SESSION AUTHORIZATION around a grant by another
+// grantor), told by the entry header comments ("-- Name: ...; Type: ACL;
+// ..."). pg_dump writes these entries after the data; a confined restore
+// runs them before it (ScriptRunner::set_early_acls).
+class DumpAclEntries {
+ public:
+  void comment_line(std::string_view line);
+  bool is_acl_statement(std::string_view statement) const;
+
+ private:
+  bool in_acl_entry_ = false;
+};
+
 class ScriptRunner {
  public:
   enum class Kind {
@@ -95,7 +110,14 @@ class ScriptRunner {
   // (needs the run-as function of confinement.hpp in the session): row
   // changes of tables a role other than a superuser owns, as the owner;
   // captured DDL that such a role ran, as that role. Off: as the restorer.
+  // Base: COPY into such a table runs as its owner, confined, through the
+  // copy-as function (the data sent in chunks of lines).
   void set_confined(bool on) { confined_ = on; }
+  // Base: the dump's ACL statements (see base_acl_statements), asked for
+  // once, before the first confined COPY, and run then in a savepoint:
+  // pg_dump grants after the data, and the owners' code the COPY runs
+  // would otherwise lack the rights it had at the source.
+  void set_early_acls(std::function<std::string()> source) { early_acls_ = std::move(source); }
   // Diffs: leave out the statements that switch replica-firing triggers off
   // around their tables' changes, so that those triggers fire on replay.
   void set_fire_triggers(bool on) { fire_triggers_ = on; }
@@ -118,6 +140,10 @@ class ScriptRunner {
   void run_alone(std::string_view sql);
   void run_copy(std::string_view statement);
   void put_copy_data(std::uint64_t upto);
+  bool confine_copy(std::string_view statement);
+  void apply_early_acls();
+  void send_copy_chunk(std::uint64_t upto);
+  void wait_for_copy_chunk();
   void globals_statement(std::string_view statement);
   [[noreturn]] void fail(const PGresult* result, const std::string& where);
   // Text from the file about to be sent: libpq sends a C string, so a NUL
@@ -161,6 +187,14 @@ class ScriptRunner {
   bool in_copy_ = false;
   std::uint64_t copy_sent_ = 0;
   bool copy_started_ = false;
+  bool copy_confined_ = false;  // the COPY in progress goes through the copy-as function
+  bool copy_chunked_ = false;   // its data lines are rows: sent in chunks
+  bool copy_chunk_in_flight_ = false;
+  std::string copy_statement_;
+  std::function<std::string()> early_acls_;
+  bool early_acls_asked_ = false;
+  bool early_acls_applied_ = false;  // they ran: the same statements in their place are skipped
+  DumpAclEntries acl_entries_;
   std::vector<std::string> existing_roles_;
   std::set<std::string> update_unsafe_;  // tables with other immediate UNIQUE/EXCLUDE constraints
   bool ddl_seen_ = false;

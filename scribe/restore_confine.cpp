@@ -13,23 +13,37 @@
 // security-restricted operation"), and settings the code changes are
 // undone when the statements end.
 //
-// It refuses any caller but a superuser outside such a context, so the
-// confined code itself (running as the owner, restricted) cannot call it
+// The base's COPY ... FROM stdin cannot go through SPI: a second function,
+// scribe_restore_copy_as, runs a COPY statement of pg_dump's over data
+// given as an argument (in chunks of whole lines), as the table's owner,
+// confined the same way; the restore client calls it for the tables that
+// a role other than a superuser owns.
+//
+// Both refuse any caller but a superuser outside such a context, so the
+// confined code itself (running as the owner, restricted) cannot call them
 // to run something as anyone else.
 #include "scribe/pg/guard.hpp"
 #include "scribe/pg/postgres.hpp"
 
 extern "C" {
+#include "access/table.h"
 #include "catalog/pg_authid.h"
+#include "commands/copy.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_node.h"
+#include "parser/parse_relation.h"
+#include "parser/parser.h"
+#include "utils/rel.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
 
 PGDLLEXPORT Datum scribe_restore_run_as(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(scribe_restore_run_as);
+PGDLLEXPORT Datum scribe_restore_copy_as(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(scribe_restore_copy_as);
 }
 
 namespace scribe::restore {
@@ -74,7 +88,75 @@ Datum run_as(FunctionCallInfo fcinfo) {
   PG_RETURN_VOID();
 }
 
+// The bytes COPY reads in copy_as: the call's data argument. COPY's data
+// source callback takes no argument of its own; calls do not nest (the
+// confined code cannot call copy_as).
+const char* copy_source = nullptr;
+std::size_t copy_source_left = 0;
+
+int read_copy_source(void* outbuf, int /*minread*/, int maxread) {
+  const std::size_t n = Min(copy_source_left, static_cast<std::size_t>(maxread));
+  memcpy(outbuf, copy_source, n);
+  copy_source += n;
+  copy_source_left -= n;
+  return static_cast<int>(n);
+}
+
+// The one statement of `sql` if it is COPY table [(columns)] FROM stdin
+// [options], as pg_dump writes them; an error otherwise.
+CopyStmt* parse_copy_from_stdin(const char* sql) {
+  List* parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
+  Node* stmt = list_length(parsed) == 1 ? linitial_node(RawStmt, parsed)->stmt : nullptr;
+  CopyStmt* copy = stmt != nullptr && IsA(stmt, CopyStmt) ? reinterpret_cast<CopyStmt*>(stmt) : nullptr;
+  if (copy == nullptr || !copy->is_from || copy->relation == nullptr || copy->query != nullptr ||
+      copy->filename != nullptr || copy->is_program || copy->whereClause != nullptr)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("not a COPY of a table FROM stdin: %s", sql),
+                    errhint("Only the COPY statements pg_dump writes are run this way.")));
+  return copy;
+}
+
+// Runs the COPY statement `sql` over `data` (whole lines of COPY data) as
+// the table's owner, confined; returns the rows copied. The table is
+// opened (its name resolved) as the calling superuser, and the owner's
+// rights on it are not checked: pg_dump grants them only after the data,
+// and the owner may have revoked them from itself; nor does row-level
+// security apply (as PostgreSQL itself copies, as a superuser or an owner
+// without FORCE ROW LEVEL SECURITY, and as the row changes replay).
+Datum copy_as(FunctionCallInfo fcinfo) {
+  uint64 rows = 0;
+  scribe::pg::call_pg([&] {
+    refuse_unless_trusted_caller();
+    char* sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    bytea* data = PG_GETARG_BYTEA_PP(1);
+    CopyStmt* copy = parse_copy_from_stdin(sql);
+    Relation rel = table_openrv(copy->relation, RowExclusiveLock);
+    ParseState* pstate = make_parsestate(nullptr);
+    pstate->p_sourcetext = sql;
+    (void)addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, nullptr, false, false);
+    Oid saved_user;
+    int saved_context;
+    GetUserIdAndSecContext(&saved_user, &saved_context);
+    // As in run_as; an error's abort restores the user, context and settings.
+    SetUserIdAndSecContext(rel->rd_rel->relowner, saved_context | SECURITY_LOCAL_USERID_CHANGE |
+                                                      SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+    const int guc_level = NewGUCNestLevel();
+    copy_source = VARDATA_ANY(data);
+    copy_source_left = VARSIZE_ANY_EXHDR(data);
+    CopyFromState cstate =
+        BeginCopyFrom(pstate, rel, nullptr, nullptr, false, read_copy_source, copy->attlist, copy->options);
+    rows = CopyFrom(cstate);
+    EndCopyFrom(cstate);
+    copy_source = nullptr;
+    copy_source_left = 0;
+    AtEOXact_GUC(false, guc_level);
+    SetUserIdAndSecContext(saved_user, saved_context);
+    table_close(rel, NoLock);
+  });
+  PG_RETURN_INT64(static_cast<int64>(rows));
+}
+
 }  // namespace
 }  // namespace scribe::restore
 
 SCRIBE_SQL_FUNCTION(scribe_restore_run_as, scribe::restore::run_as)
+SCRIBE_SQL_FUNCTION(scribe_restore_copy_as, scribe::restore::copy_as)

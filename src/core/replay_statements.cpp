@@ -55,6 +55,19 @@ std::string_view dml_target_table(std::string_view statement) {
   return statement.substr(start, pos - start);
 }
 
+std::string_view copy_target_table(std::string_view statement) {
+  constexpr std::string_view kEnd = " FROM stdin;";
+  if (!starts_with(statement, "COPY ") || statement.size() < kEnd.size() ||
+      statement.substr(statement.size() - kEnd.size()) != kEnd)
+    return {};
+  std::size_t pos = 5;
+  const std::size_t start = pos;
+  if (!skip_identifier(statement, pos) || pos >= statement.size() || statement[pos] != '.') return {};
+  pos++;
+  if (!skip_identifier(statement, pos) || pos >= statement.size() || statement[pos] != ' ') return {};
+  return statement.substr(start, pos - start);
+}
+
 bool parse_set_role(std::string_view statement, std::string& role) {
   if (!starts_with(statement, "SET ROLE ")) return false;
   std::size_t pos = 9;

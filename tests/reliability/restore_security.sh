@@ -191,5 +191,100 @@ q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
 dropdb --if-exists src_r
 dropdb --if-exists src_u
 
+echo "-- an attacker's code evaluated by the base's COPY"
+# The rows are in the table before scribe.init, so in base.sql: its COPY
+# evaluates the CHECK, the domain CHECK, the stored generated column and
+# the partition constraint of the attacker's tables for every row. The
+# probes also try to leave the confinement. The schema is the superuser's
+# (the attacker has USAGE, CREATE on it, granted after the data in
+# pg_dump's order), and the attacker revoked its own rights on one table.
+createdb based
+q -d based -c "CREATE EXTENSION scribe" -c "CREATE SCHEMA batt" -c "GRANT USAGE, CREATE ON SCHEMA batt TO attacker" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -U attacker -d based >/dev/null 2>"$work/base_attack.err" <<'SQL'
+CREATE FUNCTION batt.probe(what text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE WARNING 'scribe-probe base-% current_user=% session_user=%', what, current_user, session_user;
+  BEGIN
+    PERFORM set_config('role', 'none', true);
+    RAISE WARNING 'scribe-probe base-escape set_config(role) allowed current_user=%', current_user;
+  EXCEPTION WHEN OTHERS THEN RAISE WARNING 'scribe-probe base-escape refused: %', SQLERRM;
+  END;
+  BEGIN
+    EXECUTE 'RESET SESSION AUTHORIZATION';
+    RAISE WARNING 'scribe-probe base-escape RESET SESSION AUTHORIZATION allowed current_user=%', current_user;
+  EXCEPTION WHEN OTHERS THEN RAISE WARNING 'scribe-probe base-escape refused: %', SQLERRM;
+  END;
+  BEGIN
+    EXECUTE 'SET ROLE postgres';
+    RAISE WARNING 'scribe-probe base-escape SET ROLE allowed current_user=%', current_user;
+  EXCEPTION WHEN OTHERS THEN RAISE WARNING 'scribe-probe base-escape refused: %', SQLERRM;
+  END;
+  BEGIN
+    EXECUTE 'ALTER ROLE attacker SUPERUSER';
+  EXCEPTION WHEN insufficient_privilege THEN NULL;
+  END;
+  RETURN true;
+END$$;
+-- Calls the probe by its schema-qualified name: it needs USAGE on batt.
+CREATE FUNCTION batt.probe_int(what text, v int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN PERFORM batt.probe(what); RETURN v; END$$;
+CREATE DOMAIN batt.checked AS int CHECK (batt.probe('domain'));
+CREATE TABLE batt.b (
+  id int PRIMARY KEY,
+  v int CHECK (batt.probe('check')),
+  d batt.checked,
+  g int GENERATED ALWAYS AS (batt.probe_int('generated', v)) STORED);
+INSERT INTO batt.b (id, v, d) SELECT g, g, g FROM generate_series(1, 5) g;
+REVOKE ALL ON batt.b FROM attacker;
+CREATE TABLE batt.p (id int, v int) PARTITION BY RANGE (batt.probe_int('partition', v));
+CREATE TABLE batt.p1 PARTITION OF batt.p FOR VALUES FROM (0) TO (100);
+INSERT INTO batt.p SELECT g, g FROM generate_series(1, 3) g;
+CREATE TABLE batt.rls (id int PRIMARY KEY, v text);
+INSERT INTO batt.rls SELECT g, 'v' || g FROM generate_series(1, 3) g;
+ALTER TABLE batt.rls ENABLE ROW LEVEL SECURITY;
+ALTER TABLE batt.rls FORCE ROW LEVEL SECURITY;
+CREATE POLICY nobody ON batt.rls USING (false) WITH CHECK (false);
+SQL
+if [ "$(q -At -d based -c "SELECT count(*) FROM batt.b")" = 5 ]; then
+  ok "based: the attacker's tables and rows were created before scribe.init"
+else fail "based: the attacker's script failed: $(grep -v WARNING "$work/base_attack.err" | head -3)"; fi
+q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
+q -d based -c "SELECT chain_id FROM scribe.init('$backups/based', 'scribe_based')" >/dev/null
+q -d based -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
+from=$(($(wc -l <"$(server_log)") + 1))
+if "$PG_SCRIBE" --restore --create -d based_r --backup-dir "$backups/based" >"$work/base_restore.out" 2>&1; then
+  ok "pg_scribe --restore of a base with the attacker's rows completes"
+else
+  fail "pg_scribe --restore of the base failed: $(tail -5 "$work/base_restore.out")"
+fi
+tail -n +"$from" "$(server_log)" >"$work/base_restore.log"
+figure base_probes_at_restore "$(probes "$from")"
+if [ "$(is_super)" = f ]; then ok "after the base restore the attacker is not a superuser"; else
+  fail "the base restore made the attacker a superuser"; fi
+n=$(probes_as_super "$from")
+if [ "$n" = 0 ]; then ok "no code of the attacker ran as the superuser during the base restore"; else
+  fail "$n probes ran as the superuser during the base restore:"
+  grep 'scribe-probe .* current_user=postgres' "$work/base_restore.log" | sort | uniq -c >&2
+fi
+for what in check domain generated; do
+  if grep -q "scribe-probe base-$what current_user=attacker" "$work/base_restore.log"; then
+    ok "the base's $what probe ran at its COPY, as its owner"
+  else fail "the base's $what probe did not run at restore as the attacker (so the check proves nothing)"; fi
+done
+if grep -q "scribe-probe base-escape .*allowed" "$work/base_restore.log"; then
+  fail "an escape from the base's confined COPY was allowed: $(grep -m1 'base-escape .*allowed' "$work/base_restore.log")"
+elif [ "$(grep -c "scribe-probe base-escape refused" "$work/base_restore.log")" -ge 3 ]; then
+  ok "set_config('role', ...), RESET SESSION AUTHORIZATION and SET ROLE were refused inside the base's COPY"
+else fail "the escape attempts inside the base's COPY were not seen refused"; fi
+if compare_databases based based_r "$work"; then ok "the base restore equals the source (grants and policies too)"; else
+  fail "the base restore differs from the source"; fi
+"$PG_SCRIBE" --restore --create -d based_u --unconfined --backup-dir "$backups/based" >"$work/base_unconfined.out" 2>&1 || true
+figure base_unconfined_escalates "$(is_super)"
+if [ "$(is_super)" = t ]; then ok "with --unconfined the same base makes the attacker a superuser (the attack is real)"; else
+  fail "--unconfined did not reproduce the base escalation: the probes prove nothing"; fi
+q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
+dropdb --if-exists based_r
+dropdb --if-exists based_u
+
 [ -n "${KEEP_LOG:-}" ] && cp "$(server_log)" /tmp/sec-restore-security.log
 finish restore_security

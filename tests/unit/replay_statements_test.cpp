@@ -31,6 +31,22 @@ TEST(ReplayStatements, ReadsQuotedNamesWhole) {
   }
 }
 
+TEST(ReplayStatements, ReadsTheTableOfPgDumpsCopy) {
+  EXPECT_EQ(scribe::copy_target_table("COPY public.t (a, b) FROM stdin;"), "public.t");
+  EXPECT_EQ(scribe::copy_target_table("COPY s.t FROM stdin;"), "s.t");
+  for (const std::string& name : {std::string("a b"), std::string("x\" (a) FROM stdin; COPY public.t"),
+                                  std::string("Upper"), std::string("é\"\"")}) {
+    const std::string table = qualified(name, name);
+    EXPECT_EQ(scribe::copy_target_table("COPY " + table + " (a) FROM stdin;"), table) << name;
+  }
+  // Anything else (options, another format, a query, no schema): not read.
+  EXPECT_EQ(scribe::copy_target_table("COPY s.t (a) FROM stdin WITH (FORMAT csv);"), "");
+  EXPECT_EQ(scribe::copy_target_table("COPY t (a) FROM stdin;"), "");
+  EXPECT_EQ(scribe::copy_target_table("copy s.t (a) FROM stdin;"), "");
+  EXPECT_EQ(scribe::copy_target_table("COPY s.t (a) TO stdout;"), "");
+  EXPECT_EQ(scribe::copy_target_table("COPY \"s.t (a) FROM stdin;"), "");
+}
+
 TEST(ReplayStatements, OtherShapesAreNotRowChangesItCanRead) {
   EXPECT_EQ(scribe::dml_target_table("insert into s.t values (1);"), "");
   EXPECT_EQ(scribe::dml_target_table("INSERT INTO t (a) VALUES (1);"), "");      // unqualified

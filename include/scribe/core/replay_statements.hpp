@@ -13,6 +13,11 @@ namespace scribe {
 // ONLY or DELETE FROM ONLY of that shape; empty otherwise.
 std::string_view dml_target_table(std::string_view statement);
 
+// The table a base's COPY names, as written ("s.t"), if `statement` is
+// "COPY s.t [(columns)] FROM stdin;" as pg_dump writes it (text format, no
+// options: its data lines are rows); empty otherwise.
+std::string_view copy_target_table(std::string_view statement);
+
 // True if `statement` begins as a row change does (INSERT, UPDATE, DELETE,
 // MERGE, any case), whether or not dml_target_table can read it.
 bool looks_like_dml(std::string_view statement);
