@@ -36,9 +36,21 @@ constexpr std::size_t kConfinedGroupBytes = 64 << 10;
 
 constexpr std::size_t kDumpHeaderLineMax = 64 << 10;
 
+// The owner of a table, whether it is trusted, and the rights on the table
+// and its schema that the owner lacks for a row change (see
+// confine_statement).
 constexpr const char* kTableOwnerQuery =
-    "SELECT c.relowner, r.rolsuper OR r.rolname = current_user FROM pg_catalog.pg_class c "
-    "JOIN pg_catalog.pg_roles r ON r.oid = c.relowner WHERE c.oid = pg_catalog.to_regclass($1)";
+    "SELECT c.relowner, r.rolsuper OR r.rolname OPERATOR(pg_catalog.=) current_user, "
+    "pg_catalog.concat_ws(', ', "
+    "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'SELECT') THEN 'SELECT' END, "
+    "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'INSERT') THEN 'INSERT' END, "
+    "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'UPDATE') THEN 'UPDATE' END, "
+    "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'DELETE') THEN 'DELETE' END), "
+    "NOT pg_catalog.has_schema_privilege(c.relowner, c.relnamespace, 'USAGE'), "
+    "pg_catalog.quote_ident(n.nspname), pg_catalog.quote_ident(c.relname), pg_catalog.quote_ident(r.rolname) "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner "
+    "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)";
 
 std::string lsn_text(std::uint64_t lsn) {
   char buf[scribe::kLsnTextSize];
@@ -407,6 +419,20 @@ ScriptRunner::RoleInfo ScriptRunner::lookup(const char* sql, std::string_view ke
   if (PQntuples(r.get()) == 1) {
     info.oid = PQgetvalue(r.get(), 0, 0);
     info.trusted = std::string(PQgetvalue(r.get(), 0, 1)) == "t";
+    if (PQnfields(r.get()) == 7) {
+      // Names come quoted by the server (quote_ident).
+      const std::string privileges = PQgetvalue(r.get(), 0, 2);
+      const std::string schema = PQgetvalue(r.get(), 0, 4), table = PQgetvalue(r.get(), 0, 5),
+                        owner = PQgetvalue(r.get(), 0, 6);
+      if (!privileges.empty()) {
+        info.grant += "GRANT " + privileges + " ON TABLE " + schema + "." + table + " TO " + owner + ";\n";
+        info.revoke += "REVOKE " + privileges + " ON TABLE " + schema + "." + table + " FROM " + owner + ";\n";
+      }
+      if (std::string(PQgetvalue(r.get(), 0, 3)) == "t") {
+        info.grant += "GRANT USAGE ON SCHEMA " + schema + " TO " + owner + ";\n";
+        info.revoke += "REVOKE USAGE ON SCHEMA " + schema + " FROM " + owner + ";\n";
+      }
+    }
   }
   return info;
 }
@@ -426,7 +452,9 @@ bool ScriptRunner::confine_statement(std::string_view text) {
   if (parse_set_role(text, role)) {
     close_confined_group();
     const RoleInfo info =
-        lookup("SELECT oid, rolsuper OR rolname = current_user FROM pg_catalog.pg_roles WHERE rolname = $1", role);
+        lookup("SELECT oid, rolsuper OR rolname OPERATOR(pg_catalog.=) current_user FROM pg_catalog.pg_roles "
+               "WHERE rolname OPERATOR(pg_catalog.=) $1",
+               role);
     table_owners_.clear();  // the DDL may create tables or change owners
     ddl_role_open_ = true;
     ddl_confined_ = !info.oid.empty() && !info.trusted;
@@ -472,6 +500,17 @@ bool ScriptRunner::confine_statement(std::string_view text) {
     batcher_.flush(batch_);
     group_role_ = found->second.oid;
   }
+  // The change was made at the source by a role with the rights it needed,
+  // not necessarily by the owner, who may lack some (it revoked them from
+  // itself, or the schema's owner did): they are granted to the owner for
+  // the group's call and revoked right after, in the same transaction, so
+  // nothing an owner does to its own rights stops a restore and the
+  // restored privileges are the source's. GRANT and REVOKE run no code of
+  // any role.
+  if (!found->second.grant.empty() && group_granted_.insert(found->first).second) {
+    batch_.append(found->second.grant);
+    group_revokes_.append(found->second.revoke);
+  }
   batcher_.add(text, group_sql_);
   // One SPI call runs the group and reports no row counts: each row change
   // of the stream changes one row.
@@ -493,8 +532,11 @@ void ScriptRunner::close_confined_group() {
   if (group_role_.empty()) return;
   batcher_.flush(group_sql_);
   append_run_as(group_role_, group_sql_);
+  batch_.append(group_revokes_);
   group_sql_.clear();
   group_role_.clear();
+  group_revokes_.clear();
+  group_granted_.clear();
 }
 
 void ScriptRunner::on_transaction(const scribe::DiffTransaction& tx) {
@@ -742,6 +784,8 @@ const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
     batcher_.reset();
     group_sql_.clear();
     group_role_.clear();
+    group_revokes_.clear();
+    group_granted_.clear();
     ddl_role_open_ = false;
     const bool partly_sent = tx_partly_sent_;
     tx_open_ = false;

@@ -158,6 +158,8 @@ class ScriptRunner {
   struct RoleInfo {
     std::string oid;
     bool trusted = true;  // a superuser or the restoring role: nothing to confine
+    std::string grant;    // tables: what gives the owner the rights it lacks for a row change ...
+    std::string revoke;   // ... and what takes them back
   };
   RoleInfo lookup(const char* sql, std::string_view key);
 
@@ -204,6 +206,8 @@ class ScriptRunner {
   std::map<std::string, RoleInfo, std::less<>> table_owners_;  // by table as written; cleared by DDL
   std::string group_role_;                                     // role OID of the open confined group; empty: none
   std::string group_sql_;                                      // its statements
+  std::string group_revokes_;                 // what to revoke after the group's call (see confine_statement)
+  std::set<std::string, std::less<>> group_granted_;  // tables whose owner's rights the group granted
   bool ddl_role_open_ = false;                                 // between SET ROLE and RESET ROLE of captured DDL
   bool ddl_confined_ = false;
   std::string ddl_role_;

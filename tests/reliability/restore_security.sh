@@ -71,6 +71,43 @@ else
 fi
 dropdb --if-exists audit_fire
 
+echo "-- owners without rights on their own tables"
+# Row changes replay as the table's owner, but at the source another role
+# made them: an owner that revoked its own rights, or lost USAGE on the
+# schema, must not make the restore stop (the rights are lent to the owner
+# for the change and taken back), and the restored privileges are the
+# source's.
+createdb rights
+q -d postgres -c "CREATE ROLE rs_owner" -c "CREATE ROLE rs_writer" >/dev/null
+q -d rights -c "CREATE EXTENSION scribe" >/dev/null
+q -d rights -c "SELECT chain_id FROM scribe.init('$backups/rights', 'scribe_rights')" >/dev/null
+q -d rights >/dev/null <<'SQL'
+CREATE SCHEMA s;
+GRANT USAGE, CREATE ON SCHEMA s TO rs_owner;
+GRANT USAGE ON SCHEMA s TO rs_writer;
+SET ROLE rs_owner;
+CREATE TABLE s.t (id int PRIMARY KEY, v text);
+CREATE TABLE s.u (id int PRIMARY KEY, v text);
+GRANT SELECT, INSERT, UPDATE, DELETE ON s.t, s.u TO rs_writer;
+REVOKE ALL ON s.t FROM rs_owner;
+REVOKE DELETE ON s.u FROM rs_owner;
+RESET ROLE;
+REVOKE USAGE, CREATE ON SCHEMA s FROM rs_owner;
+SET ROLE rs_writer;
+INSERT INTO s.t SELECT g, 'v' || g FROM generate_series(1, 8) g;
+UPDATE s.t SET v = 'x1' WHERE id = 1;
+UPDATE s.t SET v = 'x2' WHERE id = 2;
+UPDATE s.t SET v = 'x3' WHERE id = 3;
+UPDATE s.t SET v = 'x4' WHERE id = 4;
+DELETE FROM s.t WHERE id = 5;
+DELETE FROM s.t WHERE id = 6;
+INSERT INTO s.u VALUES (1, 'a'), (2, 'b');
+UPDATE s.u SET v = 'y' WHERE id = 1;
+DELETE FROM s.u WHERE id = 2;
+RESET ROLE;
+SQL
+oracle rights "$backups/rights" rights
+
 echo "-- an attacker's code in the restored rows and DDL"
 createdb src
 q -d postgres -c "CREATE ROLE attacker LOGIN" >/dev/null
