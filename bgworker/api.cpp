@@ -228,6 +228,21 @@ constexpr const char kUnloggedQuery[] =
     "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'u' ORDER BY 1";
 
+// Inheritance children that a plain SQL dump restores with another column
+// order: a column of their own comes before one inherited later (the
+// parent gained it after the child was created). pg_dump's CREATE TABLE ...
+// INHERITS puts the inherited columns first; only pg_upgrade's binary mode
+// keeps the order. The rows are the same; ROW(t.*) and SELECT * differ.
+constexpr const char kInheritedOrderQuery[] =
+    "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)"
+    "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind = 'r' AND NOT c.relispartition"
+    "   AND EXISTS (SELECT FROM pg_catalog.pg_attribute own, pg_catalog.pg_attribute inh"
+    "                WHERE own.attrelid = c.oid AND inh.attrelid = c.oid AND own.attnum > 0"
+    "                  AND NOT own.attisdropped AND NOT inh.attisdropped"
+    "                  AND own.attinhcount = 0 AND inh.attinhcount > 0 AND own.attnum < inh.attnum)"
+    " ORDER BY 1";
+
 constexpr const char kLargeObjectsQuery[] = "SELECT count(*)::text FROM pg_catalog.pg_largeobject_metadata";
 
 std::string list_text(const std::vector<std::string>& items, std::size_t max = 20) {
@@ -308,6 +323,16 @@ void validate_server(bool force, std::vector<Oid>& without_identity) {
     ereport(WARNING, (errmsg("unlogged tables are not backed up: %s", list_text(unlogged).c_str()),
                       errdetail("Their changes are not in the WAL; the base dump holds their definition only."),
                       errhint("ALTER TABLE ... SET LOGGED to back them up.")));
+  std::vector<std::string> reordered;
+  for (const auto& row : spi_rows(kInheritedOrderQuery, 1)) reordered.push_back(row[0]);
+  if (!reordered.empty())
+    ereport(WARNING,
+            (errmsg("a restore gives these inheritance children another column order: %s",
+                    list_text(reordered).c_str()),
+             errdetail("Their parents gained columns after they were created; a plain SQL dump (pg_dump, and the "
+                       "base of every chain) creates a child with its inherited columns first. Rows are the same; "
+                       "SELECT * and ROW(t.*) list the columns in another order."),
+             errhint("Name the columns in queries and INSERTs on these tables.")));
   const auto large_objects = spi_rows(kLargeObjectsQuery, 1);
   if (!large_objects.empty() && large_objects[0][0] != "0")
     ereport(WARNING, (errmsg("the database has %s large objects; changes to large objects are not backed up",

@@ -24,8 +24,18 @@
 #      source as it was at new_chain();
 #   3. psql alone with ON_ERROR_STOP: the first chain (globals, base, diffs)
 #      and the diffs of every later chain, compared with the source.
-# Comparison: tests/lib/compare.sh's table_checksums and normalized_dump,
-# taken of each side in its own cluster.
+# Comparison, of each side in its own cluster: pg_dump --schema-only
+# (tests/lib/compare.sh's normalized_dump) and every table's content, row by
+# row, with the columns taken in name order, plus every large object's
+# content. Three things a plain SQL dump cannot carry are compared as far as
+# it can (README, "Known limits"; scribe.init() warns of the first two):
+#   - inheritance children whose parent gained a column after them come
+#     back with another column order: their rows are compared by column
+#     name (the schema dump of such a child lists only its own columns);
+#   - unlogged tables are not backed up: definition only;
+#   - a materialized view is refreshed by the restore (pg_dump writes
+#     REFRESH MATERIALIZED VIEW), so one that was stale at the source has
+#     other rows: definition and populated state only.
 #
 # CORPUS_DIAGNOSE=1: restore 3 runs psql without ON_ERROR_STOP and writes
 # every failing statement (error, position, its transaction header, the
@@ -90,11 +100,50 @@ drop_cluster() {
 now() { date +%s; }
 took() { echo "$(($(now) - $1)) s"; }
 
+# content_checksums DB: one line per logged table (name|md5 of its rows'
+# md5s, sorted; columns in name order), per materialized view
+# (name|populated) and per large object (oid|md5 of its data).
+content_checksums() {
+  psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
+SET extra_float_digits = 3;
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+SET TimeZone = 'UTC';
+SET bytea_output = 'hex';
+SET lc_monetary = 'C';
+SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(md5(ROW(%s)::text), E''\n'' ORDER BY md5(ROW(%s)::text) COLLATE "C"), '''')) FROM %I.%I t',
+              n.nspname || '.' || c.relname, cols.list, cols.list, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL (SELECT coalesce(string_agg(format('t.%I', a.attname), ', ' ORDER BY a.attname COLLATE "C"), '') AS list
+                        FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) cols
+ WHERE c.relkind = 'r' AND c.relpersistence = 'p'
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+ ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C" \gexec
+SELECT n.nspname || '.' || c.relname || '|populated=' || c.relispopulated
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'm' ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C";
+SELECT 'large object ' || oid || '|' || md5(lo_get(oid)) FROM pg_largeobject_metadata ORDER BY oid;
+SQL
+}
+
 # snapshot NAME DB: what the comparison needs of DB in the current cluster.
+# The source's snapshots (taken first) add the inheritance children whose
+# column order a restore changes (the query of scribe.init()'s warning) to
+# $snaps/column_order_free, which every dump then compares without order.
 snapshot() {
   local ok=0
-  table_checksums "$2" >"$snaps/$1.sums" 2>"$snaps/$1.sums.err" || ok=1
-  normalized_dump "$2" >"$snaps/$1.dump" 2>"$snaps/$1.dump.err" || ok=1
+  psql -X -q -At -d "$2" >>"$snaps/column_order_free" 2>"$snaps/$1.free.err" <<'SQL' || ok=1
+SELECT format('%I.%I', n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'r' AND NOT c.relispartition
+   AND EXISTS (SELECT FROM pg_attribute own, pg_attribute inh
+                WHERE own.attrelid = c.oid AND inh.attrelid = c.oid AND own.attnum > 0
+                  AND NOT own.attisdropped AND NOT inh.attisdropped
+                  AND own.attinhcount = 0 AND inh.attinhcount > 0 AND own.attnum < inh.attnum);
+SQL
+  content_checksums "$2" >"$snaps/$1.sums" 2>"$snaps/$1.sums.err" || ok=1
+  COLUMN_ORDER_FREE=$snaps/column_order_free normalized_dump "$2" --schema-only >"$snaps/$1.dump" \
+    2>"$snaps/$1.dump.err" || ok=1
   return $ok
 }
 # same LABEL A B: two snapshots are equal, else what differs goes to
