@@ -464,12 +464,20 @@ bool ScriptRunner::confine_statement(std::string_view text) {
   if (ddl_role_open_) {
     if (statement_is(text, "RESET ROLE")) {
       ddl_role_open_ = false;
+      // Everything between SET ROLE and RESET ROLE in one call: settings
+      // the replay makes for the statement (default_tablespace, ...) last
+      // until the call ends, and are undone then.
+      if (ddl_confined_ && !ddl_group_.empty()) append_run_as(ddl_role_, ddl_group_);
+      ddl_group_.clear();
       return ddl_confined_;
     }
     if (!ddl_confined_) return false;
-    close_confined_group();
-    batcher_.flush(batch_);
-    append_run_as(ddl_role_, text);
+    if (ddl_group_.empty()) {
+      close_confined_group();
+      batcher_.flush(batch_);
+    }
+    ddl_group_.append(text.data(), text.size());
+    ddl_group_.push_back('\n');
     return true;
   }
   const std::string_view table = dml_target_table(text);
@@ -786,6 +794,7 @@ const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
     group_role_.clear();
     group_revokes_.clear();
     group_granted_.clear();
+    ddl_group_.clear();
     ddl_role_open_ = false;
     const bool partly_sent = tx_partly_sent_;
     tx_open_ = false;

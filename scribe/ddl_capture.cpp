@@ -197,6 +197,15 @@ void emit_ddl_as(std::string_view statement, bool transactional, const char* rol
   scribe::DdlContext ddl;
   ddl.search_path = namespace_search_path != nullptr ? namespace_search_path : "";
   ddl.role = role;
+  // What a statement creates depends on these too (USING and TABLESPACE
+  // left out); carried when not PostgreSQL's default.
+  const auto setting_unless = [](const char* name, std::string_view fallback) -> std::string_view {
+    const char* value = GetConfigOption(name, true, false);
+    if (value == nullptr || fallback == value) return {};
+    return value;
+  };
+  ddl.access_method = setting_unless("default_table_access_method", "heap");
+  ddl.tablespace = setting_unless("default_tablespace", "");
   ddl.transactional = transactional;
   ddl.statement = statement;
 

@@ -41,6 +41,10 @@ std::optional<DdlContext> parse_ddl_body(std::string_view body) noexcept {
   DdlContext ddl;
   if (!take_length_prefixed(body, 'S', ddl.search_path) || !take_length_prefixed(body, 'R', ddl.role))
     return std::nullopt;
+  // Optional, in the order of kDdlSettings, each at most once.
+  for (const DdlSetting& setting : kDdlSettings)
+    if (!body.empty() && body.front() == setting.tag && !take_length_prefixed(body, setting.tag, ddl.*setting.field))
+      return std::nullopt;
   if (body.size() < 3 || body[0] != 'F' || (body[1] != 't' && body[1] != 'n') || body[2] != '\n') return std::nullopt;
   ddl.transactional = body[1] == 't';
   ddl.statement = body.substr(3);

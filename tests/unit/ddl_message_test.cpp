@@ -157,3 +157,45 @@ TEST(DdlReplay, OnlyTransactionalStatementsRunFromALiteral) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DdlBody, CarriesSettingsThatDecideWhatIsCreated) {
+  scribe::DdlContext ddl;
+  ddl.search_path = "public";
+  ddl.role = "app";
+  ddl.tablespace = "fast'; DROP TABLE t; --";
+  ddl.access_method = "heap2";
+  ddl.statement = "CREATE TABLE t (a text)";
+  std::string body;
+  scribe::append_ddl_body(body, ddl);
+  EXPECT_EQ(body, "S6:publicR3:appA5:heap2T23:fast'; DROP TABLE t; --Ft\nCREATE TABLE t (a text)");
+  auto back = scribe::parse_ddl_body(body);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->access_method, "heap2");
+  EXPECT_EQ(back->tablespace, ddl.tablespace);
+  EXPECT_EQ(back->statement, ddl.statement);
+  // Out of order or twice: malformed.
+  EXPECT_FALSE(scribe::parse_ddl_body("S0:R0:T1:xA1:yFt\nX").has_value());
+  EXPECT_FALSE(scribe::parse_ddl_body("S0:R0:T1:xT1:yFt\nX").has_value());
+
+  std::string out;
+  scribe::append_ddl_replay(out, *back, true);
+  EXPECT_NE(out.find("SET ROLE app;\n"
+                     "SELECT pg_catalog.set_config('default_table_access_method', 'heap2', false);\n"
+                     "SELECT pg_catalog.set_config('default_tablespace', 'fast''; DROP TABLE t; --', false);\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("RESET default_table_access_method;\nRESET default_tablespace;\nRESET ROLE;\n"), std::string::npos)
+      << out;
+  // Without settings, nothing more than before.
+  scribe::DdlContext plain;
+  plain.role = "app";
+  plain.statement = "CREATE TABLE t (a text)";
+  std::string plain_out;
+  scribe::append_ddl_replay(plain_out, plain, true);
+  EXPECT_EQ(plain_out.find("set_config('default_"), std::string::npos);
+  EXPECT_EQ(plain_out.find("RESET default_"), std::string::npos);
+}
+
+}  // namespace

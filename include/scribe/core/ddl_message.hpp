@@ -35,8 +35,27 @@ struct SignedDdl {
 struct DdlContext {
   std::string_view search_path;  // as the session had it
   std::string_view role;         // the role that ran the statement (owner of what it creates)
-  bool transactional = true;     // false: must run outside a transaction block
-  std::string_view statement;    // exact text, without a trailing ';'
+  // Session settings that decide what a statement creates, where the
+  // session had another value than PostgreSQL's default (empty: the
+  // default): a table created without USING or TABLESPACE, an index
+  // without TABLESPACE take them. (default_toast_compression is not one:
+  // a column without COMPRESSION takes it when a value is stored.)
+  std::string_view access_method;  // default_table_access_method (default heap)
+  std::string_view tablespace;     // default_tablespace (default '')
+  bool transactional = true;       // false: must run outside a transaction block
+  std::string_view statement;      // exact text, without a trailing ';'
+};
+
+// The settings of DdlContext, by name, as the body carries them (tag) and
+// the replay sets them.
+struct DdlSetting {
+  char tag;
+  const char* name;
+  std::string_view DdlContext::*field;
+};
+inline constexpr DdlSetting kDdlSettings[] = {
+    {'A', "default_table_access_method", &DdlContext::access_method},
+    {'T', "default_tablespace", &DdlContext::tablespace},
 };
 
 // Splits a message of the form above; nullopt when it does not have it.
@@ -64,6 +83,10 @@ template <class Sink>
 void append_ddl_body(Sink& out, const DdlContext& ddl) {
   append_length_prefixed(out, 'S', ddl.search_path);
   append_length_prefixed(out, 'R', ddl.role);
+  // Only the settings that differ from the default: bodies written before
+  // they were carried read the same way.
+  for (const DdlSetting& setting : kDdlSettings)
+    if (!(ddl.*setting.field).empty()) append_length_prefixed(out, setting.tag, ddl.*setting.field);
   out.push_back('F');
   out.push_back(ddl.transactional ? 't' : 'n');
   out.push_back('\n');
@@ -116,6 +139,16 @@ void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction
   text(", false);\nSET ROLE ");
   append_identifier(out, ddl.role);
   text(";\n");
+  // After SET ROLE: pg_scribe --restore runs everything up to RESET ROLE
+  // in one confined call, where settings last until the call ends.
+  for (const DdlSetting& setting : kDdlSettings) {
+    if ((ddl.*setting.field).empty()) continue;
+    text("SELECT pg_catalog.set_config('");
+    text(setting.name);
+    text("', ");
+    append_literal(out, ddl.*setting.field);
+    text(", false);\n");
+  }
   if (ddl.transactional && !psql_reads_verbatim(ddl.statement)) {
     std::string body = "BEGIN EXECUTE ";
     append_literal(body, ddl.statement);
@@ -127,6 +160,12 @@ void append_ddl_replay(Sink& out, const DdlContext& ddl, bool inside_transaction
     text(ddl.statement);
     // On a line of its own: the text may end in a comment.
     text("\n;\n");
+  }
+  for (const DdlSetting& setting : kDdlSettings) {
+    if ((ddl.*setting.field).empty()) continue;
+    text("RESET ");
+    text(setting.name);
+    text(";\n");
   }
   text("RESET ROLE;\n");
   text(kReplaySearchPath);
