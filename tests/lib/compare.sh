@@ -6,8 +6,10 @@
 #                             row hashes, not row texts, so that a table
 #                             over 1 GB of text (a text value's limit) is
 #                             summed too
-#   normalized_dump DB        pg_dump (schema and data), comments and
-#                             sequence values removed, lines sorted
+#   normalized_dump DB [ARG...]
+#                             pg_dump (schema and data, or as ARGs say:
+#                             --schema-only), comments and sequence values
+#                             removed, lines sorted
 #   compare_databases A B DIR 0 if both are equal; otherwise prints what
 #                             differs and returns 1 (DIR keeps the files)
 #
@@ -40,7 +42,7 @@ normalized_dump() {
   # scribe's own entries left out: the extension, its comment, and the
   # GRANTs/REVOKEs and security labels on its members (tests put nothing of
   # their own in schema scribe).
-  pg_dump --no-sync -d "$1" |
+  pg_dump --no-sync "${@:2}" -d "$1" |
     grep -v -E -e '^--' -e '^SELECT pg_catalog.setval' -e '^\\(un)?restrict ' \
       -e '^CREATE EXTENSION IF NOT EXISTS scribe WITH SCHEMA scribe;$' -e '^COMMENT ON EXTENSION scribe IS ' \
       -e '^(GRANT|REVOKE) .* ON (FUNCTION|PROCEDURE|TABLE|SEQUENCE|TYPE|DOMAIN) scribe\.' \
