@@ -177,7 +177,7 @@ same_as_source copy_psql "psql alone on $new_major" || true
 echo "-- a chain with one change taken out must not compare equal"
 sabotaged=$work/sabotaged
 cp -a "$chain" "$sabotaged"
-last_diff=$(ls "$sabotaged" | grep -E '^diff-[0-9TZ]+\.sql$' | sort | tail -1)
+last_diff=$(cd "$sabotaged" && printf '%s\n' diff-*.sql | sort | tail -1)
 before=$(wc -l <"$sabotaged/$last_diff")
 sed -i "/^UPDATE ONLY \"Shop\"\.later SET v = 2 WHERE k = 'marked';\$/d" "$sabotaged/$last_diff"
 if [ "$(wc -l <"$sabotaged/$last_diff")" != "$((before - 1))" ]; then
