@@ -475,6 +475,10 @@ namespace {
 // The definition of a plain table as the catalog has it, in the session's
 // search_path (the captured statement replays under the same one, so names
 // format_type and pg_get_expr leave unqualified resolve the same way).
+// 18 keeps NOT NULL as named constraints (contype 'n'), which LIKE copies
+// under the source's names: a valid one is written in its column, where an
+// identity or a later primary key cannot have made another first (18 refuses
+// a second not-null constraint on a column); a NOT VALID one after the table.
 constexpr const char* kTableDefinitionQuery = R"SQL(
 SELECT 'CREATE TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) || ' ('
        || coalesce((
@@ -489,7 +493,15 @@ SELECT 'CREATE TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog
                           THEN ' GENERATED ALWAYS AS (' || pg_catalog.pg_get_expr(d.adbin, d.adrelid) || ') STORED'
                           WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid)
                           ELSE '' END
-                  || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,
+                  || coalesce((SELECT ' CONSTRAINT ' || pg_catalog.quote_ident(nn.conname) || ' NOT NULL'
+                                 FROM pg_catalog.pg_constraint nn
+                                WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey = ARRAY[a.attnum]
+                                  AND nn.convalidated),
+                              CASE WHEN a.attnotnull AND NOT EXISTS (
+                                          SELECT 1 FROM pg_catalog.pg_constraint nn
+                                           WHERE nn.conrelid = a.attrelid AND nn.contype = 'n'
+                                             AND nn.conkey = ARRAY[a.attnum])
+                                   THEN ' NOT NULL' ELSE '' END),
                   ', ' ORDER BY a.attnum)
            FROM pg_catalog.pg_attribute a
            JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -504,7 +516,7 @@ SELECT 'CREATE TABLE ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog
                                       || pg_catalog.quote_ident(c.relname) || ' ADD CONSTRAINT '
                                       || pg_catalog.quote_ident(k.conname) || ' '
                                       || pg_catalog.pg_get_constraintdef(k.oid), '' ORDER BY k.conname)
-           FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid), '')
+           FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND NOT (k.contype = 'n' AND k.convalidated)), '')
        || coalesce((
          SELECT pg_catalog.string_agg(E';
 ' || pg_catalog.pg_get_indexdef(i.indexrelid), '' ORDER BY i.indexrelid)

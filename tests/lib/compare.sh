@@ -6,8 +6,10 @@
 #                             row hashes, not row texts, so that a table
 #                             over 1 GB of text (a text value's limit) is
 #                             summed too
-#   normalized_dump DB        pg_dump (schema and data), comments and
-#                             sequence values removed, lines sorted
+#   normalized_dump DB [ARG...]
+#                             pg_dump (schema and data, or as ARGs say:
+#                             --schema-only), comments and sequence values
+#                             removed, lines sorted
 #   compare_databases A B DIR 0 if both are equal; otherwise prints what
 #                             differs and returns 1 (DIR keeps the files)
 #

@@ -20,6 +20,11 @@ DROP TRIGGER scratch_trg ON scratch;
 CREATE TEMP TABLE session_notes (note text);
 CREATE FUNCTION count_session_notes() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM session_notes';
 DROP POLICY scratch_pol ON scratch;
+-- A permanent table made LIKE a temporary one replays as the catalog has it
+-- (on 18 with the not-null constraint LIKE copied under the source's name).
+CREATE TEMP TABLE like_tmp (a text NOT NULL DEFAULT 'x', b int);
+CREATE TABLE like_perm (LIKE like_tmp INCLUDING ALL, extra int NOT NULL);
+INSERT INTO like_perm (b, extra) VALUES (1, 1);
 
 -- Class 6: EXPLAIN ANALYZE creates tables; CLUSTER marks an index.
 CREATE TABLE src (id int PRIMARY KEY, v text);
