@@ -104,13 +104,9 @@ took() { echo "$(($(now) - $1)) s"; }
 # md5s, sorted; columns in name order), per materialized view
 # (name|populated) and per large object (oid|md5 of its data).
 content_checksums() {
-  psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
-SET extra_float_digits = 3;
-SET DateStyle = 'ISO, YMD';
-SET IntervalStyle = 'postgres';
-SET TimeZone = 'UTC';
-SET bytea_output = 'hex';
-SET lc_monetary = 'C';
+  {
+    echo "$checksum_settings"
+    cat <<'SQL'
 SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(md5(ROW(%s)::text), E''\n'' ORDER BY md5(ROW(%s)::text) COLLATE "C"), '''')) FROM %I.%I t',
               n.nspname || '.' || c.relname, cols.list, cols.list, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -124,6 +120,7 @@ SELECT n.nspname || '.' || c.relname || '|populated=' || c.relispopulated
  WHERE c.relkind = 'm' ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C";
 SELECT 'large object ' || oid || '|' || md5(lo_get(oid)) FROM pg_largeobject_metadata ORDER BY oid;
 SQL
+  } | psql -X -q -At -v ON_ERROR_STOP=1 -d "$1"
 }
 
 # snapshot NAME DB: what the comparison needs of DB in the current cluster.

@@ -17,21 +17,26 @@
 # them; the backup engine records them when it seals a file) and pg_scribe's own extension, which base.sql omits so
 # that a restore needs no pg_scribe.
 
-# ROW(t.*) and not t: a column named "t" would shadow the row alias.
-table_checksums() {
-  psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
-SET extra_float_digits = 3;
+# The settings under which a value's text is the same in every session.
+checksum_settings="SET extra_float_digits = 3;
 SET DateStyle = 'ISO, YMD';
 SET IntervalStyle = 'postgres';
 SET TimeZone = 'UTC';
 SET bytea_output = 'hex';
-SET lc_monetary = 'C';
+SET lc_monetary = 'C';"
+
+# ROW(t.*) and not t: a column named "t" would shadow the row alias.
+table_checksums() {
+  {
+    echo "$checksum_settings"
+    cat <<'SQL'
 SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(md5(ROW(t.*)::text), E''\n'' ORDER BY md5(ROW(t.*)::text) COLLATE "C"), '''')) FROM %I.%I t',
               n.nspname || '.' || c.relname, n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
  ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C" \gexec
 SQL
+  } | psql -X -q -At -v ON_ERROR_STOP=1 -d "$1"
 }
 
 # normalized_dump DB [PG_DUMP_ARGS...]: extra arguments go to pg_dump
