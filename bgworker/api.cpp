@@ -229,18 +229,29 @@ constexpr const char kUnloggedQuery[] =
     " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'u' ORDER BY 1";
 
 // Inheritance children that a plain SQL dump restores with another column
-// order: a column of their own comes before one inherited later (the
-// parent gained it after the child was created). pg_dump's CREATE TABLE ...
-// INHERITS puts the inherited columns first; only pg_upgrade's binary mode
-// keeps the order. The rows are the same; ROW(t.*) and SELECT * differ.
+// order: pg_dump's CREATE TABLE ... INHERITS puts the inherited columns
+// first, in their parents' order, then the child's own; a child whose
+// columns are in another order (its parent gained a column after it was
+// created, or it was attached by ALTER TABLE ... INHERIT) comes back
+// reordered. Only pg_upgrade's binary mode keeps the order. The rows are the
+// same; ROW(t.*) and SELECT * differ. Each column's rank is where such a
+// CREATE puts it (parent by inhseqno, then the parent's attnum; own columns
+// last); a child qualifies when two columns are out of rank order.
 constexpr const char kInheritedOrderQuery[] =
     "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)"
     "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind = 'r' AND NOT c.relispartition"
-    "   AND EXISTS (SELECT FROM pg_catalog.pg_attribute own, pg_catalog.pg_attribute inh"
-    "                WHERE own.attrelid = c.oid AND inh.attrelid = c.oid AND own.attnum > 0"
-    "                  AND NOT own.attisdropped AND NOT inh.attisdropped"
-    "                  AND own.attinhcount = 0 AND inh.attinhcount > 0 AND own.attnum < inh.attnum)"
+    "   AND EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid)"
+    "   AND EXISTS ("
+    "     WITH cols AS ("
+    "       SELECT a.attnum, COALESCE((SELECT pg_catalog.min(i.inhseqno::pg_catalog.int8 * 100000 + pa.attnum)"
+    "                                    FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_attribute pa"
+    "                                      ON pa.attrelid = i.inhparent"
+    "                                   WHERE i.inhrelid = c.oid AND pa.attname = a.attname"
+    "                                     AND NOT pa.attisdropped),"
+    "                                  1000000000000 + a.attnum) AS rank"
+    "         FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)"
+    "     SELECT FROM cols x, cols y WHERE x.attnum < y.attnum AND x.rank > y.rank)"
     " ORDER BY 1";
 
 constexpr const char kLargeObjectsQuery[] = "SELECT count(*)::text FROM pg_catalog.pg_largeobject_metadata";

@@ -133,10 +133,17 @@ snapshot() {
 SELECT format('%I.%I', n.nspname, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'r' AND NOT c.relispartition
-   AND EXISTS (SELECT FROM pg_attribute own, pg_attribute inh
-                WHERE own.attrelid = c.oid AND inh.attrelid = c.oid AND own.attnum > 0
-                  AND NOT own.attisdropped AND NOT inh.attisdropped
-                  AND own.attinhcount = 0 AND inh.attinhcount > 0 AND own.attnum < inh.attnum);
+   AND EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid)
+   AND EXISTS (
+     WITH cols AS (
+       SELECT a.attnum,
+              coalesce((SELECT min(i.inhseqno::bigint * 100000 + pa.attnum)
+                          FROM pg_inherits i JOIN pg_attribute pa ON pa.attrelid = i.inhparent
+                         WHERE i.inhrelid = c.oid AND pa.attname = a.attname AND NOT pa.attisdropped),
+                        1000000000000 + a.attnum) AS rank
+         FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+     SELECT FROM cols x, cols y WHERE x.attnum < y.attnum AND x.rank > y.rank)
+ ORDER BY 1;
 SQL
   content_checksums "$2" >"$snaps/$1.sums" 2>"$snaps/$1.sums.err" || ok=1
   COLUMN_ORDER_FREE=$snaps/column_order_free normalized_dump "$2" --schema-only >"$snaps/$1.dump" \

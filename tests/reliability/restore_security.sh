@@ -179,6 +179,47 @@ is_super() { psql -X -At -d postgres -c "SELECT rolsuper FROM pg_roles WHERE rol
 probes_as_super() { tail -n +"$1" "$(server_log)" | grep -c 'scribe-probe .* current_user=postgres' || true; }
 probes() { tail -n +"$1" "$(server_log)" | grep -c 'scribe-probe .* current_user=' || true; }
 
+# confined_restore WHAT SRC TARGET FIGURE PROBE...: pg_scribe --restore of
+# SRC's backup into TARGET; the attacker gains nothing, no probe runs as the
+# superuser, each named probe runs as the attacker; the server log of the
+# restore is left in $work/TARGET.log.
+confined_restore() {
+  local what=$1 src=$2 target=$3 figure_name=$4 from n probe
+  shift 4
+  from=$(($(wc -l <"$(server_log)") + 1))
+  if "$PG_SCRIBE" --restore --create -d "$target" --backup-dir "$backups/$src" >"$work/$target.out" 2>&1; then
+    ok "pg_scribe --restore of $what completes"
+  else
+    fail "pg_scribe --restore of $what failed: $(tail -5 "$work/$target.out")"
+  fi
+  tail -n +"$from" "$(server_log)" >"$work/$target.log"
+  figure "$figure_name" "$(probes "$from")"
+  if [ "$(is_super)" = f ]; then ok "after the restore of $what the attacker is not a superuser"; else
+    fail "the restore of $what made the attacker a superuser"; fi
+  n=$(probes_as_super "$from")
+  if [ "$n" = 0 ]; then ok "no code of the attacker ran as the superuser during the restore of $what"; else
+    fail "$n probes ran as the superuser during the restore of $what:"
+    grep 'scribe-probe .* current_user=postgres' "$work/$target.log" | sort | uniq -c >&2
+  fi
+  for probe in "$@"; do
+    if grep -q "scribe-probe $probe current_user=attacker" "$work/$target.log"; then
+      ok "the $probe probe ran at the restore of $what, as its owner"
+    else fail "the $probe probe did not run at the restore of $what as the attacker (so the check proves nothing)"; fi
+  done
+}
+
+# unconfined_escalates WHAT SRC TARGET FIGURE: the same backup restored with
+# --unconfined makes the attacker a superuser (the attack is real).
+unconfined_escalates() {
+  local what=$1 src=$2 target=$3 figure_name=$4
+  q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
+  "$PG_SCRIBE" --restore --create -d "$target" --unconfined --backup-dir "$backups/$src" >"$work/$target.out" 2>&1 || true
+  figure "$figure_name" "$(is_super)"
+  if [ "$(is_super)" = t ]; then ok "with --unconfined $what makes the attacker a superuser (the attack is real)"; else
+    fail "--unconfined did not reproduce the escalation of $what: the probes prove nothing"; fi
+  q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
+}
+
 # Not a superuser: refused before anything is created.
 if "$PG_SCRIBE" --restore --create -d src_nonsuper -U attacker --backup-dir "$backups/src" >"$work/nonsuper.out" 2>&1; then
   fail "a restore as a non-superuser ran unconfined without --unconfined"
@@ -189,42 +230,17 @@ else
   fail "a restore as a non-superuser failed otherwise: $(tail -3 "$work/nonsuper.out")"
 fi
 
-from=$(($(wc -l <"$(server_log)") + 1))
-if "$PG_SCRIBE" --restore --create -d src_r --backup-dir "$backups/src" >"$work/restore.out" 2>&1; then
-  ok "pg_scribe --restore of the attacker's stream completes"
-else
-  fail "pg_scribe --restore failed: $(tail -5 "$work/restore.out")"
-fi
-tail -n +"$from" "$(server_log)" >"$work/restore.log"
-figure probes_at_restore "$(probes "$from")"
-if [ "$(is_super)" = f ]; then ok "after pg_scribe --restore the attacker is not a superuser"; else
-  fail "pg_scribe --restore made the attacker a superuser"; fi
-n=$(probes_as_super "$from")
-if [ "$n" = 0 ]; then ok "no code of the attacker ran as the superuser during pg_scribe --restore"; else
-  fail "$n probes ran as the superuser during pg_scribe --restore:"
-  tail -n +"$from" "$(server_log)" | grep 'scribe-probe .* current_user=postgres' | sort | uniq -c >&2
-fi
-for what in check domain generated index default; do
-  if grep -q "scribe-probe $what current_user=attacker" "$work/restore.log"; then
-    ok "the $what probe ran at restore, as its owner"
-  else fail "the $what probe did not run at restore as the attacker (so the check proves nothing)"; fi
-done
-if grep -q "scribe-probe trigger" "$work/restore.log"; then
+confined_restore "the attacker's stream" src src_r probes_at_restore check domain generated index default
+if grep -q "scribe-probe trigger" "$work/src_r.log"; then
   fail "a trigger of the attacker fired during pg_scribe --restore"
 else ok "neither the ENABLE REPLICA nor the ENABLE ALWAYS trigger fired during pg_scribe --restore"; fi
-if grep -q "scribe-probe escape refused" "$work/restore.log"; then
+if grep -q "scribe-probe escape refused" "$work/src_r.log"; then
   ok "set_config('role', 'none', true) was refused inside the replayed DDL's DEFAULT"
 else fail "the DEFAULT's escape attempt was not refused"; fi
 if compare_databases src src_r "$work"; then ok "pg_scribe --restore equals the source"; else
   fail "pg_scribe --restore differs from the source"; fi
 
-# The same chain with --unconfined: the attack is real.
-q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
-"$PG_SCRIBE" --restore --create -d src_u --unconfined --backup-dir "$backups/src" >"$work/unconfined.out" 2>&1 || true
-figure unconfined_escalates "$(is_super)"
-if [ "$(is_super)" = t ]; then ok "with --unconfined the same chain makes the attacker a superuser (the attack is real)"; else
-  fail "--unconfined did not reproduce the escalation: the probes prove nothing"; fi
-q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
+unconfined_escalates "the same chain" src src_u unconfined_escalates
 dropdb --if-exists src_r
 dropdb --if-exists src_u
 
@@ -288,38 +304,16 @@ else fail "based: the attacker's script failed: $(grep -v WARNING "$work/base_at
 q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
 q -d based -c "SELECT chain_id FROM scribe.init('$backups/based', 'scribe_based')" >/dev/null
 q -d based -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
-from=$(($(wc -l <"$(server_log)") + 1))
-if "$PG_SCRIBE" --restore --create -d based_r --backup-dir "$backups/based" >"$work/base_restore.out" 2>&1; then
-  ok "pg_scribe --restore of a base with the attacker's rows completes"
-else
-  fail "pg_scribe --restore of the base failed: $(tail -5 "$work/base_restore.out")"
-fi
-tail -n +"$from" "$(server_log)" >"$work/base_restore.log"
-figure base_probes_at_restore "$(probes "$from")"
-if [ "$(is_super)" = f ]; then ok "after the base restore the attacker is not a superuser"; else
-  fail "the base restore made the attacker a superuser"; fi
-n=$(probes_as_super "$from")
-if [ "$n" = 0 ]; then ok "no code of the attacker ran as the superuser during the base restore"; else
-  fail "$n probes ran as the superuser during the base restore:"
-  grep 'scribe-probe .* current_user=postgres' "$work/base_restore.log" | sort | uniq -c >&2
-fi
-for what in check domain generated; do
-  if grep -q "scribe-probe base-$what current_user=attacker" "$work/base_restore.log"; then
-    ok "the base's $what probe ran at its COPY, as its owner"
-  else fail "the base's $what probe did not run at restore as the attacker (so the check proves nothing)"; fi
-done
-if grep -q "scribe-probe base-escape .*allowed" "$work/base_restore.log"; then
-  fail "an escape from the base's confined COPY was allowed: $(grep -m1 'base-escape .*allowed' "$work/base_restore.log")"
-elif [ "$(grep -c "scribe-probe base-escape refused" "$work/base_restore.log")" -ge 3 ]; then
+confined_restore "a base with the attacker's rows" based based_r base_probes_at_restore base-check base-domain \
+  base-generated
+if grep -q "scribe-probe base-escape .*allowed" "$work/based_r.log"; then
+  fail "an escape from the base's confined COPY was allowed: $(grep -m1 'base-escape .*allowed' "$work/based_r.log")"
+elif [ "$(grep -c "scribe-probe base-escape refused" "$work/based_r.log")" -ge 3 ]; then
   ok "set_config('role', ...), RESET SESSION AUTHORIZATION and SET ROLE were refused inside the base's COPY"
 else fail "the escape attempts inside the base's COPY were not seen refused"; fi
 if compare_databases based based_r "$work"; then ok "the base restore equals the source (grants and policies too)"; else
   fail "the base restore differs from the source"; fi
-"$PG_SCRIBE" --restore --create -d based_u --unconfined --backup-dir "$backups/based" >"$work/base_unconfined.out" 2>&1 || true
-figure base_unconfined_escalates "$(is_super)"
-if [ "$(is_super)" = t ]; then ok "with --unconfined the same base makes the attacker a superuser (the attack is real)"; else
-  fail "--unconfined did not reproduce the base escalation: the probes prove nothing"; fi
-q -d postgres -c "ALTER ROLE attacker NOSUPERUSER" >/dev/null
+unconfined_escalates "the same base" based based_u base_unconfined_escalates
 dropdb --if-exists based_r
 dropdb --if-exists based_u
 
