@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -29,6 +30,9 @@ constexpr std::size_t kReadBytes = 1 << 20;
 // A file without entry headers keeps no more than this as its "prologue":
 // it is then restored on one connection.
 constexpr std::uint64_t kPrologueMax = 16 << 20;
+// A table's data is loaded in pieces of about this much, so that one big
+// table is loaded by all connections.
+constexpr std::uint64_t kPieceBytes = 4 << 20;
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
@@ -111,6 +115,10 @@ void read_ranges(const std::string& path, const std::string& name, const std::ve
   auto decompressor = scribe::make_decompressor(method, [&](const char* data, std::size_t len) {
     while (len > 0 && current < ranges.size()) {
       const Range& r = ranges[current];
+      if (r.end <= pos) {  // empty
+        current++;
+        continue;
+      }
       if (pos + len <= r.start) break;
       if (pos < r.start) {
         const std::size_t skip = static_cast<std::size_t>(r.start - pos);
@@ -258,7 +266,8 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
     }
     current.end = end;
     current.kind = BaseEntryKind::kSerial;
-    if (type == "TABLE DATA" && data_header && copies == 1 && index_ddl == 0 && others == 0 && metas == 0) {
+    if (type == "TABLE DATA" && data_header && copies == 1 && index_ddl == 0 && others == 0 && metas == 0 &&
+        current.cuts.size() >= 2) {
       current.kind = BaseEntryKind::kData;
       layout.data_entries++;
     } else if ((type == "INDEX" || type == "CONSTRAINT") && !data_header && copies == 0 && others == 0 &&
@@ -293,7 +302,7 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
     keep = s.end;
     if (starts_with(text, "COPY ")) {
       scanner.begin_copy_data();
-      copies++;
+      if (++copies == 1 && seen_header && type == "TABLE DATA") current.copy_statement.assign(text);
       return;
     }
     if (acl_entries.is_acl_statement(text)) {
@@ -319,10 +328,19 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
       others++;
     }
   });
-  scanner.set_copy_data_callback([&](std::uint64_t, std::uint64_t, std::uint64_t resume) { keep = resume; });
-  scanner.set_meta_command_callback([&](std::uint64_t, std::uint64_t end) {
+  scanner.set_copy_data_callback([&](std::uint64_t data_start, std::uint64_t data_end, std::uint64_t resume) {
+    keep = resume;
+    if (copies != 1 || current.copy_statement.empty()) return;
+    while (!current.cuts.empty() && current.cuts.back() >= data_end) current.cuts.pop_back();
+    current.cuts.insert(current.cuts.begin(), data_start);
+    current.cuts.push_back(data_end);
+  });
+  scanner.set_meta_command_callback([&](std::uint64_t start, std::uint64_t end) {
     keep = end;
-    if (seen_header) metas++;
+    // pg_dump's \restrict and \unrestrict: no restore runs them (the
+    // runner skips them, refuses any other).
+    const std::string_view line(window.data() + (start - window_base), end - start);
+    if (seen_header && !starts_with(line, "\\restrict ") && !starts_with(line, "\\unrestrict ")) metas++;
   });
 
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -336,6 +354,12 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
         window.append(data, len);
         scanner.feed(data, len);
         if (!seen_header && !too_long && scanner.bytes_fed() > kPrologueMax) too_long = true;
+        // A cut where a row starts, every kPieceBytes of a table's data.
+        if (scanner.in_copy_data() && copies == 1 && !current.copy_statement.empty()) {
+          const std::uint64_t line = scanner.copy_data_flushable_end();
+          const std::uint64_t last = current.cuts.empty() ? scanner.copy_data_start() : current.cuts.back();
+          if (line > last && line - last >= kPieceBytes) current.cuts.push_back(line);
+        }
         // COPY data is skipped, not kept; the prologue and an index
         // entry are.
         std::uint64_t needed = scanner.in_copy_data() ? std::max(keep, scanner.copy_data_flushable_end()) : keep;
@@ -404,6 +428,17 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
     conns.push_back(&c);
   }
 
+  using Clock = std::chrono::steady_clock;
+  auto phase_start = Clock::now();
+  std::string timings;
+  auto phase_done = [&](const char* what) {
+    const auto t = Clock::now();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s %.3f s", timings.empty() ? "" : ", ", what,
+                  std::chrono::duration<double>(t - phase_start).count());
+    timings += buf;
+    phase_start = t;
+  };
   std::atomic<std::uint64_t> fed{0};
   auto tick = [&] {
     const std::uint64_t done = layout.size == 0 ? 0 : o.stored_bytes * std::min<std::uint64_t>(fed.load(), layout.size) / layout.size;
@@ -433,18 +468,30 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
     if (o.confined) acls_early = runner.run_early_acls();
     conn.exec("COMMIT");
   }
+  phase_done("schema");
 
-  // 2. The data: largest first, each to the connection with the least.
+  // 2. The data, in pieces: largest first, each to the connection with
+  // the least.
   {
-    std::vector<const BaseEntry*> by_size = data;
-    std::stable_sort(by_size.begin(), by_size.end(),
-                     [](const BaseEntry* a, const BaseEntry* b) { return a->end - a->start > b->end - b->start; });
-    std::vector<std::vector<const BaseEntry*>> share(conns.size());
+    struct Piece {
+      const BaseEntry* entry;
+      Range range;
+    };
+    std::vector<Piece> pieces;
+    for (const BaseEntry* e : data)
+      for (std::size_t k = 0; k + 1 < e->cuts.size(); k++)
+        if (e->cuts[k + 1] > e->cuts[k]) pieces.push_back({e, {e->cuts[k], e->cuts[k + 1]}});  // none: no rows
+    log_verbose("--jobs: " + std::to_string(data.size()) + " tables' data in " + std::to_string(pieces.size()) +
+                " pieces");
+    std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) {
+      return a.range.end - a.range.start > b.range.end - b.range.start;
+    });
+    std::vector<std::vector<Piece>> share(conns.size());
     std::vector<std::uint64_t> load(conns.size(), 0);
-    for (const BaseEntry* e : by_size) {
+    for (const Piece& p : pieces) {
       const std::size_t least = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-      share[least].push_back(e);
-      load[least] += e->end - e->start;
+      share[least].push_back(p);
+      load[least] += p.range.end - p.range.start + 1;
     }
     std::vector<ApplyStats> stats(conns.size());
     Crew crew(conns);
@@ -452,29 +499,41 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
         [&](std::size_t i, Connection& c) {
           auto& mine = share[i];
           if (mine.empty()) return;
-          std::sort(mine.begin(), mine.end(), [](const BaseEntry* a, const BaseEntry* b) { return a->start < b->start; });
+          std::sort(mine.begin(), mine.end(), [](const Piece& a, const Piece& b) { return a.range.start < b.range.start; });
           std::vector<Range> ranges;
-          for (const BaseEntry* e : mine) ranges.push_back({e->start, e->end});
+          for (const Piece& p : mine) ranges.push_back(p.range);
           exec_or_throw(c.get(), "BEGIN");
           ScriptRunner runner(c.get(), ScriptRunner::Kind::kDump, o.name);
           runner.set_confined(o.confined);
           runner.feed(layout.prologue.data(), layout.prologue.size());
+          static const std::string kEnd = "\\.\n";
           std::size_t started = static_cast<std::size_t>(-1);
+          auto begin_piece = [&](std::size_t r) {
+            if (started != static_cast<std::size_t>(-1)) runner.feed(kEnd.data(), kEnd.size());
+            started = r;
+            const BaseEntry& e = *mine[r].entry;
+            runner.feed(e.sets.data(), e.sets.size());
+            runner.feed(e.copy_statement.data(), e.copy_statement.size());
+            runner.feed("\n", 1);
+          };
           read_ranges(o.path, o.name, ranges, [&](std::size_t r, const char* bytes, std::size_t len) {
             crew.check();
-            if (r != started) {
-              started = r;
-              runner.feed(mine[r]->sets.data(), mine[r]->sets.size());
-            }
+            if (r != started) begin_piece(r);
             runner.feed(bytes, len);
             fed += len;
           });
+          if (started != static_cast<std::size_t>(-1)) runner.feed(kEnd.data(), kEnd.size());
           stats[i] = runner.finish(false);
           exec_or_throw(c.get(), "COMMIT");
         },
         tick);
-    for (const ApplyStats& s : stats) add_stats(total, s);
+    for (ApplyStats& s : stats) {
+      s.copies = 0;  // pieces, not tables
+      add_stats(total, s);
+    }
+    total.copies += data.size();
   }
+  phase_done("data");
 
   // 3. Indexes and the constraints that build one, taken in file order by
   // whichever connection is free.
@@ -499,6 +558,7 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
         tick);
     for (const ApplyStats& s : stats) add_stats(total, s);
   }
+  phase_done("indexes");
 
   // 4. The rest, in file order, on this connection.
   {
@@ -514,6 +574,8 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
     add_stats(total, runner.finish(false));
     conn.exec("COMMIT");
   }
+  phase_done("the rest");
+  log_verbose("--jobs: " + timings);
   tick();
   return total;
 }

@@ -8,8 +8,9 @@
 //   1. one connection, one transaction: the prologue and every entry before
 //      the last table's data that is not table data (the schema, sequence
 //      values, ...), then the ACL entries if the restore is confined;
-//   2. the tables' data (TABLE DATA entries: one COPY each), spread over
-//      the N connections, largest first;
+//   2. the tables' data (TABLE DATA entries: one COPY each), cut into
+//      pieces of whole rows (a COPY each, of the same statement), spread
+//      over the N connections, largest first;
 //   3. indexes and the constraints that build one (Type: INDEX and
 //      CONSTRAINT: PRIMARY KEY, UNIQUE, EXCLUDE), over the N connections,
 //      each statement in a transaction of its own;
@@ -39,6 +40,10 @@ struct BaseEntry {
   BaseEntryKind kind = BaseEntryKind::kSerial;
   std::string sets;  // SET statements in effect where it starts (after the prologue's)
   std::string text;  // kIndex: the entry's statements
+  // kData: its COPY statement, and its data (whole lines) cut at line
+  // starts into pieces that connections load side by side.
+  std::string copy_statement;
+  std::vector<std::uint64_t> cuts;  // data start, the cuts between pieces, data end
 };
 
 struct BaseLayout {

@@ -514,7 +514,9 @@ int run_restore(const Options& o) {
   const std::string base_path = scribe::join_path(chain_dir, manifest.base.file);
   std::optional<BaseLayout> layout;
   if (o.jobs > 1) {
+    const auto scan_start = Clock::now();
     layout = scan_base_layout(base_path, manifest.base.file);
+    log_verbose("--jobs: the base's entries read in " + human_duration(seconds_since(scan_start)));
     if (layout->data_entries == 0) {
       log_verbose("--jobs: the base has no table data to spread; it is restored on one connection");
       layout.reset();
@@ -551,7 +553,9 @@ int run_restore(const Options& o) {
     conn.exec("RESET ALL");
     conn.exec("SET synchronous_commit = off");
   }
-  const std::vector<TemporaryIndex> lookup = create_lookup_indexes(conn);
+  // Only for the diffs' changes: a restore of the base alone builds none.
+  const bool replays = diff_count > 0 || use_active;
+  const std::vector<TemporaryIndex> lookup = replays ? create_lookup_indexes(conn) : std::vector<TemporaryIndex>{};
 
   std::uint64_t transactions = 0, rows = 0;
   std::optional<scribe::DiffTransaction> last;

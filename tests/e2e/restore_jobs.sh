@@ -5,7 +5,8 @@
 # of several owners (one an ordinary role whose CHECK runs confined), FKs,
 # a partitioned table, indexes (one in a tablespace, one the replica
 # identity, one clustered on), a materialized view, large objects,
-# comments and grants, from a plain and a zstd-compressed base. A COPY
+# comments and grants, from a plain and a zstd-compressed base. Two tables
+# (one confined) are large enough to be loaded in several pieces. A COPY
 # that fails on one connection stops all of them: the restore exits
 # non-zero, reports the error once and says the target is incomplete.
 set -euo pipefail
@@ -31,7 +32,7 @@ INSERT INTO customers SELECT g, 'customer ' || g, date '1970-01-01' + g FROM gen
 CREATE TABLE orders (id bigserial PRIMARY KEY, customer int NOT NULL REFERENCES customers, amount numeric,
                      note text);
 INSERT INTO orders (customer, amount, note)
-  SELECT 1 + g % 3000, g * 1.5, repeat('x', g % 50) FROM generate_series(1, 20000) g;
+  SELECT 1 + g % 3000, g * 1.5, repeat('x', g % 100) FROM generate_series(1, 120000) g;
 CREATE INDEX orders_customer ON orders (customer);
 CREATE INDEX orders_amount ON orders (amount) TABLESPACE jobs_ts;
 CREATE INDEX orders_note ON orders (note);
@@ -42,10 +43,10 @@ COMMENT ON TABLE orders IS 'what customers ordered';
 COMMENT ON INDEX orders_note IS 'by note';
 -- A table an ordinary role owns, with a CHECK that is its code.
 CREATE FUNCTION positive(numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 > 0';
-CREATE TABLE owned (id int PRIMARY KEY, v numeric CHECK (positive(v)), customer int REFERENCES customers);
+CREATE TABLE owned (id int PRIMARY KEY, v numeric CHECK (positive(v)), customer int REFERENCES customers, pad text);
 ALTER TABLE owned OWNER TO alice;
 ALTER FUNCTION positive(numeric) OWNER TO alice;
-INSERT INTO owned SELECT g, g, 1 + g % 100 FROM generate_series(1, 5000) g;
+INSERT INTO owned SELECT g, g, 1 + g % 100, repeat('p', 80) FROM generate_series(1, 60000) g;
 GRANT SELECT ON owned TO reader;
 GRANT UPDATE (v) ON owned TO reader;
 REVOKE ALL ON FUNCTION positive(numeric) FROM PUBLIC;
@@ -76,13 +77,16 @@ restore() {  # restore DB JOBS [more options]: output in $work/DB.out
 }
 
 echo "-- --jobs 3, plain base"
-if restore copy_j3 3; then
+if restore copy_j3 3 -v; then
   ok "pg_scribe --restore --jobs 3 restores the chain"
 else
   fail "pg_scribe --restore --jobs 3 failed: $(tail -5 "$work/copy_j3.out")"
 fi
 grep -q "over 3 connections" "$work/copy_j3.out" && ok "the base went over 3 connections" ||
   fail "the base did not go over 3 connections: $(grep -i base "$work/copy_j3.out")"
+read -r tables pieces < <(sed -n "s/.*--jobs: \([0-9]*\) tables' data in \([0-9]*\) pieces.*/\1 \2/p" "$work/copy_j3.out")
+[ "${pieces:-0}" -gt "${tables:-0}" ] && ok "big tables loaded in pieces ($tables tables, $pieces pieces)" ||
+  fail "no table loaded in pieces: $(grep -- --jobs "$work/copy_j3.out")"
 if compare_databases src copy_j3 "$work"; then ok "--jobs 3 restore equals the source"; else fail "--jobs 3 restore differs"; fi
 q -d copy_j3 -At -c "SELECT spcname FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace
                      WHERE relname = 'orders_amount'" | grep -qx jobs_ts &&
