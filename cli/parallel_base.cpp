@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -186,23 +187,32 @@ class Crew {
   // Runs work(i, connection i) on every connection at once, calling
   // `tick` on this thread meanwhile; rethrows the first failure.
   void run(const std::function<void(std::size_t, Connection&)>& work, const std::function<void()>& tick) {
-    std::atomic<std::size_t> finished{0};
+    std::size_t finished = 0;  // under done_mutex
+    std::mutex done_mutex;
+    std::condition_variable done;
     std::vector<std::thread> threads;
     threads.reserve(conns_.size());
     for (std::size_t i = 0; i < conns_.size(); i++) {
-      threads.emplace_back([this, i, &work, &finished] {
+      threads.emplace_back([this, i, &work, &finished, &done_mutex, &done] {
         try {
           work(i, *conns_[i]);
         } catch (const Stopped&) {
         } catch (...) {
           failed(i, std::current_exception());
         }
+        std::lock_guard<std::mutex> lock(done_mutex);
         finished++;
+        done.notify_one();
       });
     }
-    while (finished.load() < threads.size()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      tick();
+    {
+      std::unique_lock<std::mutex> lock(done_mutex);
+      while (finished < threads.size()) {
+        if (done.wait_for(lock, std::chrono::milliseconds(100), [&] { return finished == threads.size(); })) break;
+        lock.unlock();
+        tick();
+        lock.lock();
+      }
     }
     for (std::thread& t : threads) t.join();
     if (first_) std::rethrow_exception(first_);
