@@ -21,6 +21,7 @@
 #include "confinement.hpp"
 #include "scribe/core/compression.hpp"
 #include "scribe/core/diff_scan.hpp"
+#include "scribe/core/replay_statements.hpp"
 
 namespace pgscribe {
 
@@ -312,7 +313,10 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
     keep = s.end;
     if (starts_with(text, "COPY ")) {
       scanner.begin_copy_data();
-      if (++copies == 1 && seen_header && type == "TABLE DATA") current.copy_statement.assign(text);
+      // Only pg_dump's form (text format, no options): its data lines are
+      // rows, which can be cut between.
+      if (++copies == 1 && seen_header && type == "TABLE DATA" && !scribe::copy_target_table(text).empty())
+        current.copy_statement.assign(text);
       return;
     }
     if (acl_entries.is_acl_statement(text)) {
