@@ -94,6 +94,26 @@ q -d copy_j3 -At -c "SELECT spcname FROM pg_class c JOIN pg_tablespace t ON t.oi
 q -d copy_j3 -At -c "SELECT convert_from(lo_get(515151), 'UTF8')" | grep -qx 'a large object' &&
   ok "large objects restored" || fail "large object 515151 missing"
 
+echo "-- entries that are not exactly pg_dump's keep their place in file order"
+# A copy of the chain whose base has a data header with a name holding
+# "; Type: " (its type cannot be told for sure) and a COPY with an option
+# (its data lines are not cut): restored with --jobs (--force: the file no
+# longer matches its manifest), it must equal psql's restore of it.
+cp -a "$backups/src" "$work/crafted"
+crafted_chain=$work/crafted/$(basename "$chain")
+sed -i -e 's/^-- Data for Name: customers; Type: TABLE DATA; Schema: public;/-- Data for Name: customers; Type: INDEX; Schema: x; Type: TABLE DATA; Schema: public;/' \
+  -e 's/^\(COPY public\.orders (.*)\) FROM stdin;$/\1 FROM stdin WITH (FORMAT text);/' "$crafted_chain/base.sql"
+grep -q 'FROM stdin WITH (FORMAT text);' "$crafted_chain/base.sql" && grep -q 'Type: INDEX; Schema: x' "$crafted_chain/base.sql" ||
+  fail "the crafted base was not made"
+"$PG_SCRIBE" --restore --backup-dir "$work/crafted" --chain-id "${crafted_chain##*/chain-}" -d crafted_j3 --create \
+  --no-globals --force --jobs 3 -v >"$work/crafted.out" 2>&1 && ok "the crafted chain restores with --jobs 3" ||
+  fail "the crafted chain failed: $(tail -5 "$work/crafted.out")"
+grep -q -- "--jobs: 4 tables' data in 4 pieces" "$work/crafted.out" &&
+  ok "the two entries are not spread: $(grep -- "pieces" "$work/crafted.out" | sed 's/.*--jobs: //')" ||
+  fail "the crafted entries were spread: $(grep -- --jobs "$work/crafted.out")"
+restore_chain "$crafted_chain" crafted_psql
+if compare_databases crafted_psql crafted_j3 "$work"; then ok "it equals psql's restore"; else fail "it differs from psql's restore"; fi
+
 echo "-- --jobs 1 is the restore of one connection"
 if restore copy_j1 1; then ok "--jobs 1 restores"; else fail "--jobs 1 failed: $(tail -5 "$work/copy_j1.out")"; fi
 grep -q "over .* connections" "$work/copy_j1.out" && fail "--jobs 1 used several connections" ||
