@@ -93,14 +93,17 @@ void read_ranges(const std::string& path, const std::string& name, const std::ve
     ~Closer() { close(fd); }
   } closer{fd};
   std::unique_ptr<char[]> buffer(new char[kReadBytes]);
-  auto read_error = [&] { return ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path); };
+  auto read_error = [&] {
+    return ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
+  };
   const auto method = scribe::method_for_file_name(name);
   if (method == scribe::CompressionMethod::kNone) {
     for (std::size_t i = 0; i < ranges.size(); i++) {
       std::uint64_t at = ranges[i].start;
       while (at < ranges[i].end) {
-        const ssize_t n = pread(fd, buffer.get(), static_cast<std::size_t>(std::min<std::uint64_t>(kReadBytes, ranges[i].end - at)),
-                                static_cast<off_t>(at));
+        const ssize_t n =
+            pread(fd, buffer.get(), static_cast<std::size_t>(std::min<std::uint64_t>(kReadBytes, ranges[i].end - at)),
+                  static_cast<off_t>(at));
         if (n < 0) {
           if (errno == EINTR) continue;
           throw read_error();
@@ -281,8 +284,8 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
         current.cuts.size() >= 2) {
       current.kind = BaseEntryKind::kData;
       layout.data_entries++;
-    } else if ((type == "INDEX" || type == "CONSTRAINT") && !data_header && copies == 0 && others == 0 &&
-               metas == 0 && index_ddl > 0) {
+    } else if ((type == "INDEX" || type == "CONSTRAINT") && !data_header && copies == 0 && others == 0 && metas == 0 &&
+               index_ddl > 0) {
       current.kind = BaseEntryKind::kIndex;
       current.text = window.substr(static_cast<std::size_t>(current.start - window_base),
                                    static_cast<std::size_t>(end - current.start));
@@ -437,8 +440,8 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
     c.exec("SET synchronous_commit = off");
     std::string why;
     if (o.confined && !install_run_as(c.get(), why))
-      throw ActionError(kExitInvalid, "cannot confine the roles' code on connection " + std::to_string(i + 1) +
-                                          " of --jobs: " + why);
+      throw ActionError(kExitInvalid,
+                        "cannot confine the roles' code on connection " + std::to_string(i + 1) + " of --jobs: " + why);
     conns.push_back(&c);
   }
 
@@ -455,7 +458,11 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
   };
   std::atomic<std::uint64_t> fed{0};
   auto tick = [&] {
-    const std::uint64_t done = layout.size == 0 ? 0 : o.stored_bytes * std::min<std::uint64_t>(fed.load(), layout.size) / layout.size;
+    // In bytes of the stored (maybe compressed) file, as the other files.
+    const double part = layout.size == 0 ? 0
+                                         : static_cast<double>(std::min<std::uint64_t>(fed.load(), layout.size)) /
+                                               static_cast<double>(layout.size);
+    const auto done = static_cast<std::uint64_t>(part * static_cast<double>(o.stored_bytes));
     progress.update(o.bytes_before + done, 0);
   };
   ApplyStats total;
@@ -513,7 +520,8 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
         [&](std::size_t i, Connection& c) {
           auto& mine = share[i];
           if (mine.empty()) return;
-          std::sort(mine.begin(), mine.end(), [](const Piece& a, const Piece& b) { return a.range.start < b.range.start; });
+          std::sort(mine.begin(), mine.end(),
+                    [](const Piece& a, const Piece& b) { return a.range.start < b.range.start; });
           std::vector<Range> ranges;
           for (const Piece& p : mine) ranges.push_back(p.range);
           exec_or_throw(c.get(), "BEGIN");

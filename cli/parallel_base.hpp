@@ -61,9 +61,9 @@ struct ParallelBaseOptions {
   const ConnectionOptions* connection = nullptr;
   int jobs = 2;
   bool confined = false;
-  std::string path, name;           // the base file
-  std::uint64_t stored_bytes = 0;   // its size on disk, for the progress line
-  std::uint64_t bytes_before = 0;   // progress already made (globals)
+  std::string path, name;          // the base file
+  std::uint64_t stored_bytes = 0;  // its size on disk, for the progress line
+  std::uint64_t bytes_before = 0;  // progress already made (globals)
 };
 
 // Restores the base laid out as `layout` (which has data entries) with

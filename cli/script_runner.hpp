@@ -220,7 +220,7 @@ class ScriptRunner {
   std::string group_role_;                                     // role OID of the open confined group; empty: none
   std::string group_sql_;                                      // its statements
   std::string group_revokes_;                 // what to revoke after the group's call (see confine_statement)
-  std::set<std::string, std::less<>> group_granted_;  // tables whose owner's rights the group granted
+  std::set<std::string, std::less<>> group_granted_;           // tables whose owner's rights the group granted
   bool ddl_role_open_ = false;                                 // between SET ROLE and RESET ROLE of captured DDL
   bool ddl_confined_ = false;
   std::string ddl_role_;
