@@ -157,5 +157,16 @@ grep -q 'is incomplete' "$work/broken.out" && ok "the restore says the target is
 left=$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'broken'")
 [ "$left" = 0 ] && ok "no connection left on the target" || fail "$left connections left on the target"
 
+echo "-- usage"
+for args in "--restore --backup-dir $backups/src -d x --jobs 0" "--restore --backup-dir $backups/src -d x -j many" \
+  "--verify --backup-dir $backups/src -j 2"; do
+  set +e
+  # shellcheck disable=SC2086 # split on purpose
+  "$PG_SCRIBE" $args >/dev/null 2>&1
+  rc=$?
+  set -e
+  [ "$rc" = 5 ] && ok "exit 5: pg_scribe $args" || fail "pg_scribe $args exited $rc, not 5"
+done
+
 echo "restore_jobs: $passed passed, $failed failed"
 [ "$failed" = 0 ]
