@@ -20,6 +20,9 @@ res_scribe=$(median restore_changes_per_s scribe)
 res_psql=$(median restore_changes_per_s psql)
 base_scribe=$(median base_restore_seconds scribe)
 base_psql=$(median base_restore_seconds psql)
+jobs=${JOBS:-2}
+base_scribe_j=$(median base_restore_seconds "scribe_j$jobs")
+base_pg_restore=$(median base_restore_seconds "pg_restore_j$jobs")
 tps_on=$(median pgbench_tps streaming_on)
 tps_off=$(median pgbench_tps streaming_off)
 overhead=$(awk -v on="$tps_on" -v off="$tps_off" 'BEGIN {printf "%.1f", (off - on) / off * 100}')
@@ -58,6 +61,15 @@ versions="$(psql -X -At -d postgres -c 'SHOW server_version') ; pg_scribe $(git 
   echo "|---|---:|---:|---:|"
   echo "| diffs (changes/s) | $(fmt "$res_scribe") | $(fmt "$res_psql") | $(ratio "$res_scribe" "$res_psql") |"
   echo "| base of the final data (seconds, lower is better) | $(fmt "$base_scribe" 2) | $(fmt "$base_psql" 2) | $(ratio "$base_psql" "$base_scribe") |"
+  echo
+  echo "Base of the final data, seconds (lower is better), alternated in each run:"
+  echo
+  echo "| tool | seconds | pg_scribe --restore -j $jobs is |"
+  echo "|---|---:|---:|"
+  echo "| pg_scribe --restore -j $jobs | $(fmt "$base_scribe_j" 2) | |"
+  echo "| pg_restore -j $jobs (pg_dump -Fd) | $(fmt "$base_pg_restore" 2) | $(ratio "$base_pg_restore" "$base_scribe_j") |"
+  echo "| psql -f base.sql | $(fmt "$base_psql" 2) | $(ratio "$base_psql" "$base_scribe_j") |"
+  echo "| pg_scribe --restore (-j 1) | $(fmt "$base_scribe" 2) | $(ratio "$base_scribe" "$base_scribe_j") |"
   echo
   echo "## Source overhead and lag (pgbench -c $clients -j 2 -T $seconds, scale $pgb_scale)"
   echo

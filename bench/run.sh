@@ -6,7 +6,8 @@
 #   sudo bash bench/run.sh --small    # a tiny run (CI: checks that it runs)
 #
 # Knobs (environment): SCALE (1 = 1,000,000 rows in t), RUNS, PGBENCH_SCALE,
-# PGBENCH_SECONDS, PGBENCH_CLIENTS, PSQL_REPLAY (0 skips the slow psql -f
+# PGBENCH_SECONDS, PGBENCH_CLIENTS, JOBS (the base restore's pg_scribe and
+# pg_restore --jobs, default 2), PSQL_REPLAY (0 skips the slow psql -f
 # replay after the first run), OUT (results directory, default
 # bench/results), PG_BINDIR (the server's binaries, default pg_config
 # --bindir; a relocated install works too), PG_SCRIBE (default
@@ -22,6 +23,7 @@ else
   SCALE=${SCALE:-1} RUNS=${RUNS:-3} PGBENCH_SCALE=${PGBENCH_SCALE:-10} PGBENCH_SECONDS=${PGBENCH_SECONDS:-30}
 fi
 PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-4}
+JOBS=${JOBS:-2}  # --jobs of the base restore comparison
 PSQL_REPLAY=${PSQL_REPLAY:-1}
 OUT=${OUT:-bench/results}
 mkdir -p "$OUT"
@@ -146,17 +148,38 @@ for run in $(seq 1 "$RUNS"); do
   done
   rm -f "$plain" "$work/compressed"
 
-  # Base restore: a new chain whose base holds the data.
+  # Base restore: a new chain whose base holds the data, restored by psql
+  # -f, pg_scribe on one connection and with --jobs $JOBS, and pg_restore
+  # --jobs $JOBS of a directory-format dump of the same data taken right
+  # after it (the scribe extension left out of its list, as the base leaves
+  # it out); the order alternated from run to run.
   new=$(qa -d bench -c "SELECT scribe.new_chain()")
   base=$backups/bench/chain-$new/base.sql
-  for db in b_psql b_scribe; do dropdb --if-exists "$db"; done
-  createdb -T template0 b_psql
-  start=$(now)
-  decompress_to_stdout "$base" | psql -X -q -v ON_ERROR_STOP=1 -d b_psql >/dev/null
-  record "$run" base_restore_seconds psql "$(elapsed "$start")"
-  start=$(now)
-  "$PG_SCRIBE" --restore --backup-dir "$backups/bench" --chain-id "$new" -d b_scribe --create --no-globals >/dev/null 2>&1
-  record "$run" base_restore_seconds scribe "$(elapsed "$start")"
+  rm -rf "$work/dump.d"
+  "$PG_BINDIR/pg_dump" -Fd -f "$work/dump.d" bench
+  "$PG_BINDIR/pg_restore" -l "$work/dump.d" | grep -v -E 'EXTENSION - scribe|COMMENT - EXTENSION scribe' >"$work/dump.list"
+  base_tools=(psql scribe scribe_j pg_restore)
+  [ $((run % 2)) = 0 ] && base_tools=(pg_restore scribe_j scribe psql)
+  for tool in "${base_tools[@]}"; do
+    dropdb --if-exists b_base
+    start=$(now)
+    case $tool in
+      psql)
+        createdb -T template0 b_base
+        decompress_to_stdout "$base" | psql -X -q -v ON_ERROR_STOP=1 -d b_base >/dev/null ;;
+      scribe | scribe_j)
+        j=1; [ $tool = scribe_j ] && j=$JOBS
+        "$PG_SCRIBE" --restore --backup-dir "$backups/bench" --chain-id "$new" -d b_base --create --no-globals \
+          --jobs "$j" >/dev/null 2>&1 ;;
+      pg_restore)
+        createdb -T template0 b_base
+        "$PG_BINDIR/pg_restore" -j "$JOBS" -L "$work/dump.list" -d b_base "$work/dump.d" ;;
+    esac
+    name=$tool; [ $tool = scribe_j ] && name=scribe_j$JOBS; [ $tool = pg_restore ] && name=pg_restore_j$JOBS
+    record "$run" base_restore_seconds "$name" "$(elapsed "$start")"
+  done
+  dropdb --if-exists b_base
+  rm -rf "$work/dump.d"
   for db in r_psql r_scribe b_psql b_scribe; do dropdb --if-exists "$db"; done
 done
 "$PG_SCRIBE" --teardown -d bench >/dev/null 2>&1 || true
@@ -203,5 +226,5 @@ record all lag_seconds_p50 scribe "$lag_p50"
 record all lag_seconds_p99 scribe "$lag_p99"
 record all lag_samples scribe "$lag_n"
 
-bash bench/report.sh "$results" "$OUT" "$changes" "$n" "$nu" "$nuu" "$PGBENCH_SCALE" "$PGBENCH_CLIENTS" "$PGBENCH_SECONDS" "$RUNS"
+JOBS=$JOBS bash bench/report.sh "$results" "$OUT" "$changes" "$n" "$nu" "$nuu" "$PGBENCH_SCALE" "$PGBENCH_CLIENTS" "$PGBENCH_SECONDS" "$RUNS"
 echo "bench: done; report in $OUT/report.md"

@@ -83,6 +83,7 @@ void check_applicable(const Options& o) {
   only(o.unconfined, "--unconfined", restore, "--restore");
   only(o.fire_triggers, "--fire-triggers", restore, "--restore");
   only(o.no_globals, "--no-globals", restore, "--restore");
+  only(o.jobs != 1, "--jobs", restore, "--restore");
   only(!o.chain_id.empty(), "--chain-id", restore || a == Action::kVerify, "--restore and --verify");
   only(!o.compress.empty(), "--compress", a == Action::kInit || a == Action::kNewChain, "--init and --new-chain");
   only(o.force, "--force", a == Action::kInit || restore, "--init and --restore");
@@ -152,6 +153,7 @@ Options parse_options(int argc, char** argv) {
       {"unconfined", no_argument, nullptr, kOptUnconfined},
       {"fire-triggers", no_argument, nullptr, kOptFireTriggers},
       {"no-globals", no_argument, nullptr, kOptNoGlobals},
+      {"jobs", required_argument, nullptr, 'j'},
       {"keep-slot", no_argument, nullptr, kOptKeepSlot},
       {"fs-backup-start", no_argument, nullptr, kOptFsBackupStart},
       {"fs-backup-stop", no_argument, nullptr, kOptFsBackupStop},
@@ -177,7 +179,7 @@ Options parse_options(int argc, char** argv) {
   opterr = 0;  // our own message, with the exit code of the spec
   optind = 1;
   int c;
-  while ((c = getopt_long(argc, argv, ":d:h:p:U:wWvV?C", kLongOptions, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, ":d:h:p:U:wWvV?Cj:", kLongOptions, nullptr)) != -1) {
     switch (c) {
       case kOptInit: set_action(o, Action::kInit); break;
       case kOptStart: set_action(o, Action::kStart); break;
@@ -222,6 +224,16 @@ Options parse_options(int argc, char** argv) {
       case kOptUnconfined: o.unconfined = true; break;
       case kOptFireTriggers: o.fire_triggers = true; break;
       case kOptNoGlobals: o.no_globals = true; break;
+      case 'j': {
+        char* end = nullptr;
+        errno = 0;
+        const long n = std::strtol(optarg, &end, 10);
+        if (errno != 0 || end == optarg || *end != '\0' || n < 1 || n > 64)
+          throw UsageError(std::string("invalid --jobs value \"") + optarg + "\"",
+                           "Give the number of connections restoring the base, from 1 to 64.");
+        o.jobs = static_cast<int>(n);
+        break;
+      }
       case kOptKeepSlot: o.keep_slot = true; break;
       case kOptLabel: o.label = optarg; break;
       case kOptFast: o.fast = true; break;
@@ -298,6 +310,7 @@ void print_help() {
       "Options for --restore:\n"
       "  -d, --dbname=DBNAME      target database (required)\n"
       "  -C, --create             create the target database (it must not exist)\n"
+      "  -j, --jobs=NUM           restore the base's data and indexes over NUM connections\n"
       "      --chain-id=ID        restore this chain (default: the latest)\n"
       "      --up-to=TIME|LSN     stop after the last transaction committed at or before\n"
       "                           TIME (any timestamptz input; no zone means the session's\n"

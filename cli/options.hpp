@@ -48,6 +48,7 @@ struct Options {
   bool unconfined = false;     // --restore: owners' code runs with the restorer's rights
   bool fire_triggers = false;  // --restore: replica-firing triggers fire on replay
   bool no_globals = false;
+  int jobs = 1;  // --restore: connections restoring the base in parallel
 
   // --teardown
   bool keep_slot = false;

@@ -9,10 +9,12 @@
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <optional>
 
 #include "actions.hpp"
 #include "confinement.hpp"
 #include "connection.hpp"
+#include "parallel_base.hpp"
 #include "report.hpp"
 #include "script_runner.hpp"
 #include "scribe/core/chain.hpp"
@@ -509,11 +511,38 @@ int run_restore(const Options& o) {
     conn.exec("RESET ALL");
     conn.exec("SET synchronous_commit = off");
   }
-  {
+  const std::string base_path = scribe::join_path(chain_dir, manifest.base.file);
+  std::optional<BaseLayout> layout;
+  if (o.jobs > 1) {
+    const auto scan_start = Clock::now();
+    layout = scan_base_layout(base_path, manifest.base.file);
+    log_verbose("--jobs: the base's entries read in " + human_duration(seconds_since(scan_start)));
+    if (layout->data_entries == 0) {
+      log_verbose("--jobs: the base has no table data to spread; it is restored on one connection");
+      layout.reset();
+    }
+  }
+  if (layout) {
+    ParallelBaseOptions po;
+    po.connection = &o.connection;
+    po.jobs = o.jobs;
+    po.confined = confined;
+    po.path = base_path;
+    po.name = manifest.base.file;
+    po.stored_bytes = manifest.base.bytes;
+    po.bytes_before = bytes_done;
+    const ApplyStats s = restore_base_parallel(conn, *layout, po, progress);
+    layout.reset();
+    bytes_done += manifest.base.bytes;
+    progress.finish();
+    log_done("Restored base backup (" + human_count(s.copy_rows) + " rows in " + std::to_string(s.copies) +
+             " tables, over " + std::to_string(o.jobs) + " connections)");
+    conn.exec("RESET ALL");
+    conn.exec("SET synchronous_commit = off");
+  } else {
     conn.exec("BEGIN");
     ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDump, manifest.base.file);
     runner.set_confined(confined);
-    const std::string base_path = scribe::join_path(chain_dir, manifest.base.file);
     runner.set_early_acls([&] { return base_acl_statements(base_path, manifest.base.file); });
     apply_file(scribe::join_path(chain_dir, manifest.base.file), manifest.base.file, runner, progress, bytes_done, 0);
     const ApplyStats& s = runner.finish(false);
@@ -524,7 +553,9 @@ int run_restore(const Options& o) {
     conn.exec("RESET ALL");
     conn.exec("SET synchronous_commit = off");
   }
-  const std::vector<TemporaryIndex> lookup = create_lookup_indexes(conn);
+  // Only for the diffs' changes: a restore of the base alone builds none.
+  const bool replays = diff_count > 0 || use_active;
+  const std::vector<TemporaryIndex> lookup = replays ? create_lookup_indexes(conn) : std::vector<TemporaryIndex>{};
 
   std::uint64_t transactions = 0, rows = 0;
   std::optional<scribe::DiffTransaction> last;

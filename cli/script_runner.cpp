@@ -327,6 +327,10 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
         return;
       }
       if (early_acls_applied_ && acl_entries_.is_acl_statement(text)) return;  // ran before the data
+      if (statements_alone_) {
+        run_alone(text);
+        return;
+      }
       batch_.append(text.data(), text.size());
       batch_.push_back('\n');
       if (batch_.size() >= kSendBytes) send_batch();

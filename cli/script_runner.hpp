@@ -118,6 +118,18 @@ class ScriptRunner {
   // pg_dump grants after the data, and the owners' code the COPY runs
   // would otherwise lack the rights it had at the source.
   void set_early_acls(std::function<std::string()> source) { early_acls_ = std::move(source); }
+  // Base, --jobs: run the early ACL statements now (inside a transaction),
+  // before other connections load the data; whether they ran.
+  bool run_early_acls() {
+    apply_early_acls();
+    return early_acls_applied_;
+  }
+  // Base, --jobs: they ran on another runner of this restore: the same
+  // statements in their place are skipped.
+  void set_early_acls_applied() { early_acls_applied_ = true; }
+  // Base, --jobs: each statement sent alone, in a transaction of its own
+  // (an index build's lock is not held while the connection goes on).
+  void set_statements_alone(bool on) { statements_alone_ = on; }
   // Diffs: leave out the statements that switch replica-firing triggers off
   // around their tables' changes, so that those triggers fire on replay.
   void set_fire_triggers(bool on) { fire_triggers_ = on; }
@@ -203,12 +215,13 @@ class ScriptRunner {
 
   bool confined_ = false;
   bool fire_triggers_ = false;
+  bool statements_alone_ = false;
   std::map<std::string, RoleInfo, std::less<>> table_owners_;  // by table as written; cleared by DDL
   std::string group_role_;                                     // role OID of the open confined group; empty: none
   std::string group_sql_;                                      // its statements
   std::string group_revokes_;                 // what to revoke after the group's call (see confine_statement)
-  std::set<std::string, std::less<>> group_granted_;  // tables whose owner's rights the group granted
-  std::string ddl_group_;  // the confined role's statements up to RESET ROLE
+  std::set<std::string, std::less<>> group_granted_;           // tables whose owner's rights the group granted
+  std::string ddl_group_;                                      // the confined role's statements up to RESET ROLE
   bool ddl_role_open_ = false;                                 // between SET ROLE and RESET ROLE of captured DDL
   bool ddl_confined_ = false;
   std::string ddl_role_;
