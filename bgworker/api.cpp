@@ -337,13 +337,14 @@ void validate_server(bool force, std::vector<Oid>& without_identity) {
   std::vector<std::string> reordered;
   for (const auto& row : spi_rows(kInheritedOrderQuery, 1)) reordered.push_back(row[0]);
   if (!reordered.empty())
-    ereport(WARNING,
-            (errmsg("a restore gives these inheritance children another column order: %s",
-                    list_text(reordered).c_str()),
-             errdetail("Their parents gained columns after they were created; a plain SQL dump (pg_dump, and the "
-                       "base of every chain) creates a child with its inherited columns first. Rows are the same; "
-                       "SELECT * and ROW(t.*) list the columns in another order."),
-             errhint("Name the columns in queries and INSERTs on these tables.")));
+    ereport(
+        WARNING,
+        (errmsg("a restore gives these inheritance children another column order: %s", list_text(reordered).c_str()),
+         errdetail("Their parents gained columns after they were created, or they were attached with ALTER "
+                   "TABLE ... INHERIT; a plain SQL dump (pg_dump, and the base of every chain) creates a child "
+                   "with its inherited columns first, in the parents' order. Rows are the same; SELECT * and "
+                   "ROW(t.*) list the columns in another order."),
+         errhint("Name the columns in queries and INSERTs on these tables.")));
   const auto large_objects = spi_rows(kLargeObjectsQuery, 1);
   if (!large_objects.empty() && large_objects[0][0] != "0")
     ereport(WARNING, (errmsg("the database has %s large objects; changes to large objects are not backed up",

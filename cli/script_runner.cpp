@@ -455,10 +455,10 @@ bool ScriptRunner::confine_statement(std::string_view text) {
   std::string role;
   if (parse_set_role(text, role)) {
     close_confined_group();
-    const RoleInfo info =
-        lookup("SELECT oid, rolsuper OR rolname OPERATOR(pg_catalog.=) current_user FROM pg_catalog.pg_roles "
-               "WHERE rolname OPERATOR(pg_catalog.=) $1",
-               role);
+    const RoleInfo info = lookup(
+        "SELECT oid, rolsuper OR rolname OPERATOR(pg_catalog.=) current_user FROM pg_catalog.pg_roles "
+        "WHERE rolname OPERATOR(pg_catalog.=) $1",
+        role);
     table_owners_.clear();  // the DDL may create tables or change owners
     ddl_role_open_ = true;
     ddl_confined_ = !info.oid.empty() && !info.trusted;

@@ -219,9 +219,9 @@ class ScriptRunner {
   std::map<std::string, RoleInfo, std::less<>> table_owners_;  // by table as written; cleared by DDL
   std::string group_role_;                                     // role OID of the open confined group; empty: none
   std::string group_sql_;                                      // its statements
-  std::string group_revokes_;                 // what to revoke after the group's call (see confine_statement)
-  std::set<std::string, std::less<>> group_granted_;           // tables whose owner's rights the group granted
-  std::string ddl_group_;                                      // the confined role's statements up to RESET ROLE
+  std::string group_revokes_;                         // what to revoke after the group's call (see confine_statement)
+  std::set<std::string, std::less<>> group_granted_;  // tables whose owner's rights the group granted
+  std::string ddl_group_;                             // the confined role's statements up to RESET ROLE
   bool ddl_role_open_ = false;                                 // between SET ROLE and RESET ROLE of captured DDL
   bool ddl_confined_ = false;
   std::string ddl_role_;

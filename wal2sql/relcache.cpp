@@ -104,7 +104,7 @@ OutputPath output_path_for(Oid output_fn) {
 // operator's input type by a different input function than the column's
 // (regclass and friends compare with oid's "=": 'public.t' is no oid).
 struct EqualityForm {
-  const char* op;  // the operator as written, " OPERATOR(s.=) "
+  const char* op;    // the operator as written, " OPERATOR(s.=) "
   const char* call;  // "s.function(" when the operator's function is called instead, else nullptr
 };
 

@@ -214,13 +214,15 @@ TEST(DmlBatcher, LeavesOtherShapesAlone) {
 
 TEST(DmlBatcher, MergesDeletesByOneKey) {
   DmlBatcher b;
-  EXPECT_EQ(run(b, {"DELETE FROM ONLY public.t WHERE id = 2;", "DELETE FROM ONLY public.t WHERE id = -7;",
-                    "DELETE FROM ONLY public.t WHERE id = 1e+20;"}),
-            "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 2, -7, 1e+20]);\n");
+  EXPECT_EQ(
+      run(b, {"DELETE FROM ONLY public.t WHERE id = 2;", "DELETE FROM ONLY public.t WHERE id = -7;",
+              "DELETE FROM ONLY public.t WHERE id = 1e+20;"}),
+      "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 2, -7, 1e+20]);\n");
   EXPECT_EQ(b.rows_merged(), 2u);
   EXPECT_EQ(run(b, {"DELETE FROM ONLY public.chars WHERE k = '{abc}'::pg_catalog.bpchar[];",
                     "DELETE FROM ONLY public.chars WHERE k = '{\"x y\"}'::pg_catalog.bpchar[];"}),
-            "DELETE FROM ONLY public.chars WHERE k OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.chars).k, '{abc}'::pg_catalog.bpchar[], "
+            "DELETE FROM ONLY public.chars WHERE k OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.chars).k, "
+            "'{abc}'::pg_catalog.bpchar[], "
             "'{\"x y\"}'::pg_catalog.bpchar[]]);\n");
   // Alone, as it came.
   EXPECT_EQ(run(b, {"DELETE FROM ONLY public.t WHERE id = 2;"}), "DELETE FROM ONLY public.t WHERE id = 2;\n");
@@ -315,11 +317,13 @@ TEST(DmlBatcher, RepeatedKeySplitsUpdateRun) {
       "UPDATE ONLY public.pk2 SET v = 6 WHERE a = 1 AND b = 'y';",
       "UPDATE ONLY public.pk2 SET v = 7 WHERE a = 2 AND b = 'x';",
   };
-  EXPECT_EQ(run(c, pk), joined({pk.begin(), pk.begin() + 3}) +
-                            "UPDATE ONLY public.pk2 AS pg_scribe_t SET v = pg_scribe_v.v FROM (VALUES "
-                            "((NULL::public.pk2).a, (NULL::public.pk2).b, (NULL::public.pk2).v), (1, 'x', 4), "
-                            "(3, 'x', 5), (1, 'y', 6), (2, 'x', 7)) AS pg_scribe_v (a, b, v) WHERE pg_scribe_t.a OPERATOR(pg_catalog.=) "
-                            "pg_scribe_v.a AND pg_scribe_t.b OPERATOR(pg_catalog.=) pg_scribe_v.b;\n");
+  EXPECT_EQ(
+      run(c, pk),
+      joined({pk.begin(), pk.begin() + 3}) +
+          "UPDATE ONLY public.pk2 AS pg_scribe_t SET v = pg_scribe_v.v FROM (VALUES "
+          "((NULL::public.pk2).a, (NULL::public.pk2).b, (NULL::public.pk2).v), (1, 'x', 4), "
+          "(3, 'x', 5), (1, 'y', 6), (2, 'x', 7)) AS pg_scribe_v (a, b, v) WHERE pg_scribe_t.a OPERATOR(pg_catalog.=) "
+          "pg_scribe_v.a AND pg_scribe_t.b OPERATOR(pg_catalog.=) pg_scribe_v.b;\n");
   // A DELETE that repeats a key deletes nothing more: no split.
   DmlBatcher d;
   EXPECT_EQ(run(d, {"DELETE FROM ONLY public.t WHERE id = 1;", "DELETE FROM ONLY public.t WHERE id = 1;"}),
@@ -403,15 +407,18 @@ TEST(DmlBatcher, InterleavedKindsFlushInOrder) {
       "INSERT INTO public.t (id, a) VALUES (17, 'w');",
       "INSERT INTO public.t (id, a) VALUES (18, 'w');",
   };
-  EXPECT_EQ(run(b, in), "INSERT INTO public.t (id, a) VALUES (1, 'x'),\n(2, 'y');\n"
-                        "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 3, 4]);\n" +
-                            merged_t_update({{"5", "'p'"}, {"6", "'q'"}, {"7", "'r'"}, {"8", "'s'"}}) +
-                            "INSERT INTO public.t (id, a) VALUES (9, 'z');\n"
-                            "DELETE FROM ONLY public.t WHERE id = 10;\n" +
-                            in[10] + "\nSELECT 1;\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 12, 13]);\n" + in[14] + "\n" +
-                            in[15] +
-                            "\nDELETE FROM ONLY public.t WHERE id = 16;\n"
-                            "INSERT INTO public.t (id, a) VALUES (17, 'w'),\n(18, 'w');\n");
+  EXPECT_EQ(run(b, in),
+            "INSERT INTO public.t (id, a) VALUES (1, 'x'),\n(2, 'y');\n"
+            "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 3, 4]);\n" +
+                merged_t_update({{"5", "'p'"}, {"6", "'q'"}, {"7", "'r'"}, {"8", "'s'"}}) +
+                "INSERT INTO public.t (id, a) VALUES (9, 'z');\n"
+                "DELETE FROM ONLY public.t WHERE id = 10;\n" +
+                in[10] +
+                "\nSELECT 1;\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY "
+                "(ARRAY[(NULL::public.t).id, 12, 13]);\n" +
+                in[14] + "\n" + in[15] +
+                "\nDELETE FROM ONLY public.t WHERE id = 16;\n"
+                "INSERT INTO public.t (id, a) VALUES (17, 'w'),\n(18, 'w');\n");
   EXPECT_EQ(b.rows_merged(), 1u + 1u + 3u + 1u + 1u);
 }
 
@@ -437,7 +444,8 @@ TEST(DmlBatcher, HostileNamesAndStrings) {
   DmlBatcher c;
   EXPECT_EQ(run(c, {"DELETE FROM ONLY public.t WHERE k = 'a'' AND j = ''b';",
                     "DELETE FROM ONLY public.t WHERE k = 'x;'' OR true; --';"}),
-            "DELETE FROM ONLY public.t WHERE k OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).k, 'a'' AND j = ''b', 'x;'' OR true; --']);\n");
+            "DELETE FROM ONLY public.t WHERE k OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).k, 'a'' AND j = "
+            "''b', 'x;'' OR true; --']);\n");
   // ... so these two have different key column lists.
   DmlBatcher d;
   const std::vector<std::string> other = {"DELETE FROM ONLY public.t WHERE k = 'a' AND j = 'b';",
@@ -513,9 +521,11 @@ TEST(DmlBatcher, ByteLimit) {
   for (char c = 'a'; c <= 'e'; c++)
     in.push_back("DELETE FROM ONLY public.t WHERE id = '" + std::string(40, c) + "';");
   // A statement is 80 bytes: the second one passes the limit.
-  EXPECT_EQ(run(b, in), "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, '" + std::string(40, 'a') + "', '" +
-                            std::string(40, 'b') + "']);\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, '" +
-                            std::string(40, 'c') + "', '" + std::string(40, 'd') + "']);\n" + in[4] + "\n");
+  EXPECT_EQ(run(b, in),
+            "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, '" +
+                std::string(40, 'a') + "', '" + std::string(40, 'b') +
+                "']);\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, '" +
+                std::string(40, 'c') + "', '" + std::string(40, 'd') + "']);\n" + in[4] + "\n");
 }
 
 TEST(DmlBatcher, ResetForgetsTheOpenStatement) {
@@ -550,7 +560,8 @@ TEST(DmlBatcher, MergeMaskChoosesKinds) {
       t_update("3", "1"),                        t_update("4", "1"),
   };
   const std::string inserts_and_deletes =
-      "INSERT INTO public.t (a) VALUES (1),\n(2);\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, 1, 2]);\n";
+      "INSERT INTO public.t (a) VALUES (1),\n(2);\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY "
+      "(ARRAY[(NULL::public.t).id, 1, 2]);\n";
   DmlBatcher none(1000, 1 << 20, 0);
   EXPECT_EQ(run(none, in), joined(in));
   DmlBatcher no_updates(1000, 1 << 20, DmlBatcher::kMergeInserts | DmlBatcher::kMergeDeletes);
