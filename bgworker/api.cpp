@@ -21,6 +21,7 @@
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/core/json.hpp"
+#include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 
 extern "C" {
@@ -84,6 +85,25 @@ void require_preloaded() {
   if (!shared_memory_ready())
     throw Error("55000", "the scribe library was not loaded at server start", {},
                 "Add 'scribe' to shared_preload_libraries in postgresql.conf and restart the server.");
+}
+
+// A hot standby cannot hold a backup: pg_scribe captures DDL through event
+// triggers and WAL messages, which a server in recovery neither fires nor
+// writes; the worker would not start before a promotion (scribe.start()
+// would wait for it), and the configuration in the data directory and the
+// backup directory are the primary's. Logical decoding on a standby (16+)
+// would see row changes without their DDL.
+void require_primary(const char* function) {
+  bool in_recovery = false;
+  call_pg([&] { in_recovery = RecoveryInProgress(); });
+  if (!in_recovery) return;
+  throw Error("25006", std::string(function) + " cannot run on a standby server",
+              "The server is in recovery. pg_scribe captures DDL with event triggers and messages written into the "
+              "WAL, which a standby can neither fire nor write, so a backup cannot stream from a standby.",
+              scribe::pg::kHasFailoverSlots
+                  ? "Run it on the primary. A standby with sync_replication_slots = on keeps the backup's failover "
+                    "slot, and the backup continues on it once it is promoted."
+                  : "Run it on the primary.");
 }
 
 // Like CREATE DATABASE: the work below is not transactional (a slot, files,
@@ -645,6 +665,7 @@ void give_full_identity(const std::vector<Oid>& tables) {
 Datum init(FunctionCallInfo fcinfo) {
   require_preloaded();
   require_writer("scribe.init()");
+  require_primary("scribe.init()");
   const std::string backup_dir = text_arg(fcinfo, 0, "backup_dir");
   if (PG_ARGISNULL(1)) throw Error("22004", "argument slot_name must not be null");
   const std::string slot = NameStr(*PG_GETARG_NAME(1));
@@ -720,6 +741,7 @@ Datum init(FunctionCallInfo fcinfo) {
 Datum start(FunctionCallInfo) {
   require_preloaded();
   require_writer("scribe.start()");
+  require_primary("scribe.start()");
   lock_api();
   BackupConfig config = require_config("scribe.start()");
   require_usable_slot(config, "scribe.start()");
@@ -748,6 +770,7 @@ Datum stop(FunctionCallInfo) {
 Datum rotate_diff(FunctionCallInfo fcinfo) {
   require_preloaded();
   require_writer("scribe.rotate_diff()");
+  require_primary("scribe.rotate_diff()");
   lock_api();
   (void)require_streaming("scribe.rotate_diff()");
   emit_globals_sync_point();
@@ -760,6 +783,7 @@ Datum rotate_diff(FunctionCallInfo fcinfo) {
 Datum new_chain(FunctionCallInfo fcinfo) {
   require_preloaded();
   require_writer("scribe.new_chain()");
+  require_primary("scribe.new_chain()");
   require_own_transaction("scribe.new_chain()");
   lock_api();
   const BackupConfig config = require_streaming("scribe.new_chain()");
@@ -828,6 +852,7 @@ Datum new_chain(FunctionCallInfo fcinfo) {
 Datum teardown(FunctionCallInfo fcinfo) {
   require_preloaded();
   require_writer("scribe.teardown()");
+  require_primary("scribe.teardown()");
   const bool drop_slot = PG_ARGISNULL(0) || PG_GETARG_BOOL(0);
   lock_api();
   const BackupConfig config = require_config("scribe.teardown()");
