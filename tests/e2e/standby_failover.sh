@@ -21,7 +21,9 @@ primary_port=$PGPORT
 standby=$work/standby
 standby_port=$((primary_port + 1))
 # shellcheck disable=SC2064 # expand the directories now
-trap "cluster_stop '$standby'; cluster_stop '$primary'; rm -rf '$work'" EXIT
+# (|| true: a server the test stopped makes cluster_stop fail, and set -e
+# would end the trap before the rest is removed.)
+trap "cluster_stop '$standby' || true; cluster_stop '$primary' || true; rm -rf '$work'" EXIT
 make_backups_dir
 createdb src
 q -d src >/dev/null <<'SQL'
