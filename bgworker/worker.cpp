@@ -170,6 +170,14 @@ void open_decoding(Stream& s) {
   format_lsn(s.last_commit_lsn, after);
   call_pg([&] {
     MemoryContext old = MemoryContextSwitchTo(stream_context);
+    // Gone: dropped, or a promoted standby that had no synced copy of it.
+    if (SearchNamedReplicationSlot(s.config.slot.c_str(), true) == nullptr)
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("replication slot \"%s\" of the backup is missing: chain %s cannot continue",
+                             s.config.slot.c_str(), s.config.chain_id.c_str()),
+                      errdetail("The chain's files restore the database as it was up to where they end."),
+                      errhint("SELECT scribe.new_chain(); starts a new chain, with a new base, in the same backup "
+                              "directory.")));
     scribe::pg::acquire_replication_slot(s.config.slot.c_str(), true);
     // An invalidated slot (max_slot_wal_keep_size) has no restart_lsn: reading
     // from it would fail on WAL segment 0 "already removed".

@@ -78,8 +78,59 @@ done
 [ "$(on_standby psql -X -At -d src -c "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'logical' AND NOT synced" 2>/dev/null || on_standby psql -X -At -d src -c "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'logical'")" = 0 ] &&
   ok "no logical slot of its own on the standby" || fail "a logical slot was created on the standby"
 
+# restored_equal WHAT: pg_scribe --restore of the backup (its newest chain)
+# and psql alone (the same chain) equal database src.
+restored_equal() {
+  local chain
+  chain=$(ls -d "$backups"/src/chain-* | sort | tail -1)
+  mkdir -p "$work/compare" "$work/compare_psql"
+  if "$PG_SCRIBE" --restore --backup-dir "$backups/src" -d copy --create >"$work/restore.out" 2>&1; then
+    ok "pg_scribe --restore restores $1"
+  else
+    fail "pg_scribe --restore failed: $(tail -5 "$work/restore.out")"
+  fi
+  if compare_databases src copy "$work/compare"; then
+    ok "the restore equals the new primary"
+  else
+    fail "the restore differs from the new primary"
+  fi
+  restore_chain "$chain" copy_psql 2>"$work/psql.err" &&
+    compare_databases src copy_psql "$work/compare_psql" && ok "psql alone restores it equal too" ||
+    fail "psql alone: $(tail -3 "$work/psql.err")"
+}
+
 if [ "$major" -lt 17 ]; then
   echo "skip: failover slots need PostgreSQL 17 or newer (this is $major)"
+  echo "-- without them: after a promotion the chain cannot continue, new_chain() starts a new one"
+  q -d src -c "INSERT INTO accounts VALUES (1000, 'before the failover', 0)" >/dev/null
+  as_pg "$PG_BINDIR/pg_ctl" -D "$primary/data" -m immediate -w stop >/dev/null
+  as_pg "$PG_BINDIR/pg_ctl" -D "$standby/data" -w promote >/dev/null
+  export PGHOST=$standby PGPORT=$standby_port
+  status=""
+  for ((i = 0; i < 100; i++)); do
+    status=$(q -d src -At -c "SELECT last_error || ' / ' || array_to_string(warnings, '; ') FROM scribe.status WHERE database = current_database()")
+    grep -q "is missing: chain $chain_id cannot continue" <<<"$status" && break
+    sleep 0.2
+  done
+  grep -q "is missing: chain $chain_id cannot continue" <<<"$status" &&
+    ok "scribe.status says the chain cannot continue: $(cut -c1-120 <<<"$status")" || fail "scribe.status: $status"
+  out=$(q -d src -v VERBOSITY=verbose -c "SELECT * FROM scribe.rotate_diff()" 2>&1 || true)
+  grep -q "HINT:  SELECT scribe.new_chain();" <<<"$out" && ok "rotate_diff() names new_chain() as the fix" ||
+    fail "rotate_diff() on the promoted standby: $out"
+  new_id=$(q -d src -At -c "SELECT scribe.new_chain()" 2>"$work/new_chain.err") || true
+  if [ -n "$new_id" ] && [ "$new_id" != "$chain_id" ]; then
+    ok "new_chain() starts chain $new_id with a new base"
+  else
+    fail "new_chain() on the promoted standby: $(cat "$work/new_chain.err")"
+  fi
+  wait_streaming src 60 && ok "the worker streams the new chain" || fail "no worker after new_chain()"
+  q -d src >/dev/null <<'SQL'
+UPDATE accounts SET balance = balance + 5 WHERE id % 4 = 0;
+ALTER TABLE accounts ADD COLUMN closed boolean DEFAULT false;
+INSERT INTO accounts VALUES (1001, 'after the failover', 1, true);
+SQL
+  q -d src -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
+  restored_equal "the new chain"
   echo "standby_failover: $passed passed, $failed failed"
   [ "$failed" = 0 ]
   exit
@@ -152,20 +203,7 @@ now_chain=$(q -d src -At -c "SELECT current_chain FROM scribe.status WHERE datab
   fail "the chain changed: $chain_id -> $now_chain"
 [ "$(ls -d "$backups"/src/chain-* | wc -l)" = 1 ] && ok "no new base" || fail "a new chain directory appeared"
 
-if "$PG_SCRIBE" --restore --backup-dir "$backups/src" -d copy --create >"$work/restore.out" 2>&1; then
-  ok "pg_scribe --restore restores the chain"
-else
-  fail "pg_scribe --restore failed: $(tail -5 "$work/restore.out")"
-fi
-mkdir -p "$work/compare" "$work/compare_psql"
-if compare_databases src copy "$work/compare"; then
-  ok "the restore equals the new primary"
-else
-  fail "the restore differs from the new primary"
-fi
-restore_chain "$(ls -d "$backups"/src/chain-* | head -1)" copy_psql 2>"$work/psql.err" &&
-  compare_databases src copy_psql "$work/compare_psql" && ok "psql alone restores it equal too" ||
-  fail "psql alone: $(tail -3 "$work/psql.err")"
+restored_equal "the chain"
 
 echo "standby_failover: $passed passed, $failed failed"
 [ "$failed" = 0 ]
