@@ -21,6 +21,7 @@
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/core/json.hpp"
+#include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 
 extern "C" {
@@ -86,6 +87,25 @@ void require_preloaded() {
                 "Add 'scribe' to shared_preload_libraries in postgresql.conf and restart the server.");
 }
 
+// A hot standby cannot hold a backup: pg_scribe captures DDL through event
+// triggers and WAL messages, which a server in recovery neither fires nor
+// writes; the worker would not start before a promotion (scribe.start()
+// would wait for it), and the configuration in the data directory and the
+// backup directory are the primary's. Logical decoding on a standby (16+)
+// would see row changes without their DDL.
+void require_primary(const char* function) {
+  bool in_recovery = false;
+  call_pg([&] { in_recovery = RecoveryInProgress(); });
+  if (!in_recovery) return;
+  throw Error("25006", std::string(function) + " cannot run on a standby server",
+              "The server is in recovery. pg_scribe captures DDL with event triggers and messages written into the "
+              "WAL, which a standby can neither fire nor write, so a backup cannot stream from a standby.",
+              scribe::pg::kHasFailoverSlots
+                  ? "Run it on the primary. A standby with sync_replication_slots = on keeps the backup's failover "
+                    "slot, and the backup continues on it once it is promoted."
+                  : "Run it on the primary.");
+}
+
 // Like CREATE DATABASE: the work below is not transactional (a slot, files,
 // a worker), so it must not run where a ROLLBACK could pretend to undo it;
 // and a slot cannot be created while this transaction holds an xid.
@@ -116,7 +136,9 @@ BackupConfig require_config(const char* function) {
 // (invalidated by max_slot_wal_keep_size), nothing can make it continue -
 // neither scribe.start() nor a rotation - and the caller must hear that
 // rather than "run scribe.start()".
-void require_usable_slot(const BackupConfig& config, const char* function) {
+enum class SlotCondition { kUsable, kMissing, kLost };
+
+SlotCondition slot_condition(const BackupConfig& config, XLogRecPtr* confirmed_out = nullptr) {
   bool exists = false, lost = false;
   XLogRecPtr confirmed = InvalidXLogRecPtr;
   call_pg([&] {
@@ -132,22 +154,29 @@ void require_usable_slot(const BackupConfig& config, const char* function) {
     }
     LWLockRelease(ReplicationSlotControlLock);
   });
-  if (exists && !lost) return;
-  const std::string hint =
-      "Start a new backup: SELECT scribe.teardown(); then SELECT * FROM scribe.init('/path/to/a/new/directory');";
-  if (!exists)
+  if (confirmed_out != nullptr) *confirmed_out = confirmed;
+  if (!exists) return SlotCondition::kMissing;
+  return lost ? SlotCondition::kLost : SlotCondition::kUsable;
+}
+
+void require_usable_slot(const BackupConfig& config, const char* function) {
+  XLogRecPtr confirmed = InvalidXLogRecPtr;
+  const SlotCondition condition = slot_condition(config, &confirmed);
+  if (condition == SlotCondition::kUsable) return;
+  if (condition == SlotCondition::kMissing)
     throw Error("55000",
                 "replication slot \"" + config.slot + "\" of the backup of database \"" + current_database_name() +
                     "\" is missing: chain " + config.chain_id + " cannot continue",
                 std::string(function) + " needs it. The chain's files restore the database as it was up to where "
                     "they end.",
-                hint);
+                "SELECT scribe.new_chain(); starts a new chain, with a new base, in the same backup directory.");
   throw Error("55000",
               "replication slot \"" + config.slot + "\" of the backup of database \"" + current_database_name() +
                   "\" lost WAL the backup still needed: chain " + config.chain_id + " cannot continue",
               "The slot was invalidated (max_slot_wal_keep_size); changes after " + lsn_text(confirmed) +
                   " are not in the backup. The chain's files restore the database as it was up to there.",
-              hint);
+              "Start a new backup: SELECT scribe.teardown(); then SELECT * FROM "
+              "scribe.init('/path/to/a/new/directory');");
 }
 
 BackupConfig require_streaming(const char* function) {
@@ -657,6 +686,7 @@ void give_full_identity(const std::vector<Oid>& tables) {
 Datum init(FunctionCallInfo fcinfo) {
   require_preloaded();
   require_writer("scribe.init()");
+  require_primary("scribe.init()");
   const std::string backup_dir = text_arg(fcinfo, 0, "backup_dir");
   if (PG_ARGISNULL(1)) throw Error("22004", "argument slot_name must not be null");
   const std::string slot = NameStr(*PG_GETARG_NAME(1));
@@ -732,6 +762,7 @@ Datum init(FunctionCallInfo fcinfo) {
 Datum start(FunctionCallInfo) {
   require_preloaded();
   require_writer("scribe.start()");
+  require_primary("scribe.start()");
   lock_api();
   BackupConfig config = require_config("scribe.start()");
   require_usable_slot(config, "scribe.start()");
@@ -760,6 +791,7 @@ Datum stop(FunctionCallInfo) {
 Datum rotate_diff(FunctionCallInfo fcinfo) {
   require_preloaded();
   require_writer("scribe.rotate_diff()");
+  require_primary("scribe.rotate_diff()");
   lock_api();
   (void)require_streaming("scribe.rotate_diff()");
   emit_globals_sync_point();
@@ -769,11 +801,69 @@ Datum rotate_diff(FunctionCallInfo fcinfo) {
   return tuple_of(fcinfo, {r.diff_file, first.c_str(), last.c_str(), transactions.c_str(), bytes.c_str(), r.sha256});
 }
 
+// new_chain() for a chain that cannot continue because its slot is gone (a
+// promoted standby that had no synced copy of it, a slot dropped by hand).
+// The chain ends where its files end (nothing can seal it: the
+// worker cannot stream it); a new chain with a new base starts in the same
+// backup directory, and a restore takes the newest chain.
+Datum start_over(FunctionCallInfo fcinfo, const BackupConfig& config) {
+  const CompressionSpec compression =
+      compression_arg(PG_ARGISNULL(0) ? config.compression : text_arg(fcinfo, 0, "compression"));
+  // The worker, in its back-off, must not open the old chain meanwhile.
+  BackupConfig stopped = config;
+  stopped.enabled = false;
+  save_config(stopped);
+  struct ConfigUndo {
+    const BackupConfig& config;
+    bool armed = true;
+    ~ConfigUndo() {
+      if (!armed) return;
+      try {
+        save_config(config);
+      } catch (const std::exception& e) {
+        ereport(WARNING, (errmsg("pg_scribe: could not restore the configuration: %s", e.what())));
+      }
+    }
+  } config_undo{config};
+  stop_worker(MyDatabaseId);
+  remove_abandoned_chains(config.backup_dir, config.chain_id, config.slot, config.slot_base);
+  BaseRequest request;
+  request.backup_dir = config.backup_dir;
+  request.chain_id = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), config.chain_id);
+  while (path_exists(join_path(config.backup_dir, chain_dir_name(request.chain_id))))
+    request.chain_id = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), request.chain_id);
+  request.slot = derived_slot_name(config.slot_base, request.chain_id);
+  validate_slot_name(request.slot);
+  request.compression = compression;
+  (void)take_base(request);
+  BackupConfig next = config;
+  next.chain_id = request.chain_id;
+  next.slot = request.slot;
+  next.compression = to_string(compression);
+  next.enabled = true;
+  save_config(next);
+  config_undo.armed = false;
+  start_worker(MyDatabaseId);
+  ereport(NOTICE, (errmsg("chain %s could not continue; chain %s starts with a new base", config.chain_id.c_str(),
+                          request.chain_id.c_str()),
+                   errdetail("The files of chain %s restore the database as it was up to where they end.",
+                             config.chain_id.c_str())));
+  Datum d;
+  call_pg([&] { d = CStringGetTextDatum(request.chain_id.c_str()); });
+  return d;
+}
+
 Datum new_chain(FunctionCallInfo fcinfo) {
   require_preloaded();
   require_writer("scribe.new_chain()");
+  require_primary("scribe.new_chain()");
   require_own_transaction("scribe.new_chain()");
   lock_api();
+  // A lost slot (max_slot_wal_keep_size) keeps its error below: its way out
+  // is a new backup directory (tests/reliability/slot_lost.sh).
+  if (std::optional<BackupConfig> broken = load_config(MyDatabaseId);
+      broken && slot_condition(*broken) == SlotCondition::kMissing)
+    return start_over(fcinfo, *broken);
   const BackupConfig config = require_streaming("scribe.new_chain()");
   // What an earlier call left when a crash interrupted it (the worker
   // removes it too when it starts; it may not have restarted since).
@@ -840,6 +930,7 @@ Datum new_chain(FunctionCallInfo fcinfo) {
 Datum teardown(FunctionCallInfo fcinfo) {
   require_preloaded();
   require_writer("scribe.teardown()");
+  require_primary("scribe.teardown()");
   const bool drop_slot = PG_ARGISNULL(0) || PG_GETARG_BOOL(0);
   lock_api();
   const BackupConfig config = require_config("scribe.teardown()");

@@ -536,10 +536,12 @@ BaseResult take_base(const BaseRequest& request) {
   } disconnect{conn};
   // libpqwalreceiver's walrcv_create_slot always names pgoutput: send the
   // replication command ourselves. The slot name was validated by the caller.
+  // On 17+ it is a failover slot: a standby with sync_replication_slots keeps
+  // a copy, and the chain continues on it once it is promoted.
   std::string snapshot_name;
   call_pg([&] {
     std::string command = "CREATE_REPLICATION_SLOT " + std::string(quote_identifier(request.slot.c_str())) +
-                          " LOGICAL wal2sql (SNAPSHOT 'export')";
+                          " LOGICAL wal2sql (SNAPSHOT 'export'" + scribe::pg::kCreateSlotFailoverOption + ")";
     const Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     WalRcvExecResult* res = walrcv_exec(conn, command.c_str(), 4, types);
     if (res->status != WALRCV_OK_TUPLES)

@@ -78,6 +78,9 @@ struct Stream {
   TimestampTz last_slot_save = 0;
   TimestampTz last_sync = 0;           // of the last batch that wrote something
   std::string next_chain;  // set while switching to a new chain
+  XLogRecPtr standby_target = 0;  // held back until the failover standbys have it
+  TimestampTz held_since = 0;
+  bool hold_reported = false;
 };
 
 Stream* stream = nullptr;
@@ -167,6 +170,14 @@ void open_decoding(Stream& s) {
   format_lsn(s.last_commit_lsn, after);
   call_pg([&] {
     MemoryContext old = MemoryContextSwitchTo(stream_context);
+    // Gone: dropped, or a promoted standby that had no synced copy of it.
+    if (SearchNamedReplicationSlot(s.config.slot.c_str(), true) == nullptr)
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("replication slot \"%s\" of the backup is missing: chain %s cannot continue",
+                             s.config.slot.c_str(), s.config.chain_id.c_str()),
+                      errdetail("The chain's files restore the database as it was up to where they end."),
+                      errhint("SELECT scribe.new_chain(); starts a new chain, with a new base, in the same backup "
+                              "directory.")));
     scribe::pg::acquire_replication_slot(s.config.slot.c_str(), true);
     // An invalidated slot (max_slot_wal_keep_size) has no restart_lsn: reading
     // from it would fail on WAL segment 0 "already removed".
@@ -352,7 +363,10 @@ void open_stream(Stream& s) {
                 "replaced",
                 {}, kChainGoneHint);
   s.manifest = load_manifest(s.chain_dir);
-  if (s.manifest.closed && complete_interrupted_switch(s)) {
+  // A loop: a promoted standby's configuration is the one its base backup
+  // copied, and may name a chain that several new_chain() calls on the old
+  // primary have closed since; each closed chain names its successor.
+  while (s.manifest.closed && complete_interrupted_switch(s)) {
     s.chain_dir = chain_dir_of(s.config);
     s.manifest = load_manifest(s.chain_dir);
   }
@@ -458,13 +472,59 @@ void decode_until(Stream& s, XLogRecPtr upto, bool stop_for_requests) {
   finish_batch(s);
 }
 
+// How far the worker may decode towards `want`: nothing past what the
+// failover standbys have (17+, a failover slot and synchronized_standby_slots
+// set), so that a standby promoted later holds every transaction the backup
+// holds and the chain continues on it without a gap. Under a steady load the
+// flush position always runs ahead of the standbys': a target is kept until
+// they have it, then the next one is taken.
+XLogRecPtr standby_bound(Stream& s, XLogRecPtr want) {
+  bool have = false;
+  call_pg([&] { have = scribe::pg::standbys_have_wal_up_to(want); });
+  if (!have && (s.standby_target == 0 || s.standby_target > want)) s.standby_target = want;
+  if (!have) call_pg([&] { have = scribe::pg::standbys_have_wal_up_to(s.standby_target); });
+  if (have) {
+    const XLogRecPtr bound = s.standby_target != 0 ? std::min(want, s.standby_target) : want;
+    s.standby_target = 0;
+    s.held_since = 0;
+    s.hold_reported = false;
+    return bound;
+  }
+  if (s.held_since == 0) s.held_since = GetCurrentTimestamp();
+  return s.ctx->reader->EndRecPtr;
+}
+
+bool held_longer_than(const Stream& s, int ms) {
+  return s.held_since != 0 && TimestampDifferenceExceeds(s.held_since, GetCurrentTimestamp(), ms);
+}
+
+void sleep_a_little() {
+  call_pg([] {
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+  });
+}
+
 void catch_up_to(Stream& s, XLogRecPtr target) {
   for (;;) {
     const XLogRecPtr limit = decode_limit();
     XLogRecPtr upto = target;
     if (limit != InvalidXLogRecPtr) upto = std::min(upto, limit);
     if (s.ctx->reader->EndRecPtr >= upto) return;
-    decode_until(s, upto, false);
+    const XLogRecPtr bound = standby_bound(s, upto);
+    if (bound > s.ctx->reader->EndRecPtr) {
+      decode_until(s, bound, false);
+      continue;
+    }
+    // A rotation or new_chain() must not hang while a standby is away.
+    if (held_longer_than(s, start_timeout_s * 1000))
+      throw Error("55000",
+                  "the standbys in synchronized_standby_slots have not received the WAL up to " + lsn_text(upto),
+                  "The chain's slot is a failover slot: the backup holds nothing that a standby could lack after a "
+                  "promotion, and waits for them.",
+                  "Bring the standby back, or take its slot out of synchronized_standby_slots.");
+    sleep_a_little();
   }
 }
 
@@ -721,7 +781,21 @@ void run(Oid database) {
     if (limit != InvalidXLogRecPtr) upto = std::min(upto, limit);
     if (s.ctx->reader->EndRecPtr < upto) {
       if (pace_syncs(s)) continue;
-      decode_until(s, upto, true);
+      const XLogRecPtr bound = standby_bound(s, upto);
+      if (bound > s.ctx->reader->EndRecPtr) {
+        decode_until(s, bound, true);
+        continue;
+      }
+      // Held back by the failover standbys: not idle, the lag grows.
+      set_state(WorkerState::kStreaming);
+      if (!s.hold_reported && held_longer_than(s, 10000)) {
+        s.hold_reported = true;
+        ereport(WARNING, (errmsg("pg_scribe waits for the standbys in synchronized_standby_slots to receive the WAL "
+                                 "up to %s",
+                                 lsn_text(s.standby_target).c_str()),
+                          errhint("Bring the standby back, or take its slot out of synchronized_standby_slots.")));
+      }
+      wait_for_work();
       continue;
     }
     check_chain_in_place(s);

@@ -67,6 +67,28 @@ inline void acquire_replication_slot(const char* name, bool nowait) {
 #endif
 }
 
+// Failover slots (17): a logical slot created with FAILOVER is copied to the
+// standbys that run sync_replication_slots, so that a promoted standby has
+// it. The option goes into CREATE_REPLICATION_SLOT's option list.
+inline constexpr bool kHasFailoverSlots = PG_VERSION_NUM >= 170000;
+inline constexpr const char* kCreateSlotFailoverOption = PG_VERSION_NUM >= 170000 ? ", FAILOVER" : "";
+
+// Whether the physical standbys named in synchronized_standby_slots have
+// received the WAL up to `lsn`; true when the acquired slot is not a
+// failover slot, and before 17. Logical walsenders and
+// pg_logical_slot_get_changes() wait for it by themselves; the worker decodes
+// in its own process and must ask, or the backup could hold a transaction
+// that a standby promoted afterwards never received.
+inline bool standbys_have_wal_up_to(XLogRecPtr lsn) {
+#if PG_VERSION_NUM >= 170000
+  if (MyReplicationSlot == nullptr || !MyReplicationSlot->data.failover) return true;
+  return StandbySlotsHaveCaughtup(lsn, DEBUG1);
+#else
+  (void)lsn;
+  return true;
+#endif
+}
+
 // pg_dump (the server's own, from its bindir) has --exclude-extension since 17.
 inline constexpr bool kPgDumpHasExcludeExtension = PG_VERSION_NUM >= 170000;
 
