@@ -801,6 +801,20 @@ Datum rotate_diff(FunctionCallInfo fcinfo) {
   return tuple_of(fcinfo, {r.diff_file, first.c_str(), last.c_str(), transactions.c_str(), bytes.c_str(), r.sha256});
 }
 
+// The next chain of `config`'s backup: an id after the current one (and
+// after any chain directory already there) and its slot.
+BaseRequest next_chain_request(const BackupConfig& config, const CompressionSpec& compression) {
+  BaseRequest request;
+  request.backup_dir = config.backup_dir;
+  request.chain_id = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), config.chain_id);
+  while (path_exists(join_path(config.backup_dir, chain_dir_name(request.chain_id))))
+    request.chain_id = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), request.chain_id);
+  request.slot = derived_slot_name(config.slot_base, request.chain_id);
+  validate_slot_name(request.slot);
+  request.compression = compression;
+  return request;
+}
+
 // new_chain() for a chain that cannot continue because its slot is gone (a
 // promoted standby that had no synced copy of it, a slot dropped by hand).
 // The chain ends where its files end (nothing can seal it: the
@@ -827,14 +841,7 @@ Datum start_over(FunctionCallInfo fcinfo, const BackupConfig& config) {
   } config_undo{config};
   stop_worker(MyDatabaseId);
   remove_abandoned_chains(config.backup_dir, config.chain_id, config.slot, config.slot_base);
-  BaseRequest request;
-  request.backup_dir = config.backup_dir;
-  request.chain_id = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), config.chain_id);
-  while (path_exists(join_path(config.backup_dir, chain_dir_name(request.chain_id))))
-    request.chain_id = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), request.chain_id);
-  request.slot = derived_slot_name(config.slot_base, request.chain_id);
-  validate_slot_name(request.slot);
-  request.compression = compression;
+  BaseRequest request = next_chain_request(config, compression);
   (void)take_base(request);
   BackupConfig next = config;
   next.chain_id = request.chain_id;
@@ -870,14 +877,7 @@ Datum new_chain(FunctionCallInfo fcinfo) {
   remove_abandoned_chains(config.backup_dir, config.chain_id, config.slot, config.slot_base);
   const CompressionSpec compression =
       compression_arg(PG_ARGISNULL(0) ? config.compression : text_arg(fcinfo, 0, "compression"));
-  BaseRequest request;
-  request.backup_dir = config.backup_dir;
-  request.chain_id = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), config.chain_id);
-  while (path_exists(join_path(config.backup_dir, chain_dir_name(request.chain_id))))
-    request.chain_id = next_name_timestamp(static_cast<std::int64_t>(std::time(nullptr)), request.chain_id);
-  request.slot = derived_slot_name(config.slot_base, request.chain_id);
-  validate_slot_name(request.slot);
-  request.compression = compression;
+  BaseRequest request = next_chain_request(config, compression);
   XLogRecPtr switch_lsn = InvalidXLogRecPtr;
   // The worker must not decode past the new slot's start: hold it at the
   // current flush position (which precedes that start) until we know it.

@@ -2,9 +2,14 @@
 // scribe.fs_backup_start, scribe.fs_backup_stop) and --status.
 #include "actions.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
 #include <cstdio>
 #include <ctime>
 
@@ -12,6 +17,7 @@
 #include "report.hpp"
 #include "scribe/core/chain.hpp"
 #include "scribe/core/chain_files.hpp"
+#include "scribe/core/compression.hpp"
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
@@ -201,6 +207,32 @@ void show_chains(const std::string& backup_dir, const std::string& streaming_cha
 }
 
 }  // namespace
+
+bool decompress_file(const std::string& path, const std::string& name,
+                     const std::function<void(const char*, std::size_t)>& sink,
+                     const std::function<bool(std::size_t)>& after_block) {
+  constexpr std::size_t kBlock = 1 << 20;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  auto decompressor = scribe::make_decompressor(scribe::method_for_file_name(name), sink);
+  std::unique_ptr<char[]> buffer(new char[kBlock]);
+  for (;;) {
+    const ssize_t n = read(fd, buffer.get(), kBlock);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
+    }
+    if (n == 0) break;
+    decompressor->write(buffer.get(), static_cast<std::size_t>(n));
+    if (after_block && !after_block(static_cast<std::size_t>(n))) return false;
+  }
+  decompressor->finish();
+  return true;
+}
 
 std::vector<std::string> list_chain_ids(const std::string& backup_dir) {
   std::vector<std::string> ids;

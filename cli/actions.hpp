@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,15 @@ int run_restore(const Options& options);
 int run_verify(const Options& options);
 int run_fs_backup_start(const Options& options);
 int run_fs_backup_stop(const Options& options);
+
+// Reads the backup file `path` (`name` in messages) block by block through
+// the decompressor its name calls for, into `sink`. After each block,
+// `after_block` (when given) is told how many bytes were read; returning
+// false stops there (the rest is not read). Returns false when stopped.
+// Throws ActionError (4) when the file cannot be opened or read.
+bool decompress_file(const std::string& path, const std::string& name,
+                     const std::function<void(const char*, std::size_t)>& sink,
+                     const std::function<bool(std::size_t)>& after_block = {});
 
 // The chains of a backup directory, oldest first (by their id).
 std::vector<std::string> list_chain_ids(const std::string& backup_dir);

@@ -360,44 +360,26 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
     if (seen_header && !starts_with(line, "\\restrict ") && !starts_with(line, "\\unrestrict ")) metas++;
   });
 
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } closer{fd};
-  auto decompressor =
-      scribe::make_decompressor(scribe::method_for_file_name(name), [&](const char* data, std::size_t len) {
-        window.append(data, len);
-        scanner.feed(data, len);
-        if (!seen_header && !too_long && scanner.bytes_fed() > kPrologueMax) too_long = true;
-        // A cut where a row starts, every kPieceBytes of a table's data.
-        if (scanner.in_copy_data() && copies == 1 && !current.copy_statement.empty()) {
-          const std::uint64_t line = scanner.copy_data_flushable_end();
-          const std::uint64_t last = current.cuts.empty() ? scanner.copy_data_start() : current.cuts.back();
-          if (line > last && line - last >= kPieceBytes) current.cuts.push_back(line);
-        }
-        // COPY data is skipped, not kept; the prologue and an index
-        // entry are.
-        std::uint64_t needed = scanner.in_copy_data() ? std::max(keep, scanner.copy_data_flushable_end()) : keep;
-        if (!seen_header && !too_long) needed = 0;
-        if (seen_header && (type == "INDEX" || type == "CONSTRAINT")) needed = std::min(needed, current.start);
-        if (needed > window_base && needed - window_base >= (4u << 20)) {
-          window.erase(0, static_cast<std::size_t>(needed - window_base));
-          window_base = needed;
-        }
-      });
-  std::unique_ptr<char[]> buffer(new char[kReadBytes]);
-  for (;;) {
-    const ssize_t n = read(fd, buffer.get(), kReadBytes);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
+  decompress_file(path, name, [&](const char* data, std::size_t len) {
+    window.append(data, len);
+    scanner.feed(data, len);
+    if (!seen_header && !too_long && scanner.bytes_fed() > kPrologueMax) too_long = true;
+    // A cut where a row starts, every kPieceBytes of a table's data.
+    if (scanner.in_copy_data() && copies == 1 && !current.copy_statement.empty()) {
+      const std::uint64_t line = scanner.copy_data_flushable_end();
+      const std::uint64_t last = current.cuts.empty() ? scanner.copy_data_start() : current.cuts.back();
+      if (line > last && line - last >= kPieceBytes) current.cuts.push_back(line);
     }
-    if (n == 0) break;
-    decompressor->write(buffer.get(), static_cast<std::size_t>(n));
-  }
-  decompressor->finish();
+    // COPY data is skipped, not kept; the prologue and an index
+    // entry are.
+    std::uint64_t needed = scanner.in_copy_data() ? std::max(keep, scanner.copy_data_flushable_end()) : keep;
+    if (!seen_header && !too_long) needed = 0;
+    if (seen_header && (type == "INDEX" || type == "CONSTRAINT")) needed = std::min(needed, current.start);
+    if (needed > window_base && needed - window_base >= (4u << 20)) {
+      window.erase(0, static_cast<std::size_t>(needed - window_base));
+      window_base = needed;
+    }
+  });
   scanner.finish();
   layout.size = scanner.bytes_fed();
   if (too_long) {

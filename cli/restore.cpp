@@ -46,30 +46,13 @@ double seconds_since(Clock::time_point start) {
 // early once the runner has passed the stop target.
 void apply_file(const std::string& path, const std::string& name, ScriptRunner& runner, Progress& progress,
                 std::uint64_t& bytes_done, std::uint64_t transactions_before) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } closer{fd};
-  auto decompressor = scribe::make_decompressor(scribe::method_for_file_name(name), [&](const char* data, std::size_t len) {
-    runner.feed(data, len);
-  });
-  std::unique_ptr<char[]> buffer(new char[1 << 20]);
-  for (;;) {
-    const ssize_t n = read(fd, buffer.get(), 1 << 20);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
-    }
-    if (n == 0) break;
-    decompressor->write(buffer.get(), static_cast<std::size_t>(n));
-    bytes_done += static_cast<std::uint64_t>(n);
-    progress.update(bytes_done, transactions_before + runner.stats().transactions);
-    if (runner.done()) return;
-  }
-  decompressor->finish();
+  decompress_file(
+      path, name, [&](const char* data, std::size_t len) { runner.feed(data, len); },
+      [&](std::size_t n) {
+        bytes_done += n;
+        progress.update(bytes_done, transactions_before + runner.stats().transactions);
+        return !runner.done();
+      });
 }
 
 // The statements of a pg_dump base's ACL entries (DumpAclEntries), read
@@ -101,34 +84,16 @@ std::string base_acl_statements(const std::string& path, const std::string& name
   });
   scanner.set_copy_data_callback([&](std::uint64_t, std::uint64_t, std::uint64_t resume) { keep = resume; });
   scanner.set_meta_command_callback([&](std::uint64_t, std::uint64_t end) { keep = end; });
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } closer{fd};
-  auto decompressor =
-      scribe::make_decompressor(scribe::method_for_file_name(name), [&](const char* data, std::size_t len) {
-        window.append(data, len);
-        scanner.feed(data, len);
-        // COPY data is skipped, not kept.
-        const std::uint64_t needed = scanner.in_copy_data() ? std::max(keep, scanner.copy_data_flushable_end()) : keep;
-        if (needed - window_base >= (4u << 20)) {
-          window.erase(0, needed - window_base);
-          window_base = needed;
-        }
-      });
-  std::unique_ptr<char[]> buffer(new char[1 << 20]);
-  for (;;) {
-    const ssize_t n = read(fd, buffer.get(), 1 << 20);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
+  decompress_file(path, name, [&](const char* data, std::size_t len) {
+    window.append(data, len);
+    scanner.feed(data, len);
+    // COPY data is skipped, not kept.
+    const std::uint64_t needed = scanner.in_copy_data() ? std::max(keep, scanner.copy_data_flushable_end()) : keep;
+    if (needed - window_base >= (4u << 20)) {
+      window.erase(0, needed - window_base);
+      window_base = needed;
     }
-    if (n == 0) break;
-    decompressor->write(buffer.get(), static_cast<std::size_t>(n));
-  }
-  decompressor->finish();
+  });
   scanner.finish();
   return statements;
 }

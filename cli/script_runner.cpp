@@ -658,13 +658,15 @@ void ScriptRunner::send_copy_chunk(std::uint64_t upto) {
   stats_.messages++;
 }
 
-void ScriptRunner::wait_for_copy_chunk() {
-  if (!copy_chunk_in_flight_) return;
-  copy_chunk_in_flight_ = false;
+// Reads every result of what was sent; `rows_of` gives the rows a result
+// copied, or nothing when it is an error. The first error fails the
+// restore, once all results are read (libpq needs them read).
+void ScriptRunner::drain_copy_results(const std::function<std::optional<std::uint64_t>(PGresult*)>& rows_of,
+                                      const std::string& what) {
   PGresult* error = nullptr;
   while (PGresult* r = PQgetResult(conn_)) {
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-      stats_.copy_rows += std::strtoull(PQgetvalue(r, 0, 0), nullptr, 10);
+    if (const std::optional<std::uint64_t> rows = rows_of(r)) {
+      stats_.copy_rows += *rows;
       PQclear(r);
     } else if (error == nullptr) {
       error = r;
@@ -674,8 +676,21 @@ void ScriptRunner::wait_for_copy_chunk() {
   }
   if (error != nullptr) {
     ResultPtr keep(error);
-    fail(error, "COPY data of " + first_line(copy_statement_));
+    fail(error, what);
   }
+}
+
+void ScriptRunner::wait_for_copy_chunk() {
+  if (!copy_chunk_in_flight_) return;
+  copy_chunk_in_flight_ = false;
+  // copy_as returns the rows it copied.
+  drain_copy_results(
+      [](PGresult* r) {
+        return PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+                   ? std::optional<std::uint64_t>(std::strtoull(PQgetvalue(r, 0, 0), nullptr, 10))
+                   : std::nullopt;
+      },
+      "COPY data of " + first_line(copy_statement_));
 }
 
 void ScriptRunner::put_copy_data(std::uint64_t upto) {
@@ -720,21 +735,13 @@ void ScriptRunner::on_copy_data(std::uint64_t data_start, std::uint64_t data_end
   in_copy_ = false;
   consumed_ = resume;
   stats_.copies++;
-  PGresult* error = nullptr;
-  while (PGresult* r = PQgetResult(conn_)) {
-    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-      stats_.copy_rows += std::strtoull(PQcmdTuples(r), nullptr, 10);
-      PQclear(r);
-    } else if (error == nullptr) {
-      error = r;
-    } else {
-      PQclear(r);
-    }
-  }
-  if (error != nullptr) {
-    ResultPtr keep(error);
-    fail(error, "COPY data ending at byte " + std::to_string(data_end));
-  }
+  drain_copy_results(
+      [](PGresult* r) {
+        return PQresultStatus(r) == PGRES_COMMAND_OK
+                   ? std::optional<std::uint64_t>(std::strtoull(PQcmdTuples(r), nullptr, 10))
+                   : std::nullopt;
+      },
+      "COPY data ending at byte " + std::to_string(data_end));
 }
 
 void ScriptRunner::on_meta_command(std::uint64_t start, std::uint64_t end) {

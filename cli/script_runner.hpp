@@ -156,6 +156,8 @@ class ScriptRunner {
   void apply_early_acls();
   void send_copy_chunk(std::uint64_t upto);
   void wait_for_copy_chunk();
+  void drain_copy_results(const std::function<std::optional<std::uint64_t>(PGresult*)>& rows_of,
+                          const std::string& what);
   void globals_statement(std::string_view statement);
   [[noreturn]] void fail(const PGresult* result, const std::string& where);
   // Text from the file about to be sent: libpq sends a C string, so a NUL
