@@ -167,7 +167,8 @@ void require_usable_slot(const BackupConfig& config, const char* function) {
     throw Error("55000",
                 "replication slot \"" + config.slot + "\" of the backup of database \"" + current_database_name() +
                     "\" is missing: chain " + config.chain_id + " cannot continue",
-                std::string(function) + " needs it. The chain's files restore the database as it was up to where "
+                std::string(function) +
+                    " needs it. The chain's files restore the database as it was up to where "
                     "they end.",
                 "SELECT scribe.new_chain(); starts a new chain, with a new base, in the same backup directory.");
   throw Error("55000",
