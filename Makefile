@@ -27,8 +27,9 @@ clean: clean-subdirs
 installcheck: | regress-dir
 
 .PHONY: all-subdirs install-subdirs clean-subdirs regress-dir
-# One after the other: they compile the shared core objects.
+# The core static library first: the others link it.
 all-subdirs:
+	$(MAKE) -C src/core all
 	$(MAKE) -C wal2sql all
 	$(MAKE) -C scribe all
 	$(MAKE) -C cli all
@@ -37,6 +38,7 @@ install-subdirs:
 	$(MAKE) -C scribe install
 	$(MAKE) -C cli install
 clean-subdirs:
+	$(MAKE) -C src/core clean
 	$(MAKE) -C wal2sql clean
 	$(MAKE) -C scribe clean
 	$(MAKE) -C cli clean
