@@ -1,5 +1,7 @@
 # pg_scribe: top-level PGXS build.
-#   make              builds wal2sql.so, scribe.so and the pg_scribe client
+#   make              builds the core library (src/core/libscribe_core.a, its
+#                     sources listed in src/core/sources.txt), then wal2sql.so,
+#                     scribe.so and the pg_scribe client, which link it
 #   make install      installs them with the scribe extension's SQL (pg_scribe
 #                     next to pg_dump, in PostgreSQL's bindir)
 #   make installcheck runs the pg_regress tests against a running server
