@@ -35,7 +35,9 @@ all-subdirs:
 	$(MAKE) -C wal2sql all
 	$(MAKE) -C scribe all
 	$(MAKE) -C cli all
-install-subdirs:
+# After the build: under make -j, install's own `all` would otherwise build
+# the same directories in parallel with it.
+install-subdirs: all-subdirs
 	$(MAKE) -C wal2sql install
 	$(MAKE) -C scribe install
 	$(MAKE) -C cli install
