@@ -1,5 +1,7 @@
 # pg_scribe: top-level PGXS build.
-#   make              builds wal2sql.so, scribe.so and the pg_scribe client
+#   make              builds the core library (src/core/libscribe_core.a, its
+#                     sources listed in src/core/sources.txt), then wal2sql.so,
+#                     scribe.so and the pg_scribe client, which link it
 #   make install      installs them with the scribe extension's SQL (pg_scribe
 #                     next to pg_dump, in PostgreSQL's bindir)
 #   make installcheck runs the pg_regress tests against a running server
@@ -27,16 +29,20 @@ clean: clean-subdirs
 installcheck: | regress-dir
 
 .PHONY: all-subdirs install-subdirs clean-subdirs regress-dir
-# One after the other: they compile the shared core objects.
+# The core static library first: the others link it.
 all-subdirs:
+	$(MAKE) -C src/core all
 	$(MAKE) -C wal2sql all
 	$(MAKE) -C scribe all
 	$(MAKE) -C cli all
-install-subdirs:
+# After the build: under make -j, install's own `all` would otherwise build
+# the same directories in parallel with it.
+install-subdirs: all-subdirs
 	$(MAKE) -C wal2sql install
 	$(MAKE) -C scribe install
 	$(MAKE) -C cli install
 clean-subdirs:
+	$(MAKE) -C src/core clean
 	$(MAKE) -C wal2sql clean
 	$(MAKE) -C scribe clean
 	$(MAKE) -C cli clean
