@@ -123,6 +123,9 @@ subscription_apply() { # seconds for the subscription in sub to catch up with th
 scribe_apply() { # seconds of pg_scribe --restore's diff phase into dst
   "$PG_SCRIBE" --restore --backup-dir "$backups/src" -d dst --create --no-globals >"$work/restore.log" 2>&1 ||
     { cat "$work/restore.log" >&2; exit 1; }
+  # The restore time objective: the base and the whole restore too.
+  base_secs=$(sed -n 's/.*Restored base backup (.*took \([0-9.]*\) s).*/\1/p' "$work/restore.log")
+  total_secs=$(sed -n 's/^Restore complete: .*(took \([0-9.]*\) s).*/\1/p' "$work/restore.log")
   sed -n 's/.*Applied [0-9]* differentials (.*took \([0-9.]*\) s).*/\1/p' "$work/restore.log"
 }
 
@@ -168,7 +171,13 @@ for workload in $WORKLOADS; do
     for tool in "${tools[@]}"; do
       case $tool in
         subscription) secs=$(subscription_apply); same_content sub ;;
-        scribe) secs=$(scribe_apply); same_content dst ;;
+        scribe)
+          scribe_apply >"$work/secs"
+          secs=$(cat "$work/secs")
+          same_content dst
+          base_bytes=$(stat -c %s "$(ls -d "$backups"/src/chain-*)"/base.sql*)
+          record "$run" "$workload" scribe_base "$base_secs" "$base_bytes"
+          record "$run" "$workload" scribe_total "$total_secs" "$changes" ;;
         psql) secs=$(psql_apply); same_content dst_psql ;;
       esac
       record "$run" "$workload" "$tool" "$secs" "$changes"
@@ -195,6 +204,12 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
     [ -n "${med[subscription]:-}" ] &&
       printf '  pg_scribe is %.2fx the subscription\n' "$(echo "${med[subscription]} / ${med[scribe]}" | bc -l)"
     [ -n "${med[psql]:-}" ] && printf '  pg_scribe is %.2fx psql -f\n' "$(echo "${med[psql]} / ${med[scribe]}" | bc -l)"
+    base=$(awk -F'\t' -v w="$workload" '$2 == w && $3 == "scribe_base" { print $4 }' "$results" | median)
+    total=$(awk -F'\t' -v w="$workload" '$2 == w && $3 == "scribe_total" { print $4 }' "$results" | median)
+    bytes=$(awk -F'\t' -v w="$workload" '$2 == w && $3 == "scribe_base" { b = $5 } END { print b }' "$results")
+    printf '  restore time objective: base %.3f s (%.1f MB: %.1f s per GB), diffs %.1f s per million changes, whole restore %.3f s\n' \
+      "$base" "$(echo "$bytes / 1048576" | bc -l)" "$(echo "$base / ($bytes / 1073741824)" | bc -l)" \
+      "$(echo "${med[scribe]} / ($changes / 1000000)" | bc -l)" "$total"
     unset med
   done
 } | tee "$OUT/diff-apply-summary.txt"

@@ -187,6 +187,10 @@ class ScriptRunner {
   void apply_group_table(const GroupTable& table);
   bool copy_rows(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
                  std::size_t to, std::size_t head);
+  bool update_by_copy(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
+                      std::size_t& end);
+  void copy_in(const std::string& copy, const std::string& data, bool count);
+  std::uint64_t temp_tables_ = 0;
   // Confinement (set_confined): true when `text` was taken care of.
   bool confine_statement(std::string_view text);
   void close_confined_group();

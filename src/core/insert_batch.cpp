@@ -367,6 +367,42 @@ void render_key(const KeyedDml& statement, std::string& key) {
 
 }  // namespace
 
+bool collect_update_run(const std::vector<std::string>& statements, std::size_t from, UpdateRun& out) {
+  KeyedDml first, next;
+  if (from >= statements.size() || !parse_keyed_dml(statements[from], first) ||
+      first.kind != KeyedDml::Kind::kUpdate || !distinct_columns(first))
+    return false;
+  std::unordered_map<std::string, std::size_t> row_of_key;
+  std::vector<std::string> lines;
+  std::string row, key;
+  std::size_t i = from;
+  for (; i < statements.size(); i++) {
+    const KeyedDml& statement = i == from ? first : next;
+    if (i > from && (!parse_keyed_dml(statements[i], next) || next.kind != KeyedDml::Kind::kUpdate ||
+                     next.table != first.table || !same_list(next.key_columns, first.key_columns) ||
+                     !same_list(next.set_columns, first.set_columns)))
+      break;
+    render_row(statement, row);
+    std::string line;
+    if (!append_copy_line(row, line)) break;
+    render_key(statement, key);
+    const auto [found, added] = row_of_key.emplace(key, lines.size());
+    if (added)
+      lines.push_back(std::move(line));
+    else
+      lines[found->second] = std::move(line);
+  }
+  if (i == from) return false;
+  out.table.assign(first.table);
+  out.key_columns.assign(first.key_columns.begin(), first.key_columns.end());
+  out.set_columns.assign(first.set_columns.begin(), first.set_columns.end());
+  out.copy_data.clear();
+  for (const std::string& line : lines) out.copy_data.append(line);
+  out.rows = lines.size();
+  out.end = i;
+  return true;
+}
+
 void DmlBatcher::add(std::string_view statement, std::string& out) {
   const std::size_t head = (merge_ & kMergeInserts) != 0 ? single_row_insert_head(statement) : 0;
   if (head != 0) {

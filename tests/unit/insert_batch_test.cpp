@@ -827,3 +827,26 @@ TEST(CopyLines, AnythingElseIsRefused) {
   out.clear();
   EXPECT_FALSE(scribe::append_copy_line("(1, 'x'::int + 1)", out));
 }
+
+TEST(CopyLines, UpdateRunCollapsedAsCopyRows) {
+  const std::vector<std::string> in = {
+      "UPDATE ONLY public.t SET a = 1, b = 'x' WHERE id = 1;", "UPDATE ONLY public.t SET a = 2, b = NULL WHERE id = 2;",
+      "UPDATE ONLY public.t SET a = 3, b = 'it''s' WHERE id = 1;",
+      "UPDATE ONLY public.t SET a = 4 WHERE id = 3;",  // other columns: the run ends
+  };
+  scribe::UpdateRun run;
+  ASSERT_TRUE(scribe::collect_update_run(in, 0, run));
+  EXPECT_EQ(run.table, "public.t");
+  EXPECT_EQ(run.key_columns, (std::vector<std::string>{"id"}));
+  EXPECT_EQ(run.set_columns, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(run.copy_data, "1\t3\tit's\n2\t2\t\\N\n");
+  EXPECT_EQ(run.rows, 2u);
+  EXPECT_EQ(run.end, 3u);
+  // A value parse_keyed_dml leaves alone (E'' strings) ends the run.
+  ASSERT_TRUE(scribe::collect_update_run({in[0], "UPDATE ONLY public.t SET a = 9, b = E'\\\\' WHERE id = 5;"}, 0, run));
+  EXPECT_EQ(run.end, 1u);
+  // A key change, a DELETE or an INSERT starts no run.
+  EXPECT_FALSE(scribe::collect_update_run({"UPDATE ONLY public.t SET id = 2 WHERE id = 1;"}, 0, run));
+  EXPECT_FALSE(scribe::collect_update_run({"DELETE FROM ONLY public.t WHERE id = 1;"}, 0, run));
+  EXPECT_FALSE(scribe::collect_update_run({"INSERT INTO public.t (id) VALUES (1);"}, 0, run));
+}

@@ -136,6 +136,23 @@ struct KeyedDml {
 // values of the shapes above. False otherwise (`out` is then unspecified).
 bool parse_keyed_dml(std::string_view statement, KeyedDml& out);
 
+// A run of single-row UPDATEs by key (parse_keyed_dml) of one table with the
+// same key and SET columns, no key column among them, as rows for a COPY
+// into a table of (key columns, SET columns): a row named again keeps only
+// its newest values (see DmlBatcher::set_collapse_updates), in the order
+// the rows first came.
+struct UpdateRun {
+  std::string table;  // "s.t" as written
+  std::vector<std::string> key_columns, set_columns;  // as written
+  std::string copy_data;  // COPY text lines
+  std::size_t rows = 0;   // distinct rows
+  std::size_t end = 0;    // the statement after the run
+};
+
+// The run that starts at statements[from], if that statement is such an
+// UPDATE whose values append_copy_line can write; false otherwise.
+bool collect_update_run(const std::vector<std::string>& statements, std::size_t from, UpdateRun& out);
+
 class DmlBatcher {
  public:
   enum Merge : unsigned {
