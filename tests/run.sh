@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of pg_scribe: the core's unit tests (ctest), then builds and
+# Runs every test of pg_scribe: the C/C++ files' formatting
+# (scripts/check-format.sh), the core's unit tests (ctest), then builds and
 # installs the server libraries, starts a throwaway cluster and runs the
 # pg_regress tests and the round-trip test against it, then the end-to-end
 # tests, the benchmark's small mode, the reliability scenarios in short mode,
@@ -13,13 +14,14 @@
 #                                else the build of pg-from-source.sh 18
 #   tests/run.sh --pg "15 18"    each in turn (PG_MAJOR="15 18" too)
 #   tests/run.sh --suites "regress roundtrip e2e"
-#                                only these of: unit regress roundtrip e2e
-#                                bench reliability corpus fuzz (SUITES too; the
-#                                build comes with any but unit and fuzz)
+#                                only these of: format unit regress roundtrip
+#                                e2e bench reliability corpus fuzz (SUITES too;
+#                                the build comes with any but format, unit and
+#                                fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 majors=${PG_MAJOR:-}
-export SUITES=${SUITES:-unit regress roundtrip e2e bench reliability corpus fuzz}
+export SUITES=${SUITES:-format unit regress roundtrip e2e bench reliability corpus fuzz}
 while [ $# -gt 0 ]; do
   case "$1" in
     --pg) majors=${2:?usage: tests/run.sh [--pg "MAJOR..."] [--suites "SUITE..."]} ;;
@@ -60,6 +62,14 @@ die() {
   echo "test suites: $suites_passed passed, 1 failed"
   exit 1
 }
+
+# First, as it takes seconds: a failure names each file clang-format would
+# change (scripts/check-format.sh --fix rewrites them).
+if wanted format; then
+step "formatting (clang-format, .clang-format)"
+bash scripts/check-format.sh || die "C/C++ files not formatted as .clang-format says (scripts/check-format.sh --fix)"
+suites_passed=$((suites_passed + 1))
+fi
 
 if wanted unit; then
 step "unit tests (GoogleTest)"
