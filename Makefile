@@ -5,8 +5,16 @@
 #   make install      installs them with the scribe extension's SQL (pg_scribe
 #                     next to pg_dump, in PostgreSQL's bindir)
 #   make installcheck runs the pg_regress tests against a running server
-#                     (wal_level = logical, wal2sql in output_plugin_libraries;
-#                     tests/run.sh starts such a server)
+#                     configured as tests/regress/*.conf say (wal_level =
+#                     logical, scribe preloaded, wal2sql in
+#                     output_plugin_libraries)
+#   make installcheck-temp
+#                     the same tests against a throwaway instance that
+#                     pg_regress creates, starts and stops itself
+#                     (--temp-instance, --temp-config tests/regress/*.conf, as
+#                     contrib/test_decoding does); needs nothing prepared but
+#                     make install. Run as root, it runs as the postgres OS
+#                     user (initdb and postgres refuse root).
 EXTENSION = scribe
 DATA = sql/scribe--0.1.sql sql/scribe--0.2.sql sql/scribe--0.1--0.2.sql
 
@@ -27,6 +35,24 @@ all: all-subdirs
 install: install-subdirs
 clean: clean-subdirs
 installcheck: | regress-dir
+
+# The expected output names the superuser postgres (SET ROLE postgres): the
+# instance's bootstrap superuser is the OS user pg_regress runs as, so root
+# hands it to postgres and another user is refused. The instance listens on
+# a socket in a directory of its own only: no port is shared with anything.
+# Kept (with its log) in build/regress/tmp_check when a test fails.
+temp_instance = $(CURDIR)/build/regress/tmp_check
+temp_configs = --temp-config=$(CURDIR)/tests/regress/logical.conf \
+	$(if $(shell '$(bindir)/postgres' --describe-config 2>/dev/null | grep '^output_plugin_libraries'),--temp-config=$(CURDIR)/tests/regress/output_plugins.conf)
+as_postgres = $(if $(filter 0,$(shell id -u)),runuser -u postgres --)
+.PHONY: installcheck-temp
+installcheck-temp: | regress-dir
+	@if [ "$$(id -u)" != 0 ] && [ "$$(id -un)" != postgres ]; then \
+	  echo "make installcheck-temp: run it as root or as the postgres OS user (the expected output names the superuser postgres)" >&2; exit 2; fi
+	rm -rf '$(temp_instance)'
+	$(if $(as_postgres),chown -R postgres: build/regress)
+	$(as_postgres) env LC_ALL=C.UTF-8 $(MAKE) installcheck PG_CONFIG='$(PG_CONFIG)' \
+	  EXTRA_REGRESS_OPTS="--temp-instance='$(temp_instance)' $(temp_configs) $(EXTRA_REGRESS_OPTS)"
 
 .PHONY: all-subdirs install-subdirs clean-subdirs regress-dir
 # The core static library first: the others link it.
