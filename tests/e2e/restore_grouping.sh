@@ -107,5 +107,4 @@ if diff "$work/phase1.sums" "$work/lsn.sums" >/dev/null; then ok "--up-to stops 
 if restore_chain "$chain" app_psql 2>"$work/psql.err"; then ok "psql alone restores the same chain"; else
   fail "psql restore failed: $(tail -3 "$work/psql.err")"; fi
 
-echo "restore_grouping: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish restore_grouping
