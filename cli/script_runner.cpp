@@ -538,6 +538,9 @@ bool ScriptRunner::update_by_copy(const std::string& table, const std::vector<st
   if ((batcher_.merge() & scribe::DmlBatcher::kMergeUpdates) == 0 || update_unsafe_.count(table) != 0) return false;
   scribe::UpdateRun run;
   if (!scribe::collect_update_run(statements, from, run) || run.table != table) return false;
+  // The caller applies a shorter run as it is, all of it: collecting it
+  // again from its next statement would cost the square of its length.
+  end = run.end;
   if (run.rows < kCopyMinRows) return false;
   if (confined_) {
     auto found = table_owners_.find(table);
