@@ -25,7 +25,7 @@
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/core/json.hpp"
-#include "scribe/core/sha256.hpp"
+#include "scribe/core/digest.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 

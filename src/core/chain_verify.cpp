@@ -21,7 +21,7 @@
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/sha256.hpp"
+#include "scribe/core/digest.hpp"
 
 namespace scribe {
 
