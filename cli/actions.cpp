@@ -21,7 +21,7 @@
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/json.hpp"
+#include "scribe/core/strict_json.hpp"
 
 namespace pgscribe {
 
@@ -37,7 +37,7 @@ ConnectionOptions connection_for(const Options& o) {
       const auto owner = scribe::parse_json(
           scribe::read_small_file(scribe::join_path(o.backup_dir, std::string(scribe::kOwnerFileName)), 1 << 16),
           "file \"scribe.json\"");
-      c.dbname = owner.string_at("database");
+      c.dbname = scribe::json_string_at(owner, "database");
       log_verbose("connecting to database \"" + c.dbname + "\" named by " + o.backup_dir + "/scribe.json");
     } catch (const std::exception&) {
       // Not readable here (another host, another OS user): libpq's defaults.

@@ -24,7 +24,7 @@
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/json.hpp"
+#include "scribe/core/strict_json.hpp"
 
 namespace pgscribe {
 
@@ -161,10 +161,10 @@ Metadata read_metadata(const std::string& chain_dir) {
     const auto doc = scribe::parse_json(
         scribe::read_small_file(scribe::join_path(chain_dir, std::string(scribe::kMetadataFileName)), 1 << 20),
         "file \"metadata.json\"");
-    if (const auto* v = doc.find("encoding"); v && v->is_string()) m.encoding = v->as_string();
-    if (const auto* v = doc.find("lc_collate"); v && v->is_string()) m.lc_collate = v->as_string();
-    if (const auto* v = doc.find("lc_ctype"); v && v->is_string()) m.lc_ctype = v->as_string();
-    if (const auto* v = doc.find("created_at"); v && v->is_string()) m.created_at = v->as_string();
+    if (const auto* v = scribe::json_find(doc, "encoding"); v && v->is_string()) m.encoding = v->get<std::string>();
+    if (const auto* v = scribe::json_find(doc, "lc_collate"); v && v->is_string()) m.lc_collate = v->get<std::string>();
+    if (const auto* v = scribe::json_find(doc, "lc_ctype"); v && v->is_string()) m.lc_ctype = v->get<std::string>();
+    if (const auto* v = scribe::json_find(doc, "created_at"); v && v->is_string()) m.created_at = v->get<std::string>();
   } catch (const std::exception& e) {
     log_warning(std::string("metadata.json unreadable: ") + e.what());
   }
