@@ -9,9 +9,9 @@
 namespace {
 
 using scribe::Json;
+using scribe::json_string;
 using scribe::parse_json;
 using scribe::write_json;
-using scribe::json_string;
 
 // The detail of the scribe::Error thrown by parse_json, or "" if it succeeded.
 std::string parse_error(std::string_view text) {
@@ -62,8 +62,9 @@ TEST(StrictJson, ObjectsKeepOrder) {
   EXPECT_EQ(json_string(scribe::json_at(v, "a")[2]), "x");
   EXPECT_TRUE(scribe::json_at(scribe::json_at(v, "m"), "n").empty());
   EXPECT_EQ(scribe::json_find(v, "missing"), nullptr);
-  EXPECT_EQ(write_json(v), "{\n  \"z\": 1,\n  \"a\": [\n    true,\n    null,\n    \"x\"\n  ],\n"
-                           "  \"m\": {\n    \"n\": {}\n  },\n  \"e\": []\n}\n");
+  EXPECT_EQ(write_json(v),
+            "{\n  \"z\": 1,\n  \"a\": [\n    true,\n    null,\n    \"x\"\n  ],\n"
+            "  \"m\": {\n    \"n\": {}\n  },\n  \"e\": []\n}\n");
 }
 
 TEST(StrictJson, AccessorErrors) {
@@ -131,14 +132,15 @@ TEST(StrictJson, MalformedInput) {
                         R"("\ud800x")", R"("\ud800\u0041")", R"("\udc00")", R"("\ud800\n")", "\"a\x01\""})
     EXPECT_NE(parse_error(t), "") << t;
   // Grammar: trailing commas, comments, bad keys, bad numbers.
-  for (const char* t : {"[1,]", "{\"a\":1,}", "[,1]", "{,}", "// c\n1", "/* c */ 1", "[1 /* c */]", "{a:1}", "{'a':1}",
-                        "{\"a\" 1}", "{1:2}", "[1;2]", "+1", ".5", "1.e3", "0x10", "NaN", "Infinity", "-Infinity",
-                        "TRUE", "[\"a\" \"b\"]"})
+  for (const char* t : {"[1,]",  "{\"a\":1,}", "[,1]",      "{,}",      "// c\n1",   "/* c */ 1", "[1 /* c */]",
+                        "{a:1}", "{'a':1}",    "{\"a\" 1}", "{1:2}",    "[1;2]",     "+1",        ".5",
+                        "1.e3",  "0x10",       "NaN",       "Infinity", "-Infinity", "TRUE",      "[\"a\" \"b\"]"})
     EXPECT_NE(parse_error(t), "") << t;
   // The position is in the detail.
-  EXPECT_EQ(parse_error("[1,]"),
-            "Parse error at line 1, column 4: syntax error while parsing value - unexpected ']'; expected '[', '{', or a "
-            "literal.");
+  EXPECT_EQ(
+      parse_error("[1,]"),
+      "Parse error at line 1, column 4: syntax error while parsing value - unexpected ']'; expected '[', '{', or a "
+      "literal.");
 }
 
 TEST(StrictJson, DuplicateKeysRejected) {
