@@ -940,13 +940,6 @@ Datum teardown(FunctionCallInfo fcinfo) {
   return BoolGetDatum(true);
 }
 
-std::string timestamp_text(TimestampTz t) {
-  if (t == 0) return {};
-  char buf[kTimestampTextSize];
-  format_utc_timestamp(t, buf);
-  return buf;
-}
-
 }  // namespace
 
 void emit_text_rows(FunctionCallInfo fcinfo, const std::vector<std::vector<std::string>>& rows) {
@@ -990,6 +983,7 @@ void refuse_drop_while_configured(Node* statement) {
 }  // namespace scribe::engine
 
 using namespace scribe::engine;
+using scribe::lsn_text;
 
 SCRIBE_SQL_FUNCTION(scribe_init, init)
 

@@ -80,6 +80,7 @@ PG_FUNCTION_INFO_V1(scribe_fs_backup_rows);
 namespace scribe::fs_backup {
 namespace {
 
+using engine::timestamp_text;
 using scribe::pg::call_pg;
 
 enum class State : std::uint8_t { kStarting = 0, kRunning, kStopping, kComplete, kFailed, kTimedOut };
@@ -189,7 +190,7 @@ std::string record_path(std::uint64_t id) {
 }
 
 std::string record_json(const Record& r) {
-  auto lsn = [](XLogRecPtr value) { return value == InvalidXLogRecPtr ? Json() : Json(engine::lsn_text(value)); };
+  auto lsn = [](XLogRecPtr value) { return value == InvalidXLogRecPtr ? Json() : Json(lsn_text(value)); };
   // TimestampTz: microseconds since 2000-01-01 00:00:00 UTC, 0 for none.
   return write_json({{"id", r.id},
                      {"label", r.label},
@@ -384,13 +385,6 @@ std::string seconds_text(std::int64_t us) {
     snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(us / kUsecPerSec));
   else
     snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(us) / kUsecPerSec);
-  return buf;
-}
-
-std::string timestamp_text(TimestampTz t) {
-  if (t == 0) return {};
-  char buf[kTimestampTextSize];
-  format_utc_timestamp(t, buf);
   return buf;
 }
 
@@ -842,7 +836,7 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
 }
 
 Datum stop_result(FunctionCallInfo fcinfo, const Record& r) {
-  std::string lsn = engine::lsn_text(r.stop_lsn);
+  std::string lsn = lsn_text(r.stop_lsn);
   std::string wal = "{";
   for (std::size_t i = 0; i < r.wal_files.size(); i++) wal += (i ? "," : "") + r.wal_files[i];
   wal += "}";
@@ -959,8 +953,8 @@ void fs_backup_rows(FunctionCallInfo fcinfo) {
   std::vector<std::vector<std::string>> rows;
   for (const Record& r : records) {
     const bool active = !is_final(r.state);
-    rows.push_back({r.label, state_name(r.state), r.start_lsn != InvalidXLogRecPtr ? engine::lsn_text(r.start_lsn) : "",
-                    r.stop_lsn != InvalidXLogRecPtr ? engine::lsn_text(r.stop_lsn) : "", timestamp_text(r.started_at),
+    rows.push_back({r.label, state_name(r.state), r.start_lsn != InvalidXLogRecPtr ? lsn_text(r.start_lsn) : "",
+                    r.stop_lsn != InvalidXLogRecPtr ? lsn_text(r.stop_lsn) : "", timestamp_text(r.started_at),
                     timestamp_text(r.finished_at), timestamp_text(r.deadline),
                     active && r.worker_pid != 0 ? std::to_string(r.worker_pid) : "", r.error});
   }

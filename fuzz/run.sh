@@ -25,8 +25,8 @@
 #
 # Needs clang++ with libFuzzer and the sanitizer runtimes (Debian bookworm:
 # packages clang and libclang-rt-14-dev), the PostgreSQL server headers
-# (parser/kwlist.h, from pg_config --includedir-server), zlib, lz4, zstd and
-# OpenSSL (libcrypto) headers. Builds into build/fuzz/ (the core sources
+# (parser/kwlist.h, from pg_config --includedir-server), zlib, lz4, zstd,
+# OpenSSL (libcrypto) and fmt headers. Builds into build/fuzz/ (the core sources
 # listed for scribe_core in CMakeLists.txt, compiled with
 # -fsanitize=fuzzer-no-link,address,undefined), runs FUZZ_JOBS targets at a time (default: the number of
 # CPUs, at most 2), each on a scratch copy of fuzz/corpus/<target>/ so the
@@ -102,7 +102,7 @@ for t in "${targets[@]}"; do
     echo "fuzz: no target fuzz/$t.cpp" >&2
     exit 2
   }
-  "$CXX" "${cxxflags[@]}" -fsanitize=fuzzer "fuzz/$t.cpp" "$out/libscribe_core_fuzz.a" -lzstd -llz4 -lz -lcrypto -o "$out/$t" &
+  "$CXX" "${cxxflags[@]}" -fsanitize=fuzzer "fuzz/$t.cpp" "$out/libscribe_core_fuzz.a" -lzstd -llz4 -lz -lcrypto -lfmt -o "$out/$t" &
   pids+=($!)
   if [ ${#pids[@]} -ge "$jobs_max" ]; then
     wait "${pids[0]}" || exit 1

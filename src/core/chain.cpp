@@ -1,7 +1,8 @@
 #include "scribe/core/chain.hpp"
 
-#include <cstdio>
 #include <ctime>
+
+#include <fmt/format.h>
 
 #include "scribe/core/error.hpp"
 #include "scribe/core/format.hpp"
@@ -13,10 +14,8 @@ std::string utc_name_timestamp(std::int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
 }
 
 std::optional<std::int64_t> parse_name_timestamp(std::string_view text) {
@@ -74,15 +73,11 @@ bool is_diff_file_name(std::string_view name) {
 }
 
 std::string diff_header_line(std::string_view chain_id, std::uint64_t start_lsn) {
-  char lsn[kLsnTextSize];
-  format_lsn(start_lsn, lsn);
-  return "-- pg_scribe diff chain=" + std::string(chain_id) + " start_lsn=" + lsn + "\n";
+  return fmt::format("-- pg_scribe diff chain={} start_lsn={}\n", chain_id, lsn_text(start_lsn));
 }
 
 std::string diff_trailer_line(std::uint64_t end_lsn, std::uint64_t transactions) {
-  char lsn[kLsnTextSize];
-  format_lsn(end_lsn, lsn);
-  return "-- pg_scribe sealed end_lsn=" + std::string(lsn) + " transactions=" + std::to_string(transactions) + "\n";
+  return fmt::format("-- pg_scribe sealed end_lsn={} transactions={}\n", lsn_text(end_lsn), transactions);
 }
 
 std::uint64_t Manifest::last_commit_lsn() const {
@@ -92,12 +87,6 @@ std::uint64_t Manifest::last_commit_lsn() const {
 }
 
 namespace {
-
-std::string lsn_text(std::uint64_t lsn) {
-  char buf[kLsnTextSize];
-  format_lsn(lsn, buf);
-  return buf;
-}
 
 Json stored_json(const StoredFile& f) {
   return {{"file", f.file}, {"bytes", f.bytes}, {"sha256", f.sha256}, {"compression", f.compression}};
