@@ -1,6 +1,10 @@
 // The SQL API (schema scribe): init, start, stop, rotate_diff, new_chain,
 // teardown, and the rows behind the status and chains views. Every entry is
 // a thin extern "C" wrapper around C++ (DESIGN.md, "C++ inside PostgreSQL").
+// nlohmann/json before the server headers that other headers bring
+// (postgres.h redefines snprintf).
+#include "scribe/core/strict_json.hpp"
+
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -20,7 +24,6 @@
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/json.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 
@@ -408,10 +411,10 @@ std::string real_path_of_existing_prefix(const std::string& path, std::string& m
 // Whose backup a scribe.json describes, for a DETAIL.
 std::string owner_detail(const std::string& owner) {
   try {
-    const JsonValue doc = parse_json(read_small_file(owner, 1 << 20));
-    return "It belongs to the backup of database \"" + doc.string_at("database") + "\" (slot \"" +
-           doc.string_at("slot") + "\") of the cluster with system identifier " + doc.string_at("system_identifier") +
-           ".";
+    const Json doc = parse_json(read_small_file(owner, 1 << 20));
+    return "It belongs to the backup of database \"" + json_string_at(doc, "database") + "\" (slot \"" +
+           json_string_at(doc, "slot") + "\") of the cluster with system identifier " +
+           json_string_at(doc, "system_identifier") + ".";
   } catch (const std::exception&) {
     return "It holds a pg_scribe backup.";
   }
@@ -488,22 +491,12 @@ std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create)
 }
 
 std::string owner_json(const std::string& slot) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("format");
-  w.value("pg_scribe backup 1");
-  w.key("system_identifier");
-  w.value(std::to_string(GetSystemIdentifier()));
-  w.key("database");
-  w.value(current_database_name());
-  w.key("database_oid");
-  w.value(static_cast<std::uint64_t>(MyDatabaseId));
-  w.key("slot");
-  w.value(slot);
-  w.key("created_at");
-  w.value(now_iso());
-  w.end_object();
-  return w.str();
+  return write_json({{"format", "pg_scribe backup 1"},
+                     {"system_identifier", std::to_string(GetSystemIdentifier())},
+                     {"database", current_database_name()},
+                     {"database_oid", static_cast<std::uint64_t>(MyDatabaseId)},
+                     {"slot", slot},
+                     {"created_at", now_iso()}});
 }
 
 void validate_slot_name(const std::string& slot) {
@@ -947,13 +940,6 @@ Datum teardown(FunctionCallInfo fcinfo) {
   return BoolGetDatum(true);
 }
 
-std::string timestamp_text(TimestampTz t) {
-  if (t == 0) return {};
-  char buf[kTimestampTextSize];
-  format_utc_timestamp(t, buf);
-  return buf;
-}
-
 }  // namespace
 
 void emit_text_rows(FunctionCallInfo fcinfo, const std::vector<std::vector<std::string>>& rows) {
@@ -997,6 +983,7 @@ void refuse_drop_while_configured(Node* statement) {
 }  // namespace scribe::engine
 
 using namespace scribe::engine;
+using scribe::lsn_text;
 
 SCRIBE_SQL_FUNCTION(scribe_init, init)
 

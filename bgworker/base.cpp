@@ -1,3 +1,7 @@
+// nlohmann/json before the server headers that other headers bring
+// (postgres.h redefines snprintf).
+#include "scribe/core/strict_json.hpp"
+
 #include "base.hpp"
 #include "unreadable_data.hpp"
 
@@ -24,8 +28,7 @@
 #include "scribe/core/fault.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/json.hpp"
-#include "scribe/core/sha256.hpp"
+#include "scribe/core/digest.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
 
@@ -225,24 +228,14 @@ StoredOutput dump_to_file(const std::vector<std::string>& argv, const std::strin
 }
 
 std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("format");
-  w.value("pg_scribe metadata 1");
-  w.key("chain_id");
-  w.value(request.chain_id);
-  w.key("created_at");
-  w.value(now_iso());
-  w.key("system_identifier");
-  w.value(std::to_string(GetSystemIdentifier()));
-  w.key("database");
-  w.value(current_database_name());
-  w.key("slot");
-  w.value(request.slot);
-  w.key("start_lsn");
-  w.value(lsn_text(start_lsn));
-  w.key("compression");
-  w.value(to_string(request.compression));
+  Json doc = {{"format", "pg_scribe metadata 1"},
+              {"chain_id", request.chain_id},
+              {"created_at", now_iso()},
+              {"system_identifier", std::to_string(GetSystemIdentifier())},
+              {"database", current_database_name()},
+              {"slot", request.slot},
+              {"start_lsn", lsn_text(start_lsn)},
+              {"compression", to_string(request.compression)}};
   std::string version, version_num, collate, ctype;
   std::vector<std::pair<std::string, std::string>> extensions;
   call_pg([&] {
@@ -264,25 +257,14 @@ std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
                               SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
     SPI_finish();
   });
-  w.key("server_version");
-  w.value(version);
-  w.key("server_version_num");
-  w.value(static_cast<std::int64_t>(std::stoll(version_num)));
-  w.key("encoding");
-  w.value(GetDatabaseEncodingName());
-  w.key("lc_collate");
-  w.value(collate);
-  w.key("lc_ctype");
-  w.value(ctype);
-  w.key("extensions");
-  w.begin_object();
-  for (const auto& [name, ver] : extensions) {
-    w.key(name);
-    w.value(ver);
-  }
-  w.end_object();
-  w.end_object();
-  return w.str();
+  doc["server_version"] = version;
+  doc["server_version_num"] = static_cast<std::int64_t>(std::stoll(version_num));
+  doc["encoding"] = GetDatabaseEncodingName();
+  doc["lc_collate"] = collate;
+  doc["lc_ctype"] = ctype;
+  Json& by_name = doc["extensions"] = Json::object();
+  for (const auto& [name, ver] : extensions) by_name[name] = ver;
+  return write_json(doc);
 }
 
 // The header lines of the entries pg_dump writes only because the scribe

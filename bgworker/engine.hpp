@@ -134,8 +134,9 @@ bool worker_running(Oid database);
 void refuse_drop_while_configured(Node* statement);
 
 // ---- text forms used in files, results and messages
-std::string lsn_text(XLogRecPtr lsn);
+// (lsn_text and the other formats: scribe/core/format.hpp)
 std::string now_iso();  // the current time, ISO 8601 UTC with microseconds
+std::string timestamp_text(TimestampTz t);  // utc_timestamp_text, "" for 0 (none)
 std::string current_database_name();
 
 // The rows of a set-returning SQL function, every column text; an empty

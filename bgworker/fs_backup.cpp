@@ -17,6 +17,10 @@
 //    to a backup that the restart aborted, and is marked failed.
 // A slot is freed only after its final record is written, so a caller that
 // finds the slot gone reads the outcome from the file.
+// nlohmann/json before the server headers that other headers bring
+// (postgres.h redefines snprintf).
+#include "scribe/core/strict_json.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -32,7 +36,6 @@
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/json.hpp"
 #include "scribe/pg/guard.hpp"
 
 extern "C" {
@@ -77,6 +80,7 @@ PG_FUNCTION_INFO_V1(scribe_fs_backup_rows);
 namespace scribe::fs_backup {
 namespace {
 
+using engine::timestamp_text;
 using scribe::pg::call_pg;
 
 enum class State : std::uint8_t { kStarting = 0, kRunning, kStopping, kComplete, kFailed, kTimedOut };
@@ -186,86 +190,56 @@ std::string record_path(std::uint64_t id) {
 }
 
 std::string record_json(const Record& r) {
-  JsonWriter w;
-  auto lsn = [&](const char* key, XLogRecPtr value) {
-    w.key(key);
-    if (value == InvalidXLogRecPtr) {
-      w.null_value();
-    } else {
-      char buf[kLsnTextSize];
-      format_lsn(value, buf);
-      w.value(buf);
-    }
-  };
-  w.begin_object();
-  w.key("id");
-  w.value(r.id);
-  w.key("label");
-  w.value(r.label);
-  w.key("state");
-  w.value(state_name(r.state));
-  w.key("database_oid");
-  w.value(static_cast<std::uint64_t>(r.database));
-  w.key("fast");
-  w.value(r.fast);
-  w.key("timeout_us");
-  w.value(r.timeout_us);
-  lsn("start_lsn", r.start_lsn);
-  lsn("stop_lsn", r.stop_lsn);
+  auto lsn = [](XLogRecPtr value) { return value == InvalidXLogRecPtr ? Json() : Json(lsn_text(value)); };
   // TimestampTz: microseconds since 2000-01-01 00:00:00 UTC, 0 for none.
-  w.key("started_at_us");
-  w.value(static_cast<std::int64_t>(r.started_at));
-  w.key("finished_at_us");
-  w.value(static_cast<std::int64_t>(r.finished_at));
-  w.key("deadline_us");
-  w.value(static_cast<std::int64_t>(r.deadline));
-  w.key("worker_pid");
-  w.value(r.worker_pid);
-  w.key("sqlstate");
-  w.value(r.sqlstate);
-  w.key("error");
-  w.value(r.error);
-  w.key("backup_label");
-  w.value(r.backup_label);
-  w.key("tablespace_map");
-  w.value(r.tablespace_map);
-  w.key("wal_files");
-  w.begin_array();
-  for (const std::string& f : r.wal_files) w.value(f);
-  w.end_array();
-  w.end_object();
-  return w.str();
+  return write_json({{"id", r.id},
+                     {"label", r.label},
+                     {"state", state_name(r.state)},
+                     {"database_oid", static_cast<std::uint64_t>(r.database)},
+                     {"fast", r.fast},
+                     {"timeout_us", r.timeout_us},
+                     {"start_lsn", lsn(r.start_lsn)},
+                     {"stop_lsn", lsn(r.stop_lsn)},
+                     {"started_at_us", static_cast<std::int64_t>(r.started_at)},
+                     {"finished_at_us", static_cast<std::int64_t>(r.finished_at)},
+                     {"deadline_us", static_cast<std::int64_t>(r.deadline)},
+                     {"worker_pid", r.worker_pid},
+                     {"sqlstate", r.sqlstate},
+                     {"error", r.error},
+                     {"backup_label", r.backup_label},
+                     {"tablespace_map", r.tablespace_map},
+                     {"wal_files", r.wal_files}});
 }
 
 Record read_record(const std::string& path) {
-  const JsonValue doc = parse_json(read_small_file(path, 16u << 20), "file \"" + path + "\"");
+  const Json doc = parse_json(read_small_file(path, 16u << 20), "file \"" + path + "\"");
   auto lsn = [&](const char* key) -> XLogRecPtr {
-    const JsonValue& v = doc.at(key);
+    const Json& v = json_at(doc, key);
     if (v.is_null()) return InvalidXLogRecPtr;
-    const std::optional<std::uint64_t> parsed = parse_lsn(v.as_string());
+    const std::optional<std::uint64_t> parsed = parse_lsn(json_string(v));
     if (!parsed) throw Error("XX001", "invalid " + std::string(key) + " in \"" + path + "\"");
     return *parsed;
   };
   Record r;
-  r.id = doc.uint_at("id");
-  r.label = doc.string_at("label");
-  const std::optional<State> state = state_from_name(doc.string_at("state"));
-  if (!state) throw Error("XX001", "unknown state \"" + doc.string_at("state") + "\" in \"" + path + "\"");
+  r.id = json_uint_at(doc, "id");
+  r.label = json_string_at(doc, "label");
+  const std::optional<State> state = state_from_name(json_string_at(doc, "state"));
+  if (!state) throw Error("XX001", "unknown state \"" + json_string_at(doc, "state") + "\" in \"" + path + "\"");
   r.state = *state;
-  r.database = static_cast<Oid>(doc.uint_at("database_oid"));
-  r.fast = doc.at("fast").as_bool();
-  r.timeout_us = doc.at("timeout_us").as_int();
+  r.database = static_cast<Oid>(json_uint_at(doc, "database_oid"));
+  r.fast = json_bool_at(doc, "fast");
+  r.timeout_us = json_int_at(doc, "timeout_us");
   r.start_lsn = lsn("start_lsn");
   r.stop_lsn = lsn("stop_lsn");
-  r.started_at = doc.at("started_at_us").as_int();
-  r.finished_at = doc.at("finished_at_us").as_int();
-  r.deadline = doc.at("deadline_us").as_int();
-  r.worker_pid = static_cast<int>(doc.at("worker_pid").as_int());
-  r.sqlstate = doc.string_at("sqlstate");
-  r.error = doc.string_at("error");
-  r.backup_label = doc.string_at("backup_label");
-  r.tablespace_map = doc.string_at("tablespace_map");
-  for (const JsonValue& f : doc.at("wal_files").as_array()) r.wal_files.push_back(f.as_string());
+  r.started_at = json_int_at(doc, "started_at_us");
+  r.finished_at = json_int_at(doc, "finished_at_us");
+  r.deadline = json_int_at(doc, "deadline_us");
+  r.worker_pid = static_cast<int>(json_int_at(doc, "worker_pid"));
+  r.sqlstate = json_string_at(doc, "sqlstate");
+  r.error = json_string_at(doc, "error");
+  r.backup_label = json_string_at(doc, "backup_label");
+  r.tablespace_map = json_string_at(doc, "tablespace_map");
+  for (const Json& f : json_at(doc, "wal_files")) r.wal_files.push_back(json_string(f));
   return r;
 }
 
@@ -411,13 +385,6 @@ std::string seconds_text(std::int64_t us) {
     snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(us / kUsecPerSec));
   else
     snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(us) / kUsecPerSec);
-  return buf;
-}
-
-std::string timestamp_text(TimestampTz t) {
-  if (t == 0) return {};
-  char buf[kTimestampTextSize];
-  format_utc_timestamp(t, buf);
   return buf;
 }
 
@@ -869,7 +836,7 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
 }
 
 Datum stop_result(FunctionCallInfo fcinfo, const Record& r) {
-  std::string lsn = engine::lsn_text(r.stop_lsn);
+  std::string lsn = lsn_text(r.stop_lsn);
   std::string wal = "{";
   for (std::size_t i = 0; i < r.wal_files.size(); i++) wal += (i ? "," : "") + r.wal_files[i];
   wal += "}";
@@ -986,8 +953,8 @@ void fs_backup_rows(FunctionCallInfo fcinfo) {
   std::vector<std::vector<std::string>> rows;
   for (const Record& r : records) {
     const bool active = !is_final(r.state);
-    rows.push_back({r.label, state_name(r.state), r.start_lsn != InvalidXLogRecPtr ? engine::lsn_text(r.start_lsn) : "",
-                    r.stop_lsn != InvalidXLogRecPtr ? engine::lsn_text(r.stop_lsn) : "", timestamp_text(r.started_at),
+    rows.push_back({r.label, state_name(r.state), r.start_lsn != InvalidXLogRecPtr ? lsn_text(r.start_lsn) : "",
+                    r.stop_lsn != InvalidXLogRecPtr ? lsn_text(r.stop_lsn) : "", timestamp_text(r.started_at),
                     timestamp_text(r.finished_at), timestamp_text(r.deadline),
                     active && r.worker_pid != 0 ? std::to_string(r.worker_pid) : "", r.error});
   }

@@ -88,17 +88,9 @@ const char* worker_state_name(WorkerState state) {
   return "unknown";
 }
 
-std::string lsn_text(XLogRecPtr lsn) {
-  char buf[kLsnTextSize];
-  format_lsn(lsn, buf);
-  return buf;
-}
+std::string now_iso() { return utc_timestamp_text(GetCurrentTimestamp()); }
 
-std::string now_iso() {
-  char buf[kTimestampTextSize];
-  format_utc_timestamp(GetCurrentTimestamp(), buf);
-  return buf;
-}
+std::string timestamp_text(TimestampTz t) { return t == 0 ? std::string() : utc_timestamp_text(t); }
 
 std::string current_database_name() {
   std::string name;

@@ -21,7 +21,7 @@
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/json.hpp"
+#include "scribe/core/strict_json.hpp"
 
 namespace pgscribe {
 
@@ -37,7 +37,7 @@ ConnectionOptions connection_for(const Options& o) {
       const auto owner = scribe::parse_json(
           scribe::read_small_file(scribe::join_path(o.backup_dir, std::string(scribe::kOwnerFileName)), 1 << 16),
           "file \"scribe.json\"");
-      c.dbname = owner.string_at("database");
+      c.dbname = scribe::json_string_at(owner, "database");
       log_verbose("connecting to database \"" + c.dbname + "\" named by " + o.backup_dir + "/scribe.json");
     } catch (const std::exception&) {
       // Not readable here (another host, another OS user): libpq's defaults.
@@ -155,12 +155,6 @@ bool show_validation(Connection& conn, bool force) {
   return ok;
 }
 
-std::string lsn_text(std::uint64_t lsn) {
-  char buf[scribe::kLsnTextSize];
-  scribe::format_lsn(lsn, buf);
-  return buf;
-}
-
 // Chains from the manifests in the directory, as the seed CLI's --status
 // shows them.
 void show_chains(const std::string& backup_dir, const std::string& streaming_chain) {
@@ -183,19 +177,19 @@ void show_chains(const std::string& backup_dir, const std::string& streaming_cha
       std::uint64_t diff_bytes = 0;
       for (const auto& d : m.diffs) diff_bytes += d.stored.bytes;
       total += m.base.bytes + m.globals.bytes + diff_bytes;
-      log_line("    Base: " + m.base.file + " (" + human_bytes(m.base.bytes) + "), stream from " + lsn_text(m.start_lsn));
-      log_line("    Differentials: " + std::to_string(m.diffs.size()) + " files (" + human_bytes(diff_bytes) + " total)");
+      log_line("    Base: " + m.base.file + " (" + scribe::size_text(m.base.bytes) + "), stream from " + scribe::lsn_text(m.start_lsn));
+      log_line("    Differentials: " + std::to_string(m.diffs.size()) + " files (" + scribe::size_text(diff_bytes) + " total)");
       if (!m.diffs.empty()) {
         const auto& last = m.diffs.back();
-        log_line("    Last sealed: " + last.stored.file + " at " + last.sealed_at + ", up to " + lsn_text(last.end_lsn));
+        log_line("    Last sealed: " + last.stored.file + " at " + last.sealed_at + ", up to " + scribe::lsn_text(last.end_lsn));
       }
-      if (m.closed) log_line("    Closed at " + lsn_text(m.end_lsn) + "; continued by chain-" + m.next_chain);
+      if (m.closed) log_line("    Closed at " + scribe::lsn_text(m.end_lsn) + "; continued by chain-" + m.next_chain);
       const std::string active = scribe::join_path(dir, std::string(scribe::kActiveFileName));
       if (scribe::path_exists(active)) {
         struct stat st {};
         const std::uint64_t size = stat(active.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
         total += size;
-        log_line("    Active: active.sql (" + human_bytes(size) + ")");
+        log_line("    Active: active.sql (" + scribe::size_text(size) + ")");
       }
     } catch (const std::exception& e) {
       log_line(std::string("    manifest unreadable: ") + e.what());
@@ -203,7 +197,7 @@ void show_chains(const std::string& backup_dir, const std::string& streaming_cha
   }
   if (ids.empty()) log_line("  (no chains)");
   log_line("");
-  log_line("Total backup size: " + human_bytes(total));
+  log_line("Total backup size: " + scribe::size_text(total));
 }
 
 }  // namespace
@@ -323,8 +317,8 @@ int run_rotate_diff(const Options& o) {
   const Rows r =
       conn.exec("SELECT diff_file, first_lsn, last_lsn, transactions, bytes, sha256 FROM scribe.rotate_diff()");
   const std::string path = r.get(0, 0);
-  log_done("Rotated differential: " + path.substr(path.find_last_of('/') + 1) + " (" + human_bytes(std::stoull(r.get(0, 4))) + ", " +
-           human_count(std::stoull(r.get(0, 3))) + " transactions, WAL " + r.get(0, 1) + " to " + r.get(0, 2) + ")");
+  log_done("Rotated differential: " + path.substr(path.find_last_of('/') + 1) + " (" + scribe::size_text(std::stoull(r.get(0, 4))) + ", " +
+           scribe::count_text(std::stoull(r.get(0, 3))) + " transactions, WAL " + r.get(0, 1) + " to " + r.get(0, 2) + ")");
   log_done("New differential started");
   std::printf("%s\n", r.get(0, 0).c_str());
   return kExitOk;

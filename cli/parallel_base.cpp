@@ -17,6 +17,8 @@
 #include <optional>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "actions.hpp"
 #include "confinement.hpp"
 #include "scribe/core/compression.hpp"
@@ -432,10 +434,8 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
   std::string timings;
   auto phase_done = [&](const char* what) {
     const auto t = Clock::now();
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s%s %.3f s", timings.empty() ? "" : ", ", what,
-                  std::chrono::duration<double>(t - phase_start).count());
-    timings += buf;
+    fmt::format_to(std::back_inserter(timings), "{}{} {:.3f} s", timings.empty() ? "" : ", ", what,
+                   std::chrono::duration<double>(t - phase_start).count());
     phase_start = t;
   };
   std::atomic<std::uint64_t> fed{0};

@@ -8,6 +8,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "scribe/core/format.hpp"
+
 namespace pgscribe {
 
 namespace {
@@ -72,47 +76,6 @@ void log_verbose(const std::string& text) {
   if (g_verbose) std::fprintf(stderr, "%s: %s\n", kProgram, text.c_str());
 }
 
-std::string human_bytes(std::uint64_t bytes) {
-  static const char* const kUnits[] = {"bytes", "kB", "MB", "GB", "TB", "PB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 5) {
-    value /= 1024;
-    unit++;
-  }
-  char buf[48];
-  if (unit == 0)
-    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
-  else
-    std::snprintf(buf, sizeof buf, "%.1f %s", value, kUnits[unit]);
-  return buf;
-}
-
-std::string human_count(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  const std::size_t len = digits.size();
-  for (std::size_t i = 0; i < len; i++) {
-    if (i > 0 && (len - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
-std::string human_duration(double seconds) {
-  char buf[64];
-  if (seconds < 60) {
-    std::snprintf(buf, sizeof buf, "%.2f s", seconds);
-  } else if (seconds < 3600) {
-    const long s = std::lround(seconds);
-    std::snprintf(buf, sizeof buf, "%ldm %lds", s / 60, s % 60);
-  } else {
-    const long s = std::lround(seconds);
-    std::snprintf(buf, sizeof buf, "%ldh %ldm %lds", s / 3600, (s / 60) % 60, s % 60);
-  }
-  return buf;
-}
-
 Progress::Progress(std::string what, std::uint64_t total_bytes)
     : what_(std::move(what)), total_(total_bytes), enabled_(isatty(STDERR_FILENO) != 0), start_(Clock::now()) {}
 
@@ -126,16 +89,14 @@ void Progress::update(std::uint64_t bytes_done, std::uint64_t transactions) {
   shown_ = true;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(bytes_done) / elapsed : 0;
-  std::string line = what_ + ": " + human_bytes(bytes_done);
+  std::string line = what_ + ": " + scribe::size_text(bytes_done);
   if (total_ > 0) {
-    char pct[16];
-    std::snprintf(pct, sizeof pct, " (%d%%)",
-                  static_cast<int>(100.0 * static_cast<double>(std::min(bytes_done, total_)) / static_cast<double>(total_)));
-    line += " of " + human_bytes(total_) + pct;
+    line += fmt::format(" of {} ({}%)", scribe::size_text(total_),
+                        static_cast<int>(100.0 * static_cast<double>(std::min(bytes_done, total_)) / static_cast<double>(total_)));
   }
-  if (transactions > 0) line += ", " + human_count(transactions) + " transactions";
-  line += ", " + human_bytes(static_cast<std::uint64_t>(rate)) + "/s";
-  if (total_ > bytes_done && rate > 0) line += ", ETA " + human_duration(static_cast<double>(total_ - bytes_done) / rate);
+  if (transactions > 0) line += ", " + scribe::count_text(transactions) + " transactions";
+  line += ", " + scribe::size_text(static_cast<std::uint64_t>(rate)) + "/s";
+  if (total_ > bytes_done && rate > 0) line += ", ETA " + scribe::duration_text(static_cast<double>(total_ - bytes_done) / rate);
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);
 }

@@ -22,9 +22,6 @@ void log_line(const std::string& text);
 void log_done(const std::string& text);
 void log_verbose(const std::string& text);
 
-std::string human_bytes(std::uint64_t bytes);           // 1.2 GB
-std::string human_count(std::uint64_t n);               // 1,234,567
-std::string human_duration(double seconds);             // 3m 42s, 1.25 s
 
 // "bytes done of total, transactions, rate, ETA", redrawn in place at most
 // a few times a second, only when stderr is a terminal.

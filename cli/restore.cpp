@@ -24,19 +24,13 @@
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/json.hpp"
+#include "scribe/core/strict_json.hpp"
 
 namespace pgscribe {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string lsn_text(std::uint64_t lsn) {
-  char buf[scribe::kLsnTextSize];
-  scribe::format_lsn(lsn, buf);
-  return buf;
-}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -161,10 +155,10 @@ Metadata read_metadata(const std::string& chain_dir) {
     const auto doc = scribe::parse_json(
         scribe::read_small_file(scribe::join_path(chain_dir, std::string(scribe::kMetadataFileName)), 1 << 20),
         "file \"metadata.json\"");
-    if (const auto* v = doc.find("encoding"); v && v->is_string()) m.encoding = v->as_string();
-    if (const auto* v = doc.find("lc_collate"); v && v->is_string()) m.lc_collate = v->as_string();
-    if (const auto* v = doc.find("lc_ctype"); v && v->is_string()) m.lc_ctype = v->as_string();
-    if (const auto* v = doc.find("created_at"); v && v->is_string()) m.created_at = v->as_string();
+    if (const auto* v = scribe::json_find(doc, "encoding"); v && v->is_string()) m.encoding = v->get<std::string>();
+    if (const auto* v = scribe::json_find(doc, "lc_collate"); v && v->is_string()) m.lc_collate = v->get<std::string>();
+    if (const auto* v = scribe::json_find(doc, "lc_ctype"); v && v->is_string()) m.lc_ctype = v->get<std::string>();
+    if (const auto* v = scribe::json_find(doc, "created_at"); v && v->is_string()) m.created_at = v->get<std::string>();
   } catch (const std::exception& e) {
     log_warning(std::string("metadata.json unreadable: ") + e.what());
   }
@@ -382,8 +376,8 @@ int run_restore(const Options& o) {
   const bool confined = !o.unconfined && require_confinement(admin ? *admin : *target_conn);
   if (target.kind == StopTarget::Kind::kLsn && target.lsn < manifest.start_lsn)
     throw ActionError(kExitInvalid,
-                      "--up-to " + lsn_text(target.lsn) + " is before chain " + chain_id + " begins (" +
-                          lsn_text(manifest.start_lsn) + ")",
+                      "--up-to " + scribe::lsn_text(target.lsn) + " is before chain " + chain_id + " begins (" +
+                          scribe::lsn_text(manifest.start_lsn) + ")",
                       {}, "Restore an older chain with --chain-id.");
   if (target.kind == StopTarget::Kind::kTime && !meta.created_at.empty()) {
     const auto created = parse_commit_time(meta.created_at);
@@ -422,7 +416,7 @@ int run_restore(const Options& o) {
                           "Restore another chain with --chain-id, or give --force to apply the files anyway.");
       log_warning("applying files that failed verification (--force)");
     } else {
-      log_done("Verified " + std::to_string(report.files_checked) + " files (" + human_bytes(report.bytes_checked) +
+      log_done("Verified " + std::to_string(report.files_checked) + " files (" + scribe::size_text(report.bytes_checked) +
                ") against the manifest");
     }
   }
@@ -482,7 +476,7 @@ int run_restore(const Options& o) {
   if (o.jobs > 1) {
     const auto scan_start = Clock::now();
     layout = scan_base_layout(base_path, manifest.base.file);
-    log_verbose("--jobs: the base's entries read in " + human_duration(seconds_since(scan_start)));
+    log_verbose("--jobs: the base's entries read in " + scribe::duration_text(seconds_since(scan_start)));
     if (layout->data_entries == 0) {
       log_verbose("--jobs: the base has no table data to spread; it is restored on one connection");
       layout.reset();
@@ -501,9 +495,9 @@ int run_restore(const Options& o) {
     layout.reset();
     bytes_done += manifest.base.bytes;
     progress.finish();
-    log_done("Restored base backup (" + human_count(s.copy_rows) + " rows in " + std::to_string(s.copies) +
+    log_done("Restored base backup (" + scribe::count_text(s.copy_rows) + " rows in " + std::to_string(s.copies) +
              " tables, over " + std::to_string(o.jobs) + " connections, took " +
-             human_duration(seconds_since(base_started)) + ")");
+             scribe::duration_text(seconds_since(base_started)) + ")");
     conn.exec("RESET ALL");
     conn.exec("SET synchronous_commit = off");
   } else {
@@ -515,8 +509,8 @@ int run_restore(const Options& o) {
     const ApplyStats& s = runner.finish(false);
     conn.exec("COMMIT");
     progress.finish();
-    log_done("Restored base backup (" + human_count(s.copy_rows) + " rows in " + std::to_string(s.copies) +
-             " tables, took " + human_duration(seconds_since(base_started)) + ")");
+    log_done("Restored base backup (" + scribe::count_text(s.copy_rows) + " rows in " + std::to_string(s.copies) +
+             " tables, took " + scribe::duration_text(seconds_since(base_started)) + ")");
     conn.exec("RESET ALL");
     conn.exec("SET synchronous_commit = off");
   }
@@ -549,8 +543,8 @@ int run_restore(const Options& o) {
     applied.push_back(manifest.diffs[i].stored.file);
   }
   progress.finish();
-  log_done("Applied " + std::to_string(applied.size()) + " differentials (" + human_count(transactions) +
-           " transactions, " + human_count(rows) + " rows, took " + human_duration(seconds_since(diffs_started)) +
+  log_done("Applied " + std::to_string(applied.size()) + " differentials (" + scribe::count_text(transactions) +
+           " transactions, " + scribe::count_text(rows) + " rows, took " + scribe::duration_text(seconds_since(diffs_started)) +
            ")");
   for (const auto& name : applied) log_line("  - " + name);
   if (use_active && !reached) {
@@ -561,7 +555,7 @@ int run_restore(const Options& o) {
       const std::uint64_t before = transactions;
       const ApplyStats s = apply_diff(std::string(scribe::kActiveFileName), true);
       progress.finish();
-      log_done("Applied active.sql (" + human_count(transactions - before) + " transactions)");
+      log_done("Applied active.sql (" + scribe::count_text(transactions - before) + " transactions)");
       if (s.torn)
         log_warning("dropped the torn end of active.sql (" + std::to_string(s.torn_bytes) + " bytes" +
                         (s.torn_xid != 0 ? ", transaction xid=" + std::to_string(s.torn_xid) : "") + ")",
@@ -571,7 +565,7 @@ int run_restore(const Options& o) {
   if (target.kind != StopTarget::Kind::kNone) {
     if (last)
       log_done("Stopped at the target: last transaction xid=" + std::to_string(last->xid) + " committed at " +
-               last->commit_time + " (LSN " + lsn_text(last->commit_lsn) + ")");
+               last->commit_time + " (LSN " + scribe::lsn_text(last->commit_lsn) + ")");
     else
       log_done("Stopped at the target: no transaction of the chain committed before it (the base alone)");
     if (!reached && !use_active)
@@ -591,8 +585,8 @@ int run_restore(const Options& o) {
       "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
       "'^pg_toast'");
-  log_line("Restore complete: " + tables.get(0, 0) + " tables, " + human_count(transactions) +
-           " transactions applied (took " + human_duration(seconds_since(started)) + ")");
+  log_line("Restore complete: " + tables.get(0, 0) + " tables, " + scribe::count_text(transactions) +
+           " transactions applied (took " + scribe::duration_text(seconds_since(started)) + ")");
   return kExitOk;
 }
 
@@ -625,7 +619,7 @@ int run_verify(const Options& o) {
     }
     if (report.ok()) {
       log_done("chain " + id + ": " + std::to_string(report.files_checked) + " files, " +
-               human_bytes(report.bytes_checked) + ", " + human_count(report.transactions_checked) +
+               scribe::size_text(report.bytes_checked) + ", " + scribe::count_text(report.transactions_checked) +
                " transactions: OK");
     } else {
       all_ok = false;
@@ -644,7 +638,7 @@ int run_verify(const Options& o) {
           close(fd);
           scanner.finish();
           const std::uint64_t torn = scanner.bytes_fed() - scanner.clean_end();
-          log_line("  active.sql: " + human_count(scanner.transactions()) + " whole transactions" +
+          log_line("  active.sql: " + scribe::count_text(scanner.transactions()) + " whole transactions" +
                    (torn > 0 ? ", " + std::to_string(torn) + " bytes of an unfinished one" : ""));
         }
       } catch (const std::exception& e) {

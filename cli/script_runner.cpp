@@ -60,12 +60,6 @@ constexpr const char* kTableOwnerQuery =
     "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
     "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)";
 
-std::string lsn_text(std::uint64_t lsn) {
-  char buf[scribe::kLsnTextSize];
-  scribe::format_lsn(lsn, buf);
-  return buf;
-}
-
 // The statement without its ';' and surrounding blanks, upper-cased, when
 // it is short: to recognise END; and START TRANSACTION; (any case).
 bool statement_is(std::string_view text, const char* keyword) {
@@ -218,7 +212,7 @@ void ScriptRunner::feed(const char* data, std::size_t len) {
 
 std::string ScriptRunner::describe(const scribe::DiffTransaction& tx) const {
   if (tx.commit_lsn == 0 && tx.commit_time.empty()) return "a transaction without a header";
-  return "transaction xid=" + std::to_string(tx.xid) + " (commit LSN " + lsn_text(tx.commit_lsn) + " at " +
+  return "transaction xid=" + std::to_string(tx.xid) + " (commit LSN " + scribe::lsn_text(tx.commit_lsn) + " at " +
          tx.commit_time + ")";
 }
 

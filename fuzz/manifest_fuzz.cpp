@@ -1,11 +1,12 @@
-// libFuzzer target: the JSON reader and the manifest parser that --verify
-// and --restore run on manifest.json, an untrusted file
-// (include/scribe/core/json.hpp, chain.hpp). (verify_chain itself reads a
+// libFuzzer target: the strict JSON reader (nlohmann/json with duplicate
+// keys and depth checked) and the manifest parser that --verify and
+// --restore run on manifest.json, an untrusted file
+// (include/scribe/core/strict_json.hpp, chain.hpp). (verify_chain itself reads a
 // directory; its content checks are the DiffScanner's, fuzzed by
 // diff_scan_fuzz.)
 // Properties: no crash, no sanitizer report, only scribe::Error thrown (the
-// nesting limit bounds the recursion); a document that parses is written
-// back by JsonWriter into one that parses to an equal value, written the
+// nesting limit bounds the depth); a document that parses is written
+// back by write_json into one that parses to an equal value, written the
 // same way again (a fixpoint); a manifest that parses is rendered by
 // manifest_to_json into one that parses and renders identically.
 #include <cstddef>
@@ -17,7 +18,7 @@
 
 #include "scribe/core/chain.hpp"
 #include "scribe/core/error.hpp"
-#include "scribe/core/json.hpp"
+#include "scribe/core/strict_json.hpp"
 
 namespace {
 
@@ -27,27 +28,23 @@ namespace {
   std::abort();
 }
 
-std::string write(const scribe::JsonValue& v) {
-  scribe::JsonWriter w;
-  w.value(v);
-  return w.str();
-}
+std::string write(const scribe::Json& v) { return scribe::write_json(v); }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    const scribe::JsonValue v = scribe::parse_json(text, "fuzz");
+    const scribe::Json v = scribe::parse_json(text, "fuzz");
     const std::string once = write(v);
-    scribe::JsonValue again;
+    scribe::Json again;
     try {
       again = scribe::parse_json(once, "rewritten");
     } catch (const scribe::Error& e) {
-      failure("JsonWriter wrote what parse_json rejects", text, once);
+      failure("write_json wrote what parse_json rejects", text, once);
     }
     if (again != v) failure("JSON value changed when written and read back", text, once);
-    if (write(again) != once) failure("JsonWriter output is not a fixpoint", once, write(again));
+    if (write(again) != once) failure("write_json output is not a fixpoint", once, write(again));
   } catch (const scribe::Error&) {
   }
   try {

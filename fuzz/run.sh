@@ -25,9 +25,9 @@
 #
 # Needs clang++ with libFuzzer and the sanitizer runtimes (Debian bookworm:
 # packages clang and libclang-rt-14-dev), the PostgreSQL server headers
-# (parser/kwlist.h, from pg_config --includedir-server) and zlib, lz4, zstd
-# headers. Builds into build/fuzz/ (the core sources listed in
-# src/core/sources.txt, compiled with -fsanitize=fuzzer-no-link,address,
+# (parser/kwlist.h, from pg_config --includedir-server), zlib, lz4, zstd,
+# OpenSSL (libcrypto) and fmt headers. Builds into build/fuzz/ (the core sources
+# listed in src/core/sources.txt, compiled with -fsanitize=fuzzer-no-link,address,
 # undefined), runs FUZZ_JOBS targets at a time (default: the number of
 # CPUs, at most 2), each on a scratch copy of fuzz/corpus/<target>/ so the
 # repository is not modified. New inputs stay in build/fuzz/corpus/<target>.
@@ -102,7 +102,7 @@ for t in "${targets[@]}"; do
     echo "fuzz: no target fuzz/$t.cpp" >&2
     exit 2
   }
-  "$CXX" "${cxxflags[@]}" -fsanitize=fuzzer "fuzz/$t.cpp" "$out/libscribe_core_fuzz.a" -lzstd -llz4 -lz -o "$out/$t" &
+  "$CXX" "${cxxflags[@]}" -fsanitize=fuzzer "fuzz/$t.cpp" "$out/libscribe_core_fuzz.a" -lzstd -llz4 -lz -lcrypto -lfmt -o "$out/$t" &
   pids+=($!)
   if [ ${#pids[@]} -ge "$jobs_max" ]; then
     wait "${pids[0]}" || exit 1

@@ -7,8 +7,11 @@ PG_CPPFLAGS += -I$(SCRIBE_ROOT)/include -I$(CURDIR)
 # -fPIC is only added for C code; `register` appears in server headers.
 PG_CXXFLAGS += -std=c++17 -fPIC -Wall -Wextra -Wno-register -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wmissing-declarations
-# PGXS links with gcc: the C++ runtime must be named.
-SHLIB_LINK += -lstdc++
+# PGXS links with gcc: the C++ runtime and fmt (the core's text formatting,
+# scribe/core/format.hpp) must be named. fmt as Debian's shared libfmt, not
+# header-only: one copy for the server's two libraries and the client, and
+# the package's dependency on it is found by dh_shlibdeps.
+SHLIB_LINK += -lfmt -lstdc++
 # Debian's server is built with LLVM: without this PGXS also compiles each
 # .cpp to bitcode with clang, ignoring our C++ flags.
 override with_llvm = no

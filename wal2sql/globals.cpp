@@ -60,6 +60,8 @@
 #include <cstring>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "wal2sql.hpp"
 
 #include "scribe/core/fileio.hpp"
@@ -115,11 +117,7 @@ namespace {
 
 constexpr char kGlobalsDir[] = "pg_scribe/globals";
 
-std::string entry_name(XLogRecPtr lsn) {
-  char name[32];
-  snprintf(name, sizeof name, "%016llX", static_cast<unsigned long long>(lsn));
-  return name;
-}
+std::string entry_name(XLogRecPtr lsn) { return fmt::format("{:016X}", lsn); }
 
 std::optional<XLogRecPtr> entry_lsn(const std::string& name) {
   if (name.size() != 16 || name.find_first_not_of("0123456789ABCDEF") != std::string::npos) return std::nullopt;
@@ -275,13 +273,12 @@ void read_comments(g::State& s) {
 // neither (the built-in ones, or one dropped since this snapshot).
 std::optional<std::string> tablespace_location(Oid oid) {
   if (oid == DEFAULTTABLESPACE_OID || oid == GLOBALTABLESPACE_OID) return std::nullopt;
-  char path[MAXPGPATH];
-  snprintf(path, sizeof path, "pg_tblspc/%u", oid);
+  const std::string path = fmt::format("pg_tblspc/{}", oid);
   char target[MAXPGPATH];
-  const ssize_t len = readlink(path, target, sizeof target - 1);
+  const ssize_t len = readlink(path.c_str(), target, sizeof target - 1);
   if (len > 0) return std::string(target, static_cast<std::size_t>(len));
   struct stat st;
-  if (errno == EINVAL && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return std::string();
+  if (errno == EINVAL && stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return std::string();
   return std::nullopt;
 }
 

@@ -1,11 +1,12 @@
 #include "scribe/core/chain.hpp"
 
-#include <cstdio>
 #include <ctime>
+
+#include <fmt/format.h>
 
 #include "scribe/core/error.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/json.hpp"
+#include "scribe/core/strict_json.hpp"
 
 namespace scribe {
 
@@ -13,10 +14,8 @@ std::string utc_name_timestamp(std::int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
 }
 
 std::optional<std::int64_t> parse_name_timestamp(std::string_view text) {
@@ -74,15 +73,11 @@ bool is_diff_file_name(std::string_view name) {
 }
 
 std::string diff_header_line(std::string_view chain_id, std::uint64_t start_lsn) {
-  char lsn[kLsnTextSize];
-  format_lsn(start_lsn, lsn);
-  return "-- pg_scribe diff chain=" + std::string(chain_id) + " start_lsn=" + lsn + "\n";
+  return fmt::format("-- pg_scribe diff chain={} start_lsn={}\n", chain_id, lsn_text(start_lsn));
 }
 
 std::string diff_trailer_line(std::uint64_t end_lsn, std::uint64_t transactions) {
-  char lsn[kLsnTextSize];
-  format_lsn(end_lsn, lsn);
-  return "-- pg_scribe sealed end_lsn=" + std::string(lsn) + " transactions=" + std::to_string(transactions) + "\n";
+  return fmt::format("-- pg_scribe sealed end_lsn={} transactions={}\n", lsn_text(end_lsn), transactions);
 }
 
 std::uint64_t Manifest::last_commit_lsn() const {
@@ -93,27 +88,8 @@ std::uint64_t Manifest::last_commit_lsn() const {
 
 namespace {
 
-std::string lsn_text(std::uint64_t lsn) {
-  char buf[kLsnTextSize];
-  format_lsn(lsn, buf);
-  return buf;
-}
-
-void write_stored_fields(JsonWriter& w, const StoredFile& f) {
-  w.key("file");
-  w.value(f.file);
-  w.key("bytes");
-  w.value(f.bytes);
-  w.key("sha256");
-  w.value(f.sha256);
-  w.key("compression");
-  w.value(f.compression);
-}
-
-void write_stored(JsonWriter& w, const StoredFile& f) {
-  w.begin_object();
-  write_stored_fields(w, f);
-  w.end_object();
+Json stored_json(const StoredFile& f) {
+  return {{"file", f.file}, {"bytes", f.bytes}, {"sha256", f.sha256}, {"compression", f.compression}};
 }
 
 [[noreturn]] void bad_manifest(const std::string& what) {
@@ -121,18 +97,18 @@ void write_stored(JsonWriter& w, const StoredFile& f) {
               "The manifest was damaged or edited; verify the chain and take a new chain if needed.");
 }
 
-std::uint64_t lsn_at(const JsonValue& v, std::string_view key) {
-  const std::optional<std::uint64_t> lsn = parse_lsn(v.string_at(key));
+std::uint64_t lsn_at(const Json& v, std::string_view key) {
+  const std::optional<std::uint64_t> lsn = parse_lsn(json_string_at(v, key));
   if (!lsn) bad_manifest("\"" + std::string(key) + "\" is not an LSN");
   return *lsn;
 }
 
-StoredFile read_stored(const JsonValue& v) {
+StoredFile read_stored(const Json& v) {
   StoredFile f;
-  f.file = v.string_at("file");
-  f.bytes = v.uint_at("bytes");
-  f.sha256 = v.string_at("sha256");
-  f.compression = v.string_at("compression");
+  f.file = json_string_at(v, "file");
+  f.bytes = json_uint_at(v, "bytes");
+  f.sha256 = json_string_at(v, "sha256");
+  f.compression = json_string_at(v, "compression");
   if (f.file.empty() || f.file.find('/') != std::string::npos || f.file[0] == '.')
     bad_manifest("file name \"" + f.file + "\" is not a plain name");
   return f;
@@ -141,103 +117,78 @@ StoredFile read_stored(const JsonValue& v) {
 }  // namespace
 
 std::string manifest_to_json(const Manifest& m) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("format");
-  w.value("pg_scribe manifest 1");
-  w.key("chain_id");
-  w.value(m.chain_id);
-  w.key("system_identifier");
-  w.value(std::to_string(m.system_identifier));
-  w.key("database");
-  w.value(m.database);
-  w.key("slot");
-  w.value(m.slot);
-  w.key("start_lsn");
-  w.value(lsn_text(m.start_lsn));
-  w.key("compression");
-  w.value(m.compression);
-  w.key("base");
-  write_stored(w, m.base);
-  w.key("globals");
-  write_stored(w, m.globals);
-  w.key("diffs");
-  w.begin_array();
+  Json diffs = Json::array();
   for (const SealedDiff& d : m.diffs) {
-    w.begin_object();
-    write_stored_fields(w, d.stored);
-    w.key("start_lsn");
-    w.value(lsn_text(d.start_lsn));
-    w.key("end_lsn");
-    w.value(lsn_text(d.end_lsn));
-    w.key("transactions");
-    w.value(d.transactions);
-    w.key("first_commit_lsn");
-    w.value(lsn_text(d.first_commit_lsn));
-    w.key("last_commit_lsn");
-    w.value(lsn_text(d.last_commit_lsn));
-    w.key("first_commit_time");
-    w.value(d.first_commit_time);
-    w.key("last_commit_time");
-    w.value(d.last_commit_time);
-    w.key("sealed_at");
-    w.value(d.sealed_at);
-    w.end_object();
+    Json diff = stored_json(d.stored);
+    diff["start_lsn"] = lsn_text(d.start_lsn);
+    diff["end_lsn"] = lsn_text(d.end_lsn);
+    diff["transactions"] = d.transactions;
+    diff["first_commit_lsn"] = lsn_text(d.first_commit_lsn);
+    diff["last_commit_lsn"] = lsn_text(d.last_commit_lsn);
+    diff["first_commit_time"] = d.first_commit_time;
+    diff["last_commit_time"] = d.last_commit_time;
+    diff["sealed_at"] = d.sealed_at;
+    diffs.push_back(std::move(diff));
   }
-  w.end_array();
-  w.key("closed");
-  w.value(m.closed);
+  Json doc = {{"format", "pg_scribe manifest 1"},
+              {"chain_id", m.chain_id},
+              {"system_identifier", std::to_string(m.system_identifier)},
+              {"database", m.database},
+              {"slot", m.slot},
+              {"start_lsn", lsn_text(m.start_lsn)},
+              {"compression", m.compression},
+              {"base", stored_json(m.base)},
+              {"globals", stored_json(m.globals)},
+              {"diffs", std::move(diffs)},
+              {"closed", m.closed}};
   if (m.closed) {
-    w.key("end_lsn");
-    w.value(lsn_text(m.end_lsn));
-    w.key("next_chain");
-    w.value(m.next_chain);
+    doc["end_lsn"] = lsn_text(m.end_lsn);
+    doc["next_chain"] = m.next_chain;
   }
-  w.end_object();
-  return w.str();
+  return write_json(doc);
 }
 
 Manifest parse_manifest(std::string_view json) {
-  const JsonValue doc = parse_json(json);
+  const Json doc = parse_json(json);
   if (!doc.is_object()) bad_manifest("not a JSON object");
-  if (doc.string_at("format") != "pg_scribe manifest 1") bad_manifest("unknown format \"" + doc.string_at("format") + "\"");
+  if (json_string_at(doc, "format") != "pg_scribe manifest 1") bad_manifest("unknown format \"" + json_string_at(doc, "format") + "\"");
   Manifest m;
-  m.chain_id = doc.string_at("chain_id");
+  m.chain_id = json_string_at(doc, "chain_id");
   try {
-    m.system_identifier = std::stoull(doc.string_at("system_identifier"));
+    m.system_identifier = std::stoull(json_string_at(doc, "system_identifier"));
   } catch (const std::logic_error&) {
     bad_manifest("\"system_identifier\" is not a number");
   }
-  m.database = doc.string_at("database");
-  m.slot = doc.string_at("slot");
+  m.database = json_string_at(doc, "database");
+  m.slot = json_string_at(doc, "slot");
   m.start_lsn = lsn_at(doc, "start_lsn");
-  m.compression = doc.string_at("compression");
-  const JsonValue* base = doc.find("base");
-  const JsonValue* globals = doc.find("globals");
-  const JsonValue* diffs = doc.find("diffs");
+  m.compression = json_string_at(doc, "compression");
+  const Json* base = json_find(doc, "base");
+  const Json* globals = json_find(doc, "globals");
+  const Json* diffs = json_find(doc, "diffs");
   if (base == nullptr || globals == nullptr || diffs == nullptr || !diffs->is_array())
     bad_manifest("\"base\", \"globals\" or \"diffs\" is missing");
   m.base = read_stored(*base);
   m.globals = read_stored(*globals);
-  for (const JsonValue& d : diffs->as_array()) {
+  for (const Json& d : *diffs) {
     SealedDiff diff;
     diff.stored = read_stored(d);
     if (!is_diff_file_name(diff.stored.file)) bad_manifest("\"" + diff.stored.file + "\" is not a diff file name");
     diff.start_lsn = lsn_at(d, "start_lsn");
     diff.end_lsn = lsn_at(d, "end_lsn");
-    diff.transactions = d.uint_at("transactions");
+    diff.transactions = json_uint_at(d, "transactions");
     diff.first_commit_lsn = lsn_at(d, "first_commit_lsn");
     diff.last_commit_lsn = lsn_at(d, "last_commit_lsn");
-    diff.first_commit_time = d.string_at("first_commit_time");
-    diff.last_commit_time = d.string_at("last_commit_time");
-    diff.sealed_at = d.string_at("sealed_at");
+    diff.first_commit_time = json_string_at(d, "first_commit_time");
+    diff.last_commit_time = json_string_at(d, "last_commit_time");
+    diff.sealed_at = json_string_at(d, "sealed_at");
     m.diffs.push_back(std::move(diff));
   }
-  const JsonValue* closed = doc.find("closed");
-  m.closed = closed != nullptr && closed->is_bool() && closed->as_bool();
+  const Json* closed = json_find(doc, "closed");
+  m.closed = closed != nullptr && closed->is_boolean() && closed->get<bool>();
   if (m.closed) {
     m.end_lsn = lsn_at(doc, "end_lsn");
-    m.next_chain = doc.string_at("next_chain");
+    m.next_chain = json_string_at(doc, "next_chain");
   }
   return m;
 }

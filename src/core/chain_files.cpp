@@ -11,7 +11,7 @@
 #include "scribe/core/fault.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/replay_settings.hpp"
-#include "scribe/core/sha256.hpp"
+#include "scribe/core/digest.hpp"
 
 namespace scribe {
 namespace {

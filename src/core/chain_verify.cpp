@@ -16,12 +16,14 @@
 #include <string_view>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "scribe/core/compression.hpp"
 #include "scribe/core/diff_scan.hpp"
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/sha256.hpp"
+#include "scribe/core/digest.hpp"
 
 namespace scribe {
 
@@ -45,12 +47,6 @@ struct ProgressAbort {
   std::exception_ptr error;
 };
 
-std::string lsn_text(std::uint64_t lsn) {
-  char buf[kLsnTextSize];
-  format_lsn(lsn, buf);
-  return buf;
-}
-
 // Text from a file, the manifest or a directory listing, safe to print:
 // bytes outside printable ASCII escaped, long text cut.
 std::string shown(std::string_view text, std::size_t max = 80) {
@@ -64,9 +60,7 @@ std::string shown(std::string_view text, std::size_t max = 80) {
     if (c >= 0x20 && c < 0x7f && c != '\\') {
       out += ch;
     } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
     }
   }
   return out;
@@ -97,7 +91,7 @@ bool ends_with(std::string_view text, std::string_view suffix) {
 }
 
 std::string transactions_text(std::uint64_t n) {
-  return std::to_string(n) + (n == 1 ? " transaction" : " transactions");
+  return fmt::format("{} {}", n, n == 1 ? "transaction" : "transactions");
 }
 
 std::string_view diff_timestamp(std::string_view diff_name) { return diff_name.substr(5, 16); }
@@ -176,13 +170,13 @@ class DiffContent {
     count_++;
     if (txn.commit_lsn == 0) {
       if (header_problem_.empty())
-        header_problem_ = "transaction at offset " + std::to_string(txn.begin_offset) + " has no scribe header line";
+        header_problem_ = fmt::format("transaction at offset {} has no scribe header line", txn.begin_offset);
       return;
     }
     if (have_previous_ && txn.commit_lsn <= previous_commit_ && order_problem_.empty())
-      order_problem_ = "commit lsn " + lsn_text(txn.commit_lsn) + " (xid " + std::to_string(txn.xid) +
-                       ") does not follow the previous commit at " + lsn_text(previous_commit_) +
-                       (count_ == 1 ? " in an earlier diff" : "");
+      order_problem_ = fmt::format("commit lsn {} (xid {}) does not follow the previous commit at {}{}",
+                                   lsn_text(txn.commit_lsn), txn.xid, lsn_text(previous_commit_),
+                                   count_ == 1 ? " in an earlier diff" : "");
     have_previous_ = true;
     previous_commit_ = txn.commit_lsn;
   }
@@ -318,7 +312,7 @@ class Verifier {
       const ssize_t n = ::read(fd, buffer_.get(), kReadChunk);
       if (n < 0) {
         if (errno == EINTR) continue;
-        error(name, "could not read the file after " + std::to_string(done) + " bytes: " + std::strerror(errno));
+        error(name, fmt::format("could not read the file after {} bytes: {}", done, std::strerror(errno)));
         return false;
       }
       if (n == 0) break;
@@ -367,7 +361,7 @@ class Verifier {
         }))
       return false;
     if (too_large) {
-      error(name, "file is too large for a manifest (over " + std::to_string(kManifestMaxBytes) + " bytes)");
+      error(name, fmt::format("file is too large for a manifest (over {} bytes)", kManifestMaxBytes));
       return false;
     }
     try {
@@ -476,8 +470,7 @@ class Verifier {
     if (!read) return;
     report_.files_checked++;
     if (size != f.bytes) {
-      error(f.file,
-            "size mismatch: manifest says " + std::to_string(f.bytes) + " bytes, file has " + std::to_string(size));
+      error(f.file, fmt::format("size mismatch: manifest says {} bytes, file has {}", f.bytes, size));
     } else {
       const std::string found = hash.hex();
       if (found != lower_case(f.sha256))
@@ -493,8 +486,9 @@ class Verifier {
     }
     if (!decode_problem.empty()) error(f.file, decode_problem);
     if (watching && watch.nul())
-      error(f.file, "a NUL byte at offset " + std::to_string(*watch.nul()) +
-                        " of its content: no SQL text holds one (a client would cut the text there)");
+      error(f.file, fmt::format("a NUL byte at offset {} of its content: no SQL text holds one (a client would cut "
+                                "the text there)",
+                                *watch.nul()));
     if (watching && (decoding || method == CompressionMethod::kNone) && !watch.closed())
       error(f.file, "the dump is cut short: its last lines do not hold \"" + std::string(watch.closing_line()) + "\"");
     if (content) {
@@ -526,11 +520,10 @@ class Verifier {
 
     const bool whole = !scanner.in_transaction() && scanner.at_clean_end();
     if (scanner.in_transaction())
-      error(name,
-            "incomplete transaction at the end of the file (after offset " + std::to_string(scanner.clean_end()) + ")");
+      error(name, fmt::format("incomplete transaction at the end of the file (after offset {})", scanner.clean_end()));
     else if (!scanner.at_clean_end())
-      error(name, "the file ends inside a statement, quote or comment (after offset " +
-                      std::to_string(scanner.clean_end()) + ")");
+      error(name, fmt::format("the file ends inside a statement, quote or comment (after offset {})",
+                              scanner.clean_end()));
 
     if (!info.sealed) {
       error(name, "not sealed: the file has no trailer line");
@@ -539,22 +532,23 @@ class Verifier {
       if (info.end_lsn != d.end_lsn)
         error(name, "trailer says end_lsn " + lsn_text(info.end_lsn) + " but the manifest says " + lsn_text(d.end_lsn));
       if (info.sealed_transactions != d.transactions)
-        error(name, "trailer says " + transactions_text(info.sealed_transactions) + " but the manifest says " +
-                        std::to_string(d.transactions));
+        error(name, fmt::format("trailer says {} but the manifest says {}", transactions_text(info.sealed_transactions),
+                                d.transactions));
     }
 
     if (content.meta_command())
-      error(name, "a psql meta-command line at offset " + std::to_string(*content.meta_command()) +
-                      ": pg_scribe never writes one (psql would run it)");
+      error(name, fmt::format("a psql meta-command line at offset {}: pg_scribe never writes one (psql would run it)",
+                              *content.meta_command()));
     if (const auto& at = scanner.backslash_in_statement())
-      error(name, "a backslash inside a statement at offset " + std::to_string(*at) +
-                      ": psql would run it as a meta-command; pg_scribe never writes one");
+      error(name, fmt::format("a backslash inside a statement at offset {}: psql would run it as a meta-command; "
+                              "pg_scribe never writes one",
+                              *at));
     if (!content.header_problem().empty()) error(name, content.header_problem());
     if (!content.order_problem().empty()) error(name, content.order_problem());
     if (scanner.transactions() != d.transactions) {
       // The first and last commits then differ too: one problem is enough.
-      error(name, "the file holds " + transactions_text(scanner.transactions()) + " but the manifest says " +
-                      std::to_string(d.transactions));
+      error(name, fmt::format("the file holds {} but the manifest says {}", transactions_text(scanner.transactions()),
+                              d.transactions));
       return;
     }
     if (content.first_commit_lsn() != d.first_commit_lsn)

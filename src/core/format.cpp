@@ -1,14 +1,30 @@
 #include "scribe/core/format.hpp"
 
-#include <cinttypes>
-#include <cstdio>
+#include <cmath>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace scribe {
 
+namespace {
+
+// fmt::format_to_n into a fixed buffer, NUL-terminated. The buffers are
+// sized for the longest text, so nothing is cut; format_to_n throws only on
+// a bad format string, which these constant ones are not.
+template <std::size_t N, class... Args>
+void format_into(char (&buf)[N], fmt::format_string<Args...> format, Args&&... args) noexcept {
+  *fmt::format_to_n(buf, N - 1, format, std::forward<Args>(args)...).out = '\0';
+}
+
+}  // namespace
+
 void format_lsn(std::uint64_t lsn, char (&buf)[kLsnTextSize]) noexcept {
-  std::snprintf(buf, sizeof buf, "%" PRIX32 "/%" PRIX32, static_cast<std::uint32_t>(lsn >> 32),
-                static_cast<std::uint32_t>(lsn));
+  format_into(buf, "{:X}/{:X}", static_cast<std::uint32_t>(lsn >> 32), static_cast<std::uint32_t>(lsn));
+}
+
+std::string lsn_text(std::uint64_t lsn) {
+  return fmt::format("{:X}/{:X}", static_cast<std::uint32_t>(lsn >> 32), static_cast<std::uint32_t>(lsn));
 }
 
 namespace {
@@ -62,11 +78,11 @@ void civil_from_days(std::int64_t days, std::int64_t& year, unsigned& month, uns
 
 void format_utc_timestamp(std::int64_t pg_microseconds, char (&buf)[kTimestampTextSize]) noexcept {
   if (pg_microseconds == std::numeric_limits<std::int64_t>::max()) {
-    std::snprintf(buf, sizeof buf, "infinity");
+    format_into(buf, "infinity");
     return;
   }
   if (pg_microseconds == std::numeric_limits<std::int64_t>::min()) {
-    std::snprintf(buf, sizeof buf, "-infinity");
+    format_into(buf, "-infinity");
     return;
   }
 
@@ -84,8 +100,44 @@ void format_utc_timestamp(std::int64_t pg_microseconds, char (&buf)[kTimestampTe
 
   const std::int64_t secs = usec_of_day / 1000000;
   const std::int64_t usec = usec_of_day % 1000000;
-  std::snprintf(buf, sizeof buf, "%04" PRId64 "-%02u-%02uT%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%06" PRId64 "Z",
-                year, month, day, secs / 3600, (secs / 60) % 60, secs % 60, usec);
+  format_into(buf, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", year, month, day, secs / 3600, (secs / 60) % 60,
+              secs % 60, usec);
+}
+
+std::string utc_timestamp_text(std::int64_t pg_microseconds) {
+  char buf[kTimestampTextSize];
+  format_utc_timestamp(pg_microseconds, buf);
+  return buf;
+}
+
+std::string size_text(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"bytes", "kB", "MB", "GB", "TB", "PB"};
+  if (bytes < 1024) return fmt::format("{} bytes", bytes);
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    unit++;
+  }
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+std::string count_text(std::uint64_t n) {
+  const std::string digits = fmt::format("{}", n);
+  std::string out;
+  const std::size_t len = digits.size();
+  for (std::size_t i = 0; i < len; i++) {
+    if (i > 0 && (len - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string duration_text(double seconds) {
+  if (seconds < 60) return fmt::format("{:.2f} s", seconds);
+  const long s = std::lround(seconds);
+  if (seconds < 3600) return fmt::format("{}m {}s", s / 60, s % 60);
+  return fmt::format("{}h {}m {}s", s / 3600, (s / 60) % 60, s % 60);
 }
 
 }  // namespace scribe

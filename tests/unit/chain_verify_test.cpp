@@ -17,7 +17,7 @@
 #include "scribe/core/diff_scan.hpp"
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
-#include "scribe/core/sha256.hpp"
+#include "scribe/core/digest.hpp"
 
 namespace {
 

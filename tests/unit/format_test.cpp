@@ -56,4 +56,36 @@ TEST(FormatTimestamp, SpecialValues) {
   EXPECT_EQ(ts(std::numeric_limits<std::int64_t>::min()), "-infinity");
 }
 
+TEST(FormatLsn, StringFormEqualsBufferForm) {
+  for (std::uint64_t v : {0ULL, 0x3A1F2B8ULL, 0x16ABCDEF01ULL, 0xFFFFFFFFFFFFFFFFULL}) EXPECT_EQ(scribe::lsn_text(v), lsn(v));
+}
+
+TEST(FormatTimestamp, StringFormEqualsBufferForm) {
+  for (std::int64_t v : {std::int64_t{0}, std::int64_t{-1}, 9821 * kUsecPerDay + 123456,
+                         std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()})
+    EXPECT_EQ(scribe::utc_timestamp_text(v), ts(v));
+}
+
+TEST(FormatSize, PowersOf1024) {
+  EXPECT_EQ(scribe::size_text(0), "0 bytes");
+  EXPECT_EQ(scribe::size_text(1023), "1023 bytes");
+  EXPECT_EQ(scribe::size_text(1024), "1.0 kB");
+  EXPECT_EQ(scribe::size_text(1536), "1.5 kB");
+  EXPECT_EQ(scribe::size_text(212193017), "202.4 MB");
+  EXPECT_EQ(scribe::size_text(std::numeric_limits<std::uint64_t>::max()), "16384.0 PB");
+}
+
+TEST(FormatCount, GroupsOfThree) {
+  EXPECT_EQ(scribe::count_text(0), "0");
+  EXPECT_EQ(scribe::count_text(999), "999");
+  EXPECT_EQ(scribe::count_text(1000), "1,000");
+  EXPECT_EQ(scribe::count_text(1234567), "1,234,567");
+}
+
+TEST(FormatDuration, SecondsMinutesHours) {
+  EXPECT_EQ(scribe::duration_text(1.254), "1.25 s");
+  EXPECT_EQ(scribe::duration_text(125), "2m 5s");
+  EXPECT_EQ(scribe::duration_text(3725), "1h 2m 5s");
+}
+
 }  // namespace

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "scribe/core/error.hpp"
-#include "scribe/core/sha256.hpp"
+#include "scribe/core/digest.hpp"
 
 namespace {
 
@@ -57,27 +57,6 @@ TEST(Sha256, ChunkedEqualsOneShot) {
     }
     EXPECT_EQ(h.hex(), expected) << round;
   }
-}
-
-// The CPU's SHA instructions, where it has them, and the portable code give
-// the same digests (the NIST vectors above run on the default, hardware).
-TEST(Sha256, HardwareEqualsPortable) {
-  const bool hardware = Sha256::set_hardware(true);
-  if (!hardware) GTEST_SKIP() << "this CPU has no SHA instructions";
-  std::mt19937 rng(777);
-  for (int round = 0; round < 300; ++round) {
-    std::string data(rng() % 5000, '\0');
-    for (char& c : data) c = static_cast<char>(rng());
-    const std::string fast = sha256_hex(data);
-    Sha256::set_hardware(false);
-    const std::string portable = sha256_hex(data);
-    Sha256::set_hardware(true);
-    EXPECT_EQ(fast, portable) << round << " (" << data.size() << " bytes)";
-  }
-  Sha256::set_hardware(false);
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  Sha256::set_hardware(true);
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Sha256, FinishRawDigestAndSingleUse) {
