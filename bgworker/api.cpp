@@ -1,6 +1,7 @@
 // The SQL API (schema scribe): init, start, stop, rotate_diff, new_chain,
 // teardown, and the rows behind the status and chains views. Every entry is
 // a thin extern "C" wrapper around C++ (DESIGN.md, "C++ inside PostgreSQL").
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -218,19 +219,30 @@ struct Findings {
 };
 
 std::vector<std::vector<std::string>> spi_rows(const char* query, int columns) {
-  std::vector<std::vector<std::string>> rows;
+  // The cells are copied out of SPI's memory (SPI_finish frees it) into
+  // plain palloc'd arrays; the C++ rows are built after call_pg, where no
+  // longjmp can skip their destructors.
+  char** cells = nullptr;
+  uint64 count = 0;
   call_pg([&] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     if (SPI_execute(query, true, 0) != SPI_OK_SELECT) elog(ERROR, "pg_scribe could not run: %s", query);
-    for (uint64 i = 0; i < SPI_processed; i++) {
-      std::vector<std::string> row;
+    count = SPI_processed;
+    cells = static_cast<char**>(SPI_palloc(sizeof(char*) * std::max<uint64>(count * columns, 1)));
+    for (uint64 i = 0; i < count; i++)
       for (int c = 1; c <= columns; c++) {
         const char* v = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c);
-        row.emplace_back(v != nullptr ? v : "");
+        char* copy = static_cast<char*>(SPI_palloc(v != nullptr ? std::strlen(v) + 1 : 1));
+        std::strcpy(copy, v != nullptr ? v : "");
+        cells[i * columns + (c - 1)] = copy;
       }
-      rows.push_back(std::move(row));
-    }
     SPI_finish();
+  });
+  std::vector<std::vector<std::string>> rows;
+  for (uint64 i = 0; i < count; i++) rows.emplace_back(cells + i * columns, cells + (i + 1) * columns);
+  call_pg([&] {
+    for (uint64 i = 0; i < count * columns; i++) pfree(cells[i]);
+    pfree(cells);
   });
   return rows;
 }
@@ -961,11 +973,16 @@ void emit_text_rows(FunctionCallInfo fcinfo, const std::vector<std::vector<std::
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     AttInMetadata* meta = TupleDescGetAttInMetadata(rsinfo->setDesc);
-    for (const auto& row : rows) {
-      std::vector<char*> values;
-      for (const std::string& v : row) values.push_back(v.empty() ? nullptr : const_cast<char*>(v.c_str()));
-      tuplestore_puttuple(rsinfo->setResult, BuildTupleFromCStrings(meta, values.data()));
+    // A palloc'd array, not a C++ container: BuildTupleFromCStrings and
+    // tuplestore_puttuple may longjmp out of this lambda.
+    const std::size_t natts = static_cast<std::size_t>(meta->tupdesc->natts);
+    char** values = static_cast<char**>(palloc(sizeof(char*) * std::max<std::size_t>(natts, 1)));
+    for (const std::vector<std::string>& row : rows) {
+      for (std::size_t i = 0; i < natts; i++)
+        values[i] = i < row.size() && !row[i].empty() ? const_cast<char*>(row[i].c_str()) : nullptr;
+      tuplestore_puttuple(rsinfo->setResult, BuildTupleFromCStrings(meta, values));
     }
+    pfree(values);
   });
 }
 

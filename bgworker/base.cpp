@@ -338,19 +338,35 @@ SELECT e.tag, t.type, e.schema, e.owner FROM e, pg_catalog.unnest(e.types) t(typ
 )SQL";
 
 std::vector<std::string> own_dump_entries() {
-  std::vector<std::string> headers;
+  // Each row's four fields are copied into a C array (plain buffers, nothing
+  // with a destructor while SPI_getvalue may longjmp), then made into a
+  // header outside call_pg.
+  constexpr int kFields = 4;
+  char** cells = nullptr;
+  uint64 count = 0;
   call_pg([&] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     if (SPI_execute(kOwnDumpEntriesQuery, true, 0) != SPI_OK_SELECT)
       elog(ERROR, "could not list the scribe extension's member objects");
-    for (uint64 i = 0; i < SPI_processed; i++) {
-      const auto field = [&](int column) {
-        const char* value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, column);
-        return std::string(value != nullptr ? value : "");
-      };
-      headers.push_back(dump_entry_header(field(1), field(2), field(3), field(4)));
-    }
+    count = SPI_processed;
+    cells = static_cast<char**>(SPI_palloc(sizeof(char*) * (count * kFields + 1)));
+    for (uint64 i = 0; i < count; i++)
+      for (int c = 0; c < kFields; c++) {
+        const char* value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1);
+        char* copy = static_cast<char*>(SPI_palloc(value != nullptr ? std::strlen(value) + 1 : 1));
+        std::strcpy(copy, value != nullptr ? value : "");
+        cells[i * kFields + c] = copy;
+      }
     SPI_finish();
+  });
+  std::vector<std::string> headers;
+  for (uint64 i = 0; i < count; i++) {
+    char* const* f = cells + i * kFields;
+    headers.push_back(dump_entry_header(f[0], f[1], f[2], f[3]));
+  }
+  call_pg([&] {
+    for (uint64 i = 0; i < count * kFields; i++) pfree(cells[i]);
+    pfree(cells);
   });
   return headers;
 }
@@ -507,6 +523,8 @@ BaseResult take_base(const BaseRequest& request) {
   WalReceiverConn* conn = nullptr;
   char* snapshot = nullptr;
   XLogRecPtr lsn = InvalidXLogRecPtr;
+  // Built before call_pg: a C++ string must not be alive where ereport jumps.
+  const std::string host_name = connect_host_name();
   call_pg([&] {
     load_file("libpqwalreceiver", false);
     char* err = nullptr;
@@ -518,7 +536,7 @@ BaseResult take_base(const BaseRequest& request) {
                               "connect to this database from \"%s\" without a password prompt (trust, peer, or "
                               "the postgres OS user's ~/.pgpass): a logical replication connection matches the "
                               "database's lines, not the \"replication\" ones. scribe.host can point elsewhere.",
-                              connect_host_name().c_str())));
+                              host_name.c_str())));
   });
   // From here the connection must be closed on every path.
   struct Disconnect {
@@ -539,9 +557,11 @@ BaseResult take_base(const BaseRequest& request) {
   // On 17+ it is a failover slot: a standby with sync_replication_slots keeps
   // a copy, and the chain continues on it once it is promoted.
   std::string snapshot_name;
+  const char* quoted_slot = nullptr;
+  call_pg([&] { quoted_slot = quote_identifier(request.slot.c_str()); });
+  const std::string command = "CREATE_REPLICATION_SLOT " + std::string(quoted_slot) + " LOGICAL wal2sql (SNAPSHOT 'export'" +
+                              scribe::pg::kCreateSlotFailoverOption + ")";
   call_pg([&] {
-    std::string command = "CREATE_REPLICATION_SLOT " + std::string(quote_identifier(request.slot.c_str())) +
-                          " LOGICAL wal2sql (SNAPSHOT 'export'" + scribe::pg::kCreateSlotFailoverOption + ")";
     const Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     WalRcvExecResult* res = walrcv_exec(conn, command.c_str(), 4, types);
     if (res->status != WALRCV_OK_TUPLES)

@@ -547,8 +547,16 @@ std::vector<std::string> wal_files_of(XLogRecPtr start, XLogRecPtr stop, const s
   return files;
 }
 
+// Through call_pg: its callers hold C++ strings. If it fails, the exit
+// handler that pg_backup_start() registered aborts the backup.
 void abort_backup() {
-  if (get_backup_status() == SESSION_BACKUP_RUNNING) do_pg_abort_backup(0, BoolGetDatum(false));
+  try {
+    call_pg([] {
+      if (get_backup_status() == SESSION_BACKUP_RUNNING) do_pg_abort_backup(0, BoolGetDatum(false));
+    });
+  } catch (const std::exception& e) {
+    ereport(LOG, (errmsg("pg_scribe: could not abort the file-system backup: %s", e.what())));
+  }
 }
 
 // Waits for a stop request. False when the backup ended otherwise (timed

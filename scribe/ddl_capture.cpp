@@ -672,9 +672,19 @@ void capture(FunctionCallInfo fcinfo) {
         emit_ddl(drop_of_permanent_only, !runs_outside_transaction(tree));
       } else {
         // Replayable into a database of any name (the parser ignores the
-        // qualifiers it accepted, so the text means the same here).
-        emit_ddl(without_database_qualifiers(replayable_statement(tree, statement, collected)),
-                 !runs_outside_transaction(tree));
+        // qualifiers it accepted, so the text means the same here). This
+        // runs inside call_pg: the C++ string goes into palloc'd memory
+        // (through call_pg, so a failed palloc unwinds it) before emit_ddl
+        // may longjmp.
+        char* replayable = nullptr;
+        std::size_t replayable_len = 0;
+        {
+          const std::string text = without_database_qualifiers(replayable_statement(tree, statement, collected));
+          call_pg([&] { replayable = pnstrdup(text.data(), text.size()); });
+          replayable_len = text.size();
+        }
+        emit_ddl(std::string_view(replayable, replayable_len), !runs_outside_transaction(tree));
+        pfree(replayable);
       }
     }
     drop_of_permanent_only = nullptr;
