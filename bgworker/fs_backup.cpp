@@ -982,7 +982,7 @@ Datum fs_backup_clear(FunctionCallInfo fcinfo) {
   return Int32GetDatum(cleared);
 }
 
-void fs_backup_rows(FunctionCallInfo fcinfo) {
+Datum fs_backup_rows(FunctionCallInfo fcinfo) {
   require_preloaded();
   reap_dead_workers();
   std::vector<Record> records;
@@ -1000,6 +1000,7 @@ void fs_backup_rows(FunctionCallInfo fcinfo) {
                     active && r.worker_pid != 0 ? std::to_string(r.worker_pid) : "", r.error});
   }
   engine::emit_text_rows(fcinfo, rows);
+  return static_cast<Datum>(0);
 }
 
 // ---- shared memory
@@ -1134,7 +1135,4 @@ SCRIBE_SQL_FUNCTION(scribe_fs_backup_stop, fs_backup_stop)
 
 SCRIBE_SQL_FUNCTION(scribe_fs_backup_clear, fs_backup_clear)
 
-Datum scribe_fs_backup_rows(PG_FUNCTION_ARGS) {
-  scribe::pg::run_entry([&] { fs_backup_rows(fcinfo); });
-  return static_cast<Datum>(0);
-}
+SCRIBE_SQL_FUNCTION(scribe_fs_backup_rows, fs_backup_rows)

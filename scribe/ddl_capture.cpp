@@ -724,24 +724,30 @@ void install_hooks(bool at_server_start) {
 
 }  // namespace scribe::capture
 
-extern "C" {
+namespace scribe::capture {
+namespace {
 
-Datum scribe_capture_ddl(PG_FUNCTION_ARGS) {
-  scribe::pg::run_entry([&] { scribe::pg::call_pg([&] { scribe::capture::capture(fcinfo); }); });
+// The event trigger's function: capture() is PostgreSQL-style code that
+// raises with ereport, run through call_pg.
+Datum capture_ddl(FunctionCallInfo fcinfo) {
+  call_pg([&] { capture(fcinfo); });
   PG_RETURN_NULL();
 }
 
-Datum scribe_assert_preloaded(PG_FUNCTION_ARGS) {
-  scribe::pg::run_entry([&] {
-    scribe::pg::call_pg([&] {
-      if (!scribe::capture::loaded_at_server_start)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("the scribe library must be loaded at server start"),
-                        errhint("Add 'scribe' to shared_preload_libraries in postgresql.conf, restart the server, "
-                                "and run CREATE EXTENSION scribe again.")));
-    });
+Datum assert_preloaded(FunctionCallInfo) {
+  call_pg([] {
+    if (!loaded_at_server_start)
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("the scribe library must be loaded at server start"),
+                      errhint("Add 'scribe' to shared_preload_libraries in postgresql.conf, restart the server, "
+                              "and run CREATE EXTENSION scribe again.")));
   });
   PG_RETURN_VOID();
 }
 
-}  // extern "C"
+}  // namespace
+}  // namespace scribe::capture
+
+SCRIBE_SQL_FUNCTION(scribe_capture_ddl, scribe::capture::capture_ddl)
+
+SCRIBE_SQL_FUNCTION(scribe_assert_preloaded, scribe::capture::assert_preloaded)
