@@ -24,6 +24,7 @@
 #include "scribe/core/json.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/lwlock_guard.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -72,6 +73,7 @@ namespace scribe::engine {
 namespace {
 
 using scribe::pg::call_pg;
+using scribe::pg::LWLockGuard;
 
 void require_writer(const char* function) {
   bool allowed = false;
@@ -142,19 +144,20 @@ enum class SlotCondition { kUsable, kMissing, kLost };
 SlotCondition slot_condition(const BackupConfig& config, XLogRecPtr* confirmed_out = nullptr) {
   bool exists = false, lost = false;
   XLogRecPtr confirmed = InvalidXLogRecPtr;
-  call_pg([&] {
-    LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
-    ReplicationSlot* slot = SearchNamedReplicationSlot(config.slot.c_str(), false);
-    if (slot != nullptr) {
-      exists = true;
-      SpinLockAcquire(&slot->mutex);
-      // An invalidated slot has no restart_lsn any more.
-      lost = XLogRecPtrIsInvalid(slot->data.restart_lsn);
-      confirmed = slot->data.confirmed_flush;
-      SpinLockRelease(&slot->mutex);
-    }
-    LWLockRelease(ReplicationSlotControlLock);
-  });
+  {
+    LWLockGuard lock(ReplicationSlotControlLock, LW_SHARED);
+    call_pg([&] {
+      ReplicationSlot* slot = SearchNamedReplicationSlot(config.slot.c_str(), false);
+      if (slot != nullptr) {
+        exists = true;
+        SpinLockAcquire(&slot->mutex);
+        // An invalidated slot has no restart_lsn any more.
+        lost = XLogRecPtrIsInvalid(slot->data.restart_lsn);
+        confirmed = slot->data.confirmed_flush;
+        SpinLockRelease(&slot->mutex);
+      }
+    });
+  }
   if (confirmed_out != nullptr) *confirmed_out = confirmed;
   if (!exists) return SlotCondition::kMissing;
   return lost ? SlotCondition::kLost : SlotCondition::kUsable;
@@ -190,12 +193,13 @@ BackupConfig require_streaming(const char* function) {
     // Copied into a buffer under the lock: nothing there may throw.
     char last_error[sizeof(DatabaseEntry::last_error)] = "";
     std::uint32_t failures = 0;
-    LWLockAcquire(shared->lock, LW_SHARED);
-    if (const DatabaseEntry* e = find_entry(MyDatabaseId, false)) {
-      failures = e->consecutive_failures;
-      std::memcpy(last_error, e->last_error, sizeof last_error);
+    {
+      LWLockGuard lock(shared->lock, LW_SHARED);
+      if (const DatabaseEntry* e = find_entry(MyDatabaseId, false)) {
+        failures = e->consecutive_failures;
+        std::memcpy(last_error, e->last_error, sizeof last_error);
+      }
     }
-    LWLockRelease(shared->lock);
     last_error[sizeof last_error - 1] = '\0';
     if (failures > 0 && last_error[0] != '\0')
       throw Error("55000", std::string("the pg_scribe worker is recovering from an error: ") + last_error,
@@ -313,13 +317,14 @@ void validate_server(bool force, std::vector<Oid>& without_identity) {
   bool logical = false;
   int slots_free = 0, senders = 0;
   std::string plugins;
+  {
+    LWLockGuard lock(ReplicationSlotControlLock, LW_SHARED);
+    for (int i = 0; i < max_replication_slots; i++)
+      if (!ReplicationSlotCtl->replication_slots[i].in_use) slots_free++;
+  }
   call_pg([&] {
     logical = XLogLogicalInfoActive();
     senders = max_wal_senders;
-    LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
-    for (int i = 0; i < max_replication_slots; i++)
-      if (!ReplicationSlotCtl->replication_slots[i].in_use) slots_free++;
-    LWLockRelease(ReplicationSlotControlLock);
     const char* opl = GetConfigOption("output_plugin_libraries", true, false);
     plugins = opl != nullptr ? opl : "*";
   });
@@ -567,21 +572,23 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
                            const std::string& compression = {}, XLogRecPtr switch_lsn = InvalidXLogRecPtr) {
   std::uint64_t seq = 0;
   Latch* latch = nullptr;
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  DatabaseEntry* e = find_entry(MyDatabaseId, false);
-  if (e == nullptr || e->worker_pid == 0) {
-    LWLockRelease(shared->lock);
-    throw Error("55000", "the pg_scribe worker of database \"" + current_database_name() + "\" is not running", {},
-                "See scribe.status; run SELECT scribe.start();");
+  DatabaseEntry* e = nullptr;
+  {
+    LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+    e = find_entry(MyDatabaseId, false);
+    if (e == nullptr || e->worker_pid == 0) {
+      lock.release();  // current_database_name() reads the catalog
+      throw Error("55000", "the pg_scribe worker of database \"" + current_database_name() + "\" is not running", {},
+                  "See scribe.status; run SELECT scribe.start();");
+    }
+    e->request = kind;
+    snprintf(e->switch_chain_id, sizeof e->switch_chain_id, "%s", chain_id.c_str());
+    snprintf(e->switch_slot, sizeof e->switch_slot, "%s", slot.c_str());
+    snprintf(e->switch_compression, sizeof e->switch_compression, "%s", compression.c_str());
+    e->switch_lsn = switch_lsn;
+    seq = ++e->request_seq;
+    latch = e->worker_latch;
   }
-  e->request = kind;
-  snprintf(e->switch_chain_id, sizeof e->switch_chain_id, "%s", chain_id.c_str());
-  snprintf(e->switch_slot, sizeof e->switch_slot, "%s", slot.c_str());
-  snprintf(e->switch_compression, sizeof e->switch_compression, "%s", compression.c_str());
-  e->switch_lsn = switch_lsn;
-  seq = ++e->request_seq;
-  latch = e->worker_latch;
-  LWLockRelease(shared->lock);
   if (latch != nullptr) SetLatch(latch);
   RequestResult result;
   struct CancelSleep {
@@ -591,18 +598,20 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
   for (;;) {
     bool done, taken;
     pid_t pid;
-    LWLockAcquire(shared->lock, LW_SHARED);
-    done = e->done_seq >= seq;
-    taken = e->taken_seq >= seq;
-    pid = e->worker_pid;
-    if (done) result = e->result;
-    LWLockRelease(shared->lock);
+    {
+      LWLockGuard lock(shared->lock, LW_SHARED);
+      done = e->done_seq >= seq;
+      taken = e->taken_seq >= seq;
+      pid = e->worker_pid;
+      if (done) result = e->result;
+    }
     if (done) break;
     if (pid == 0) {
       // Withdraw the request: a restarted worker must not act on it later.
-      LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-      if (e->request_seq == seq) e->done_seq = seq;
-      LWLockRelease(shared->lock);
+      {
+        LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+        if (e->request_seq == seq) e->done_seq = seq;
+      }
       throw Error("55000", "the pg_scribe worker exited before it answered", {},
                   "See scribe.status and the server log; it restarts by itself.");
     }
@@ -627,13 +636,14 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
       // the caller undid what it needs (new_chain drops the new slot and
       // chain directory). Taken meanwhile: wait for the answer instead.
       bool withdrawn = false;
-      LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-      if (e->taken_seq < seq) {
-        if (e->done_seq < seq) e->done_seq = seq;
-        if (e->request_seq == seq) e->request = RequestKind::kNone;
-        withdrawn = true;
+      {
+        LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+        if (e->taken_seq < seq) {
+          if (e->done_seq < seq) e->done_seq = seq;
+          if (e->request_seq == seq) e->request = RequestKind::kNone;
+          withdrawn = true;
+        }
       }
-      LWLockRelease(shared->lock);
       if (withdrawn) throw;
     }
   }
@@ -642,9 +652,8 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
 }
 
 void set_decode_limit(XLogRecPtr limit) {
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+  LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
   if (DatabaseEntry* e = find_entry(MyDatabaseId, false)) e->decode_limit = limit;
-  LWLockRelease(shared->lock);
 }
 
 Datum tuple_of(FunctionCallInfo fcinfo, const std::vector<const char*>& values) {
@@ -951,9 +960,10 @@ Datum teardown(FunctionCallInfo fcinfo) {
   remove_config(MyDatabaseId);
   stop_worker(MyDatabaseId);
   if (drop_slot) drop_slot_if_exists(config.slot);
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  if (DatabaseEntry* e = find_entry(MyDatabaseId, false)) e->in_use = false;
-  LWLockRelease(shared->lock);
+  {
+    LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+    if (DatabaseEntry* e = find_entry(MyDatabaseId, false)) e->in_use = false;
+  }
   ereport(NOTICE, (errmsg("pg_scribe stopped backing up database \"%s\"; the files in \"%s\" were kept",
                           current_database_name().c_str(), config.backup_dir.c_str())));
   return BoolGetDatum(true);
@@ -1039,12 +1049,13 @@ Datum status_rows(FunctionCallInfo fcinfo) {
     DatabaseEntry copy;
     std::memset(static_cast<void*>(&copy), 0, sizeof copy);
     bool found = false;
-    LWLockAcquire(shared->lock, LW_SHARED);
-    if (DatabaseEntry* e = find_entry(config.database, false)) {
-      std::memcpy(static_cast<void*>(&copy), e, sizeof copy);
-      found = true;
+    {
+      LWLockGuard lock(shared->lock, LW_SHARED);
+      if (DatabaseEntry* e = find_entry(config.database, false)) {
+        std::memcpy(static_cast<void*>(&copy), e, sizeof copy);
+        found = true;
+      }
     }
-    LWLockRelease(shared->lock);
     std::string dbname;
     call_pg([&] {
       const char* n = get_database_name(config.database);

@@ -28,6 +28,7 @@
 #include "scribe/core/sha256.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/lwlock_guard.hpp"
 
 extern "C" {
 #include "access/xlog.h"
@@ -462,23 +463,21 @@ std::string derived_slot_name(const std::string& base, const std::string& chain_
 }
 
 bool drop_unused_slot(const std::string& slot) {
-  bool dropped = false;
-  call_pg([&] {
-    bool unused = false;
-    LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
-    ReplicationSlot* s = SearchNamedReplicationSlot(slot.c_str(), false);
-    if (s != nullptr) {
-      SpinLockAcquire(&s->mutex);
-      unused = s->in_use && s->active_pid == 0 && s->data.database == MyDatabaseId;
-      SpinLockRelease(&s->mutex);
-    }
-    LWLockRelease(ReplicationSlotControlLock);
-    if (unused) {
-      ReplicationSlotDrop(slot.c_str(), true);
-      dropped = true;
-    }
-  });
-  return dropped;
+  bool unused = false;
+  {
+    scribe::pg::LWLockGuard lock(ReplicationSlotControlLock, LW_SHARED);
+    call_pg([&] {
+      ReplicationSlot* s = SearchNamedReplicationSlot(slot.c_str(), false);
+      if (s != nullptr) {
+        SpinLockAcquire(&s->mutex);
+        unused = s->in_use && s->active_pid == 0 && s->data.database == MyDatabaseId;
+        SpinLockRelease(&s->mutex);
+      }
+    });
+  }
+  if (!unused) return false;
+  call_pg([&] { ReplicationSlotDrop(slot.c_str(), true); });
+  return true;
 }
 
 void remove_abandoned_chains(const std::string& backup_dir, const std::string& current_chain,

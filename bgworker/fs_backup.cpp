@@ -34,6 +34,7 @@
 #include "scribe/core/format.hpp"
 #include "scribe/core/json.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/lwlock_guard.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -78,6 +79,8 @@ namespace scribe::fs_backup {
 namespace {
 
 using scribe::pg::call_pg;
+// shared->lock guards the slots and the record files.
+using scribe::pg::LWLockGuard;
 
 enum class State : std::uint8_t { kStarting = 0, kRunning, kStopping, kComplete, kFailed, kTimedOut };
 
@@ -135,15 +138,6 @@ int max_backups = 4;
 int default_timeout_s = 86400;
 shmem_request_hook_type previous_shmem_request = nullptr;
 shmem_startup_hook_type previous_shmem_startup = nullptr;
-
-// The lock of the slots and the record files, released on every way out.
-class Locked {
- public:
-  explicit Locked(LWLockMode mode) { LWLockAcquire(shared->lock, mode); }
-  ~Locked() { LWLockRelease(shared->lock); }
-  Locked(const Locked&) = delete;
-  Locked& operator=(const Locked&) = delete;
-};
 
 void copy_text(char* dst, std::size_t size, const std::string& src) { snprintf(dst, size, "%s", src.c_str()); }
 
@@ -393,7 +387,7 @@ bool process_gone(pid_t pid) { return pid != 0 && kill(pid, 0) != 0 && errno == 
 // A worker that vanished without recording why (or a start whose session
 // ended before its worker came up): the backup is failed, never usable.
 void reap_dead_workers() {
-  Locked lock(LW_EXCLUSIVE);
+  LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
   for (int i = 0; i < shared->max_backups; i++) {
     Slot& s = slot_at(i);
     if (!s.in_use || is_final(s.state)) continue;
@@ -431,7 +425,7 @@ volatile sig_atomic_t terminate_requested = false;
 bool still_mine() { return my_slot->in_use && my_slot->id == my_id && !is_final(my_slot->state); }
 
 void finish_mine(State state, const std::string& sqlstate, const std::string& error, const Record* results) {
-  Locked lock(LW_EXCLUSIVE);
+  LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
   if (still_mine()) finish_locked(*my_slot, state, sqlstate, error, results);
 }
 
@@ -442,7 +436,7 @@ void on_worker_exit(int, Datum) {
   if (my_slot == nullptr) return;
   LWLockReleaseAll();
   try {
-    Locked lock(LW_EXCLUSIVE);
+    LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
     if (!still_mine()) return;
     std::string why = my_slot->state == State::kStarting ? "its worker ended before the backup was in progress"
                       : my_slot->state == State::kStopping
@@ -567,7 +561,7 @@ bool wait_for_stop_request() {
     TimestampTz deadline;
     std::int64_t timeout_us;
     {
-      Locked lock(LW_SHARED);
+      LWLockGuard lock(shared->lock, LW_SHARED);
       stop = my_slot->stop_requested;
       abort = my_slot->abort_requested;
       deadline = my_slot->deadline;
@@ -603,7 +597,7 @@ void run_backup() {
   std::string label;
   bool fast, cancelled;
   {
-    Locked lock(LW_SHARED);
+    LWLockGuard lock(shared->lock, LW_SHARED);
     label = my_slot->label;
     fast = my_slot->fast;
     cancelled = my_slot->abort_requested;
@@ -615,7 +609,7 @@ void run_backup() {
   try {
     const XLogRecPtr start_lsn = start_backup(label, fast);
     {
-      Locked lock(LW_EXCLUSIVE);
+      LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       my_slot->start_lsn = start_lsn;
       if (my_slot->timeout_us > 0) my_slot->deadline = GetCurrentTimestamp() + my_slot->timeout_us;
       my_slot->state = State::kRunning;
@@ -626,7 +620,7 @@ void run_backup() {
     if (!wait_for_stop_request()) return;
     bool wait_for_archive;
     {
-      Locked lock(LW_EXCLUSIVE);
+      LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       wait_for_archive = my_slot->wait_for_archive;
       my_slot->state = State::kStopping;
       persist(*my_slot);
@@ -737,12 +731,12 @@ void wait_while(int index, std::uint64_t id, Busy busy, BackgroundWorkerHandle* 
   Slot& s = slot_at(index);
   for (;;) {
     {
-      Locked lock(LW_SHARED);
+      LWLockGuard lock(shared->lock, LW_SHARED);
       if (!s.in_use || s.id != id || !busy(s.state)) break;
     }
     pid_t pid;
     if (handle != nullptr && GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED) {
-      Locked lock(LW_EXCLUSIVE);
+      LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       if (s.in_use && s.id == id && !is_final(s.state))
         finish_locked(s, State::kFailed, "55000", "its background worker exited before it reported; see the server log",
                       nullptr);
@@ -764,7 +758,7 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
   int index = -1;
   std::uint64_t id = 0;
   {
-    Locked lock(LW_EXCLUSIVE);
+    LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
     if (find_active(label) >= 0)
       throw Error(
           "42710", "file-system backup \"" + label + "\" is already running",
@@ -828,7 +822,7 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
   call_pg([&] { registered = RegisterDynamicBackgroundWorker(&worker, &handle); });
   if (!registered) {
     {
-      Locked lock(LW_EXCLUSIVE);
+      LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       Slot& s = slot_at(index);
       if (s.in_use && s.id == id)
         finish_locked(s, State::kFailed, "53400", "no background worker slot was free", nullptr);
@@ -846,7 +840,7 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
     // a call that failed.
     Latch* latch = nullptr;
     {
-      Locked lock(LW_EXCLUSIVE);
+      LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       Slot& s = slot_at(index);
       if (s.in_use && s.id == id && !is_final(s.state)) {
         s.abort_requested = true;
@@ -858,7 +852,7 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
   }
   std::optional<XLogRecPtr> start_lsn;
   {
-    Locked lock(LW_SHARED);
+    LWLockGuard lock(shared->lock, LW_SHARED);
     const Slot& s = slot_at(index);
     if (s.in_use && s.id == id && s.state != State::kStarting) start_lsn = s.start_lsn;
   }
@@ -916,7 +910,7 @@ Datum fs_backup_stop(FunctionCallInfo fcinfo) {
   Latch* latch = nullptr;
   bool requested_here = false;
   {
-    Locked lock(LW_EXCLUSIVE);
+    LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
     index = find_active(label);
     if (index >= 0) {
       Slot& s = slot_at(index);
@@ -944,7 +938,7 @@ Datum fs_backup_stop(FunctionCallInfo fcinfo) {
   }
   std::optional<Record> r;
   {
-    Locked lock(LW_SHARED);
+    LWLockGuard lock(shared->lock, LW_SHARED);
     if (id != 0) {
       r = load_record(id);
       if (r) settle(*r);
@@ -970,7 +964,7 @@ Datum fs_backup_clear(FunctionCallInfo fcinfo) {
   reap_dead_workers();
   int cleared = 0;
   {
-    Locked lock(LW_EXCLUSIVE);
+    LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
     for (Record& r : load_records()) {
       settle(r);
       if (!is_final(r.state) || (label && r.label != *label)) continue;
@@ -987,7 +981,7 @@ Datum fs_backup_rows(FunctionCallInfo fcinfo) {
   reap_dead_workers();
   std::vector<Record> records;
   {
-    Locked lock(LW_SHARED);
+    LWLockGuard lock(shared->lock, LW_SHARED);
     records = load_records();
     for (Record& r : records) settle(r);
   }
@@ -1053,17 +1047,20 @@ void recover_records() {
 
 void on_shmem_startup() {
   if (previous_shmem_startup != nullptr) previous_shmem_startup();
-  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
   bool found = false;
-  shared = static_cast<Shared*>(ShmemInitStruct("pg_scribe fs_backups", shared_size(), &found));
-  if (!found) {
-    std::memset(static_cast<void*>(shared), 0, shared_size());
-    shared->lock = &(GetNamedLWLockTranche("pg_scribe fs_backups"))->lock;
-    shared->max_backups = max_backups;
-    shared->next_id = 1;
-    for (int i = 0; i < max_backups; i++) ConditionVariableInit(&shared->slots[i].changed);
+  {
+    LWLockGuard lock(AddinShmemInitLock, LW_EXCLUSIVE);
+    call_pg([&] {
+      shared = static_cast<Shared*>(ShmemInitStruct("pg_scribe fs_backups", shared_size(), &found));
+      if (!found) {
+        std::memset(static_cast<void*>(shared), 0, shared_size());
+        shared->lock = &(GetNamedLWLockTranche("pg_scribe fs_backups"))->lock;
+        shared->max_backups = max_backups;
+        shared->next_id = 1;
+        for (int i = 0; i < max_backups; i++) ConditionVariableInit(&shared->slots[i].changed);
+      }
+    });
   }
-  LWLockRelease(AddinShmemInitLock);
   if (!found) recover_records();
 }
 
@@ -1106,8 +1103,9 @@ void scribe_fs_backup_main(Datum main_arg) {
 
   Oid database = InvalidOid;
   bool mine = false;
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  if (index >= 0 && index < shared->max_backups) {
+  scribe::pg::run_entry([&] {
+    LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+    if (index < 0 || index >= shared->max_backups) return;
     Slot& s = slot_at(index);
     mine = s.in_use && s.id == id && s.state == State::kStarting && s.worker_pid == 0;
     if (mine) {
@@ -1117,8 +1115,7 @@ void scribe_fs_backup_main(Datum main_arg) {
       my_slot = &s;
       my_id = id;
     }
-  }
-  LWLockRelease(shared->lock);
+  });
   if (!mine) proc_exit(0);
   // Before connecting, so that a failure to connect is recorded too.
   before_shmem_exit(on_worker_exit, 0);

@@ -30,6 +30,7 @@
 #include "scribe/core/format.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/lwlock_guard.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -92,9 +93,8 @@ MemoryContext stream_context = nullptr;
 
 template <class F>
 void with_entry(F f) {
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+  scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
   f(*my_entry);
-  LWLockRelease(shared->lock);
 }
 
 void set_state(WorkerState state) {
@@ -112,13 +112,16 @@ void record_error(const char* message) {
 void release_entry(int, Datum) {
   if (my_entry == nullptr) return;
   LWLockReleaseAll();
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  if (my_entry->worker_pid == MyProcPid) {
-    my_entry->worker_pid = 0;
-    my_entry->worker_latch = nullptr;
-    if (my_entry->state != WorkerState::kError) my_entry->state = WorkerState::kStopped;
+  try {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+    if (my_entry->worker_pid == MyProcPid) {
+      my_entry->worker_pid = 0;
+      my_entry->worker_latch = nullptr;
+      if (my_entry->state != WorkerState::kError) my_entry->state = WorkerState::kStopped;
+    }
+  } catch (...) {
+    // Nothing more can be done while exiting; the server log has the error.
   }
-  LWLockRelease(shared->lock);
   ConditionVariableBroadcast(&my_entry->request_done);
 }
 
@@ -262,13 +265,14 @@ void check_chain_in_place(const Stream& s) {
 void check_not_older_copy(const Stream& s) {
   std::uint64_t known_diffs = 0, known_bytes = 0;
   bool known = false;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  if (s.config.chain_id == my_entry->chain_id) {
-    known = true;
-    known_diffs = my_entry->diffs_in_chain;
-    known_bytes = my_entry->active_bytes;
+  {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+    if (s.config.chain_id == my_entry->chain_id) {
+      known = true;
+      known_diffs = my_entry->diffs_in_chain;
+      known_bytes = my_entry->active_bytes;
+    }
   }
-  LWLockRelease(shared->lock);
   if (!known) return;
   // A rotation interrupted after its rename has one diff more than the
   // manifest lists (and maybe no active.sql): reconcile_chain completes it.
@@ -442,11 +446,8 @@ void finish_batch(Stream& s) {
 }
 
 XLogRecPtr decode_limit() {
-  XLogRecPtr limit = InvalidXLogRecPtr;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  limit = my_entry->decode_limit;
-  LWLockRelease(shared->lock);
-  return limit;
+  scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+  return my_entry->decode_limit;
 }
 
 bool request_waiting() {
@@ -594,19 +595,16 @@ void respond(const RequestResult& result, std::uint64_t seq) {
 // answer instead of withdrawing it. Returns its sequence number, 0 if none.
 std::uint64_t take_request(RequestKind& kind, std::string& new_chain, std::string& new_slot,
                            std::string& new_compression, XLogRecPtr& switch_lsn) {
-  std::uint64_t seq = 0;
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  if (my_entry->request_seq != my_entry->done_seq && my_entry->request != RequestKind::kNone) {
-    seq = my_entry->request_seq;
-    my_entry->taken_seq = seq;
-    kind = my_entry->request;
-    new_chain = my_entry->switch_chain_id;
-    new_slot = my_entry->switch_slot;
-    new_compression = my_entry->switch_compression;
-    switch_lsn = my_entry->switch_lsn;
-  }
-  LWLockRelease(shared->lock);
-  return seq;
+  scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+  if (my_entry->request_seq == my_entry->done_seq || my_entry->request == RequestKind::kNone) return 0;
+  // The strings first: a failed allocation leaves the request untaken.
+  new_chain = my_entry->switch_chain_id;
+  new_slot = my_entry->switch_slot;
+  new_compression = my_entry->switch_compression;
+  kind = my_entry->request;
+  switch_lsn = my_entry->switch_lsn;
+  my_entry->taken_seq = my_entry->request_seq;
+  return my_entry->request_seq;
 }
 
 RequestResult result_for(const SealedDiff& diff, const std::string& chain_dir) {
@@ -729,9 +727,10 @@ void wait_for_work() {
 
 void back_off_after_failures() {
   std::uint32_t failures;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  failures = my_entry->consecutive_failures;  // starts since the last success, this one included
-  LWLockRelease(shared->lock);
+  {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+    failures = my_entry->consecutive_failures;  // starts since the last success, this one included
+  }
   if (failures <= 1) return;
   const long delay_ms = std::min(60000L, 1000L << std::min<std::uint32_t>(failures - 2, 6));
   const TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay_ms);
@@ -819,18 +818,22 @@ void scribe_worker_main(Datum main_arg) {
   BackgroundWorkerUnblockSignals();
 
   // Claim this database's entry; a second worker for it leaves at once.
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  DatabaseEntry* entry = find_entry(database, true);
-  bool duplicate = entry == nullptr;
-  if (entry != nullptr && entry->worker_pid != 0 && entry->worker_pid != MyProcPid && kill(entry->worker_pid, 0) == 0)
-    duplicate = true;
-  if (!duplicate) {
-    entry->worker_pid = MyProcPid;
-    entry->worker_latch = MyLatch;
-    entry->consecutive_failures++;
-    if (entry->state != WorkerState::kError) entry->state = WorkerState::kStarting;
-  }
-  LWLockRelease(shared->lock);
+  DatabaseEntry* entry = nullptr;
+  bool duplicate = true;
+  scribe::pg::run_entry([&] {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+    entry = find_entry(database, true);
+    duplicate = entry == nullptr;
+    if (entry != nullptr && entry->worker_pid != 0 && entry->worker_pid != MyProcPid &&
+        kill(entry->worker_pid, 0) == 0)
+      duplicate = true;
+    if (!duplicate) {
+      entry->worker_pid = MyProcPid;
+      entry->worker_latch = MyLatch;
+      entry->consecutive_failures++;
+      if (entry->state != WorkerState::kError) entry->state = WorkerState::kStarting;
+    }
+  });
   if (duplicate) proc_exit(0);
   my_entry = entry;
   on_shmem_exit(release_entry, 0);
