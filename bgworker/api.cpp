@@ -79,14 +79,14 @@ void require_writer(const char* function) {
   bool allowed = false;
   call_pg([&] { allowed = superuser() || has_privs_of_role(GetUserId(), ROLE_PG_WRITE_SERVER_FILES); });
   if (!allowed)
-    throw Error("42501", std::string("permission denied for ") + function,
+    throw Error(sqlstate::kInsufficientPrivilege, std::string("permission denied for ") + function,
                 "It writes files on the server and manages a replication slot.",
                 "Only superusers and members of pg_write_server_files may call it.");
 }
 
 void require_preloaded() {
   if (!shared_memory_ready())
-    throw Error("55000", "the scribe library was not loaded at server start", {},
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "the scribe library was not loaded at server start", {},
                 "Add 'scribe' to shared_preload_libraries in postgresql.conf and restart the server.");
 }
 
@@ -100,7 +100,7 @@ void require_primary(const char* function) {
   bool in_recovery = false;
   call_pg([&] { in_recovery = RecoveryInProgress(); });
   if (!in_recovery) return;
-  throw Error("25006", std::string(function) + " cannot run on a standby server",
+  throw Error(sqlstate::kReadOnlySqlTransaction, std::string(function) + " cannot run on a standby server",
               "The server is in recovery. pg_scribe captures DDL with event triggers and messages written into the "
               "WAL, which a standby can neither fire nor write, so a backup cannot stream from a standby.",
               scribe::pg::kHasFailoverSlots
@@ -119,7 +119,7 @@ void require_own_transaction(const char* function) {
     has_xid = TransactionIdIsValid(GetTopTransactionIdIfAny());
   });
   if (block || has_xid)
-    throw Error("25001", std::string(function) + " cannot run inside a transaction block", {},
+    throw Error(sqlstate::kActiveSqlTransaction, std::string(function) + " cannot run inside a transaction block", {},
                 "Call it on its own, outside BEGIN ... COMMIT.");
 }
 
@@ -130,7 +130,7 @@ void lock_api() {
 BackupConfig require_config(const char* function) {
   std::optional<BackupConfig> config = load_config(MyDatabaseId);
   if (!config)
-    throw Error("55000", "database \"" + current_database_name() + "\" has no pg_scribe backup",
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "database \"" + current_database_name() + "\" has no pg_scribe backup",
                 std::string(function) + " needs one.", "Run SELECT * FROM scribe.init('/path/to/backup');");
   return *config;
 }
@@ -168,14 +168,14 @@ void require_usable_slot(const BackupConfig& config, const char* function) {
   const SlotCondition condition = slot_condition(config, &confirmed);
   if (condition == SlotCondition::kUsable) return;
   if (condition == SlotCondition::kMissing)
-    throw Error("55000",
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
                 "replication slot \"" + config.slot + "\" of the backup of database \"" + current_database_name() +
                     "\" is missing: chain " + config.chain_id + " cannot continue",
                 std::string(function) +
                     " needs it. The chain's files restore the database as it was up to where "
                     "they end.",
                 "SELECT scribe.new_chain(); starts a new chain, with a new base, in the same backup directory.");
-  throw Error("55000",
+  throw Error(sqlstate::kObjectNotInPrerequisiteState,
               "replication slot \"" + config.slot + "\" of the backup of database \"" + current_database_name() +
                   "\" lost WAL the backup still needed: chain " + config.chain_id + " cannot continue",
               "The slot was invalidated (max_slot_wal_keep_size); changes after " + lsn_text(confirmed) +
@@ -202,12 +202,12 @@ BackupConfig require_streaming(const char* function) {
     }
     last_error[sizeof last_error - 1] = '\0';
     if (failures > 0 && last_error[0] != '\0')
-      throw Error("55000", std::string("the pg_scribe worker is recovering from an error: ") + last_error,
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, std::string("the pg_scribe worker is recovering from an error: ") + last_error,
                   std::string(function) + " needs the streaming worker; it restarts by itself after a back-off.",
                   "See scribe.status and the server log, and fix the cause.");
   }
   if (!config.enabled || !worker_running(MyDatabaseId))
-    throw Error("55000", "the backup of database \"" + current_database_name() + "\" is not streaming",
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "the backup of database \"" + current_database_name() + "\" is not streaming",
                 std::string(function) + " needs the streaming worker.",
                 config.enabled ? "See scribe.status for its last error; run SELECT scribe.start();"
                                : "Run SELECT scribe.start();");
@@ -346,7 +346,7 @@ void validate_server(bool force, std::vector<Oid>& without_identity) {
     fixes.push_back("set output_plugin_libraries = '" + plugins + ", wal2sql' in postgresql.conf and reload");
   }
   if (!problems.empty())
-    throw Error("55000", "the server is not configured for pg_scribe: " + list_text(problems),
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "the server is not configured for pg_scribe: " + list_text(problems),
                 {}, "To fix: " + list_text(fixes) + ".");
 
   const auto offenders = spi_rows(kReplicaIdentityQuery, 3);
@@ -366,7 +366,7 @@ void validate_server(bool force, std::vector<Oid>& without_identity) {
       return;
     }
     if (!force)
-      throw Error("55000", std::to_string(offenders.size()) + " table(s) have no usable replica identity", detail,
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, std::to_string(offenders.size()) + " table(s) have no usable replica identity", detail,
                   hint +
                       "\nOr SET scribe.auto_replica_identity = on (the default), and scribe.init() gives them "
                       "REPLICA IDENTITY FULL; or call scribe.init(..., force => true): their UPDATE and DELETE "
@@ -438,17 +438,17 @@ std::string owner_detail(const std::string& owner) {
 // Returns the directories it created, innermost last.
 std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create) {
   if (dir.empty() || dir[0] != '/')
-    throw Error("22023", "backup directory \"" + dir + "\" is not an absolute path", {},
+    throw Error(sqlstate::kInvalidParameterValue, "backup directory \"" + dir + "\" is not an absolute path", {},
                 "Give a full path such as '/var/backups/pg_scribe/mydb'.");
   if (has_control_chars(dir))
-    throw Error("22023", "backup directory name contains control characters", {}, "Choose a plain path.");
+    throw Error(sqlstate::kInvalidParameterValue, "backup directory name contains control characters", {}, "Choose a plain path.");
   std::size_t start = 0;
   while (start <= dir.size()) {
     std::size_t end = dir.find('/', start);
     if (end == std::string::npos) end = dir.size();
     const std::string part = dir.substr(start, end - start);
     if (part == "." || part == "..")
-      throw Error("22023", "backup directory \"" + dir + "\" contains a \".\" or \"..\" component", {},
+      throw Error(sqlstate::kInvalidParameterValue, "backup directory \"" + dir + "\" contains a \".\" or \"..\" component", {},
                   "Give the path without . or .. components.");
     start = end + 1;
   }
@@ -459,7 +459,7 @@ std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create)
   if (::realpath(DataDir, data_dir) == nullptr) throw_io_error("resolve path", DataDir, errno);
   const std::string data(data_dir);
   if (full == data || full.rfind(data + "/", 0) == 0 || data.rfind(full + "/", 0) == 0)
-    throw Error("22023", "backup directory \"" + dir + "\" overlaps the data directory",
+    throw Error(sqlstate::kInvalidParameterValue, "backup directory \"" + dir + "\" overlaps the data directory",
                 "It resolves to \"" + full + "\"; the data directory is \"" + data + "\".",
                 "Keep backups outside the data directory, preferably on another disk.");
   // A backup inside another one (at any depth) would be taken for part of
@@ -467,22 +467,22 @@ std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create)
   // backup's latest chain, which --restore picks and --verify fails.
   for (std::string above = parent_directory(full);; above = parent_directory(above)) {
     if (path_exists(join_path(above, std::string(kOwnerFileName))))
-      throw Error("55000", "backup directory \"" + dir + "\" is inside the pg_scribe backup directory \"" + above + "\"",
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, "backup directory \"" + dir + "\" is inside the pg_scribe backup directory \"" + above + "\"",
                   owner_detail(join_path(above, std::string(kOwnerFileName))),
                   "Give each backup its own directory, outside the others.");
     if (above == "/" || above == ".") break;
   }
   if (tail.empty()) {
     if (!is_directory(full))
-      throw Error("22023", "\"" + dir + "\" exists and is not a directory", {},
+      throw Error(sqlstate::kInvalidParameterValue, "\"" + dir + "\" exists and is not a directory", {},
                   "Give the path of a directory, new or empty.");
     const std::vector<std::string> names = list_directory(full);
     if (!names.empty()) {
       const std::string owner = join_path(full, std::string(kOwnerFileName));
       if (path_exists(owner))
-        throw Error("55000", "backup directory \"" + dir + "\" is used by another pg_scribe backup", owner_detail(owner),
+        throw Error(sqlstate::kObjectNotInPrerequisiteState, "backup directory \"" + dir + "\" is used by another pg_scribe backup", owner_detail(owner),
                     "Give each backup its own directory.");
-      throw Error("55000", "backup directory \"" + dir + "\" is not empty", {},
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, "backup directory \"" + dir + "\" is not empty", {},
                   "Give an empty or new directory (like initdb and pg_basebackup, pg_scribe does not write into a "
                   "directory with other files).");
     }
@@ -528,7 +528,7 @@ void validate_slot_name(const std::string& slot) {
   bool exists = false;
   call_pg([&] { exists = SearchNamedReplicationSlot(slot.c_str(), true) != nullptr; });
   if (exists)
-    throw Error("42710", "replication slot \"" + slot + "\" already exists", {},
+    throw Error(sqlstate::kDuplicateObject, "replication slot \"" + slot + "\" already exists", {},
                 "Choose another slot_name, or drop the slot if nothing uses it.");
 }
 
@@ -578,7 +578,7 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
     e = find_entry(MyDatabaseId, false);
     if (e == nullptr || e->worker_pid == 0) {
       lock.release();  // current_database_name() reads the catalog
-      throw Error("55000", "the pg_scribe worker of database \"" + current_database_name() + "\" is not running", {},
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, "the pg_scribe worker of database \"" + current_database_name() + "\" is not running", {},
                   "See scribe.status; run SELECT scribe.start();");
     }
     e->request = kind;
@@ -612,7 +612,7 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
         LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
         if (e->request_seq == seq) e->done_seq = seq;
       }
-      throw Error("55000", "the pg_scribe worker exited before it answered", {},
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, "the pg_scribe worker exited before it answered", {},
                   "See scribe.status and the server log; it restarts by itself.");
     }
     if (taken) {
@@ -647,7 +647,7 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id = {}, c
       if (withdrawn) throw;
     }
   }
-  if (!result.ok) throw Error(result.sqlstate[0] ? result.sqlstate : "XX000", result.message, {}, result.hint);
+  if (!result.ok) throw Error(result.sqlstate[0] ? result.sqlstate : sqlstate::kInternalError, result.message, {}, result.hint);
   return result;
 }
 
@@ -671,7 +671,7 @@ Datum tuple_of(FunctionCallInfo fcinfo, const std::vector<const char*>& values) 
 
 std::string text_arg(FunctionCallInfo fcinfo, int n, const char* name) {
   if (PG_ARGISNULL(n))
-    throw Error("22004", std::string("argument ") + name + " must not be null");
+    throw Error(sqlstate::kNullValueNotAllowed, std::string("argument ") + name + " must not be null");
   std::string value;
   call_pg([&] { value = text_to_cstring(PG_GETARG_TEXT_PP(n)); });
   return value;
@@ -710,7 +710,7 @@ Datum init(FunctionCallInfo fcinfo) {
   require_writer("scribe.init()");
   require_primary("scribe.init()");
   const std::string backup_dir = text_arg(fcinfo, 0, "backup_dir");
-  if (PG_ARGISNULL(1)) throw Error("22004", "argument slot_name must not be null");
+  if (PG_ARGISNULL(1)) throw Error(sqlstate::kNullValueNotAllowed, "argument slot_name must not be null");
   const std::string slot = NameStr(*PG_GETARG_NAME(1));
   const std::string compression_text = text_arg(fcinfo, 2, "compression");
   const bool force = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
@@ -718,7 +718,7 @@ Datum init(FunctionCallInfo fcinfo) {
   const CompressionSpec compression = compression_arg(compression_text);
   lock_api();
   if (std::optional<BackupConfig> existing = load_config(MyDatabaseId))
-    throw Error("42710", "database \"" + current_database_name() + "\" is already backed up by pg_scribe",
+    throw Error(sqlstate::kDuplicateObject, "database \"" + current_database_name() + "\" is already backed up by pg_scribe",
                 "Its backup directory is \"" + existing->backup_dir + "\".",
                 "Use scribe.new_chain() for a fresh base, or scribe.teardown() first.");
   (void)prepare_backup_dir(backup_dir, false);
@@ -1016,7 +1016,7 @@ void refuse_drop_while_configured(Node* statement) {
     return;
   }
   if (!config) return;
-  throw Error("55006", "cannot drop pg_scribe while database \"" + current_database_name() + "\" is backed up",
+  throw Error(sqlstate::kObjectInUse, "cannot drop pg_scribe while database \"" + current_database_name() + "\" is backed up",
               "Its slot \"" + config->slot + "\" would stay behind and retain WAL.",
               "Run SELECT scribe.teardown(); first.");
 }
@@ -1086,7 +1086,7 @@ Datum chain_files(FunctionCallInfo fcinfo) {
   } else {
     std::optional<BackupConfig> config = load_config(MyDatabaseId);
     if (!config)
-      throw scribe::Error("55000", "database has no pg_scribe backup", {},
+      throw scribe::Error(sqlstate::kObjectNotInPrerequisiteState, "database has no pg_scribe backup", {},
                           "Pass the backup directory: SELECT * FROM scribe.chains('/path/to/backup');");
     dir = config->backup_dir;
   }
@@ -1096,12 +1096,12 @@ Datum chain_files(FunctionCallInfo fcinfo) {
               has_privs_of_role(GetUserId(), ROLE_PG_MONITOR);
   });
   if (!allowed)
-    throw scribe::Error("42501", "permission denied for scribe.chains()", {},
+    throw scribe::Error(sqlstate::kInsufficientPrivilege, "permission denied for scribe.chains()", {},
                         "Only superusers and members of pg_read_server_files or pg_monitor may list backups.");
   // Like scribe.init(): a relative path would be read from the data
   // directory, the server's working directory.
   if (dir.empty() || dir[0] != '/')
-    throw scribe::Error("22023", "backup directory \"" + dir + "\" is not an absolute path", {},
+    throw scribe::Error(sqlstate::kInvalidParameterValue, "backup directory \"" + dir + "\" is not an absolute path", {},
                         "Give a full path such as '/var/backups/pg_scribe/mydb', or none for this database's backup.");
   std::vector<std::vector<std::string>> rows;
   for (const std::string& name : scribe::list_directory(dir)) {

@@ -96,7 +96,7 @@ class Child {
   explicit Child(const std::vector<std::string>& argv) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
-      throw Error("58000", std::string("could not create a pipe: ") + strerror(errno));
+      throw Error(sqlstate::kSystemError, std::string("could not create a pipe: ") + strerror(errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
@@ -123,7 +123,7 @@ class Child {
     stderr_ = err[0];
     if (rc != 0) {
       pid_ = -1;
-      throw Error("58000", "could not run \"" + argv[0] + "\": " + strerror(rc), {},
+      throw Error(sqlstate::kSystemError, "could not run \"" + argv[0] + "\": " + strerror(rc), {},
                   "pg_dump and pg_dumpall must be installed next to the server's postgres binary.");
     }
   }
@@ -152,7 +152,7 @@ class Child {
       call_pg([] { CHECK_FOR_INTERRUPTS(); });
       if (rc < 0) {
         if (errno == EINTR) continue;
-        throw Error("58000", std::string("poll failed: ") + strerror(errno));
+        throw Error(sqlstate::kSystemError, std::string("poll failed: ") + strerror(errno));
       }
       for (int i = 0; i < n; i++) {
         if (fds[i].revents == 0) continue;
@@ -171,12 +171,12 @@ class Child {
     }
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0) {
-      if (errno != EINTR) throw Error("58000", std::string("waitpid failed: ") + strerror(errno));
+      if (errno != EINTR) throw Error(sqlstate::kSystemError, std::string("waitpid failed: ") + strerror(errno));
     }
     pid_ = -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       while (!errors.empty() && errors.back() == '\n') errors.pop_back();
-      throw Error("58000", program + " failed", errors, "See the DETAIL; the backup was not created.");
+      throw Error(sqlstate::kSystemError, program + " failed", errors, "See the DETAIL; the backup was not created.");
     }
     return errors;
   }

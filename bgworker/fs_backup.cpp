@@ -237,14 +237,14 @@ Record read_record(const std::string& path) {
     const JsonValue& v = doc.at(key);
     if (v.is_null()) return InvalidXLogRecPtr;
     const std::optional<std::uint64_t> parsed = parse_lsn(v.as_string());
-    if (!parsed) throw Error("XX001", "invalid " + std::string(key) + " in \"" + path + "\"");
+    if (!parsed) throw Error(sqlstate::kDataCorrupted, "invalid " + std::string(key) + " in \"" + path + "\"");
     return *parsed;
   };
   Record r;
   r.id = doc.uint_at("id");
   r.label = doc.string_at("label");
   const std::optional<State> state = state_from_name(doc.string_at("state"));
-  if (!state) throw Error("XX001", "unknown state \"" + doc.string_at("state") + "\" in \"" + path + "\"");
+  if (!state) throw Error(sqlstate::kDataCorrupted, "unknown state \"" + doc.string_at("state") + "\" in \"" + path + "\"");
   r.state = *state;
   r.database = static_cast<Oid>(doc.uint_at("database_oid"));
   r.fast = doc.at("fast").as_bool();
@@ -392,10 +392,10 @@ void reap_dead_workers() {
     Slot& s = slot_at(i);
     if (!s.in_use || is_final(s.state)) continue;
     if (s.worker_pid != 0 && process_gone(s.worker_pid))
-      finish_locked(s, State::kFailed, "55000", "its background worker exited unexpectedly; the backup was aborted",
+      finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState, "its background worker exited unexpectedly; the backup was aborted",
                     nullptr);
     else if (s.worker_pid == 0 && s.state == State::kStarting && process_gone(s.launcher_pid))
-      finish_locked(s, State::kFailed, "55000", "the session that started it ended before its worker came up", nullptr);
+      finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState, "the session that started it ended before its worker came up", nullptr);
   }
 }
 
@@ -443,7 +443,7 @@ void on_worker_exit(int, Datum) {
                           ? "its worker ended while stopping the backup (waiting for WAL archiving)"
                           : "its worker ended before the backup was stopped";
     why += terminate_requested ? ": terminated by a server shutdown or pg_terminate_backend()" : "; see the server log";
-    finish_locked(*my_slot, State::kFailed, "57P01", why, nullptr);
+    finish_locked(*my_slot, State::kFailed, sqlstate::kAdminShutdown, why, nullptr);
   } catch (...) {
     // Nothing more can be done while exiting; the server log has the error.
   }
@@ -523,7 +523,7 @@ std::string label_field(const std::string& label_file, const std::string& key) {
 std::vector<std::string> wal_files_of(XLogRecPtr start, XLogRecPtr stop, const std::string& label_file) {
   const std::string timeline = label_field(label_file, "START TIMELINE");
   if (timeline.empty() || timeline.find_first_not_of("0123456789") != std::string::npos)
-    throw Error("XX000", "backup_label has no START TIMELINE line", label_file);
+    throw Error(sqlstate::kInternalError, "backup_label has no START TIMELINE line", label_file);
   const TimeLineID tli = static_cast<TimeLineID>(std::stoul(timeline));
   XLogSegNo first, last;
   XLByteToSeg(start, first, wal_segment_size);
@@ -570,7 +570,7 @@ bool wait_for_stop_request() {
     if (stop) return true;
     if (abort) {
       abort_backup();
-      finish_mine(State::kFailed, "57014", "canceled: scribe.fs_backup_start() was interrupted", nullptr);
+      finish_mine(State::kFailed, sqlstate::kQueryCanceled, "canceled: scribe.fs_backup_start() was interrupted", nullptr);
       return false;
     }
     long wait_ms = 1000;
@@ -578,7 +578,7 @@ bool wait_for_stop_request() {
       const TimestampTz now = GetCurrentTimestamp();
       if (now >= deadline) {
         abort_backup();
-        finish_mine(State::kTimedOut, "55000",
+        finish_mine(State::kTimedOut, sqlstate::kObjectNotInPrerequisiteState,
                     "not stopped within its timeout of " + seconds_text(timeout_us) + "; the backup was aborted",
                     nullptr);
         return false;
@@ -603,7 +603,7 @@ void run_backup() {
     cancelled = my_slot->abort_requested;
   }
   if (cancelled) {
-    finish_mine(State::kFailed, "57014", "canceled: scribe.fs_backup_start() was interrupted", nullptr);
+    finish_mine(State::kFailed, sqlstate::kQueryCanceled, "canceled: scribe.fs_backup_start() was interrupted", nullptr);
     return;
   }
   try {
@@ -630,7 +630,7 @@ void run_backup() {
     results.wal_files = wal_files_of(start_lsn, results.stop_lsn, results.backup_label);
     finish_mine(State::kComplete, "", "", &results);
   } catch (const std::exception& e) {
-    std::string sqlstate = "XX000";
+    std::string sqlstate = sqlstate::kInternalError;
     if (const auto* pe = dynamic_cast<const scribe::pg::PgError*>(&e))
       sqlstate = unpack_sql_state(pe->edata()->sqlerrcode);
     else if (const auto* se = dynamic_cast<const Error*>(&e))
@@ -651,7 +651,7 @@ void run_backup() {
 
 void require_preloaded() {
   if (shared == nullptr)
-    throw Error("55000", "the scribe library was not loaded at server start", {},
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "the scribe library was not loaded at server start", {},
                 "Add 'scribe' to shared_preload_libraries in postgresql.conf and restart the server.");
 }
 
@@ -669,23 +669,23 @@ void require_backup_privilege(const char* function) {
               (may_execute(F_PG_BACKUP_START) && may_execute(F_PG_BACKUP_STOP));
   });
   if (!allowed)
-    throw Error("42501", std::string("permission denied for ") + function,
+    throw Error(sqlstate::kInsufficientPrivilege, std::string("permission denied for ") + function,
                 "It starts or ends a low-level backup of the whole cluster.",
                 "Only superusers, members of pg_checkpoint and roles that may execute pg_backup_start() and "
                 "pg_backup_stop() may call it.");
 }
 
 std::string label_arg(FunctionCallInfo fcinfo, int n) {
-  if (PG_ARGISNULL(n)) throw Error("22004", "argument label must not be null");
+  if (PG_ARGISNULL(n)) throw Error(sqlstate::kNullValueNotAllowed, "argument label must not be null");
   std::string label;
   call_pg([&] { label = text_to_cstring(PG_GETARG_TEXT_PP(n)); });
   if (label.empty())
-    throw Error("22023", "backup label must not be empty", {}, "Name each backup, for example 'nightly-2026-11-21'.");
+    throw Error(sqlstate::kInvalidParameterValue, "backup label must not be empty", {}, "Name each backup, for example 'nightly-2026-11-21'.");
   if (label.size() > kMaxLabelBytes)
-    throw Error("22023", "backup label too long (max " + std::to_string(kMaxLabelBytes) + " bytes)");
+    throw Error(sqlstate::kInvalidParameterValue, "backup label too long (max " + std::to_string(kMaxLabelBytes) + " bytes)");
   for (const unsigned char ch : label)
     if (ch < 0x20 || ch == 0x7f)
-      throw Error("22023", "backup label must not contain control characters",
+      throw Error(sqlstate::kInvalidParameterValue, "backup label must not contain control characters",
                   "The label is written on one line of the backup_label file.", "Choose a plain one-line label.");
   return label;
 }
@@ -697,15 +697,15 @@ std::int64_t timeout_arg(FunctionCallInfo fcinfo, int n) {
   const long double us = static_cast<long double>(span->time) + static_cast<long double>(span->day) * USECS_PER_DAY +
                          static_cast<long double>(span->month) * DAYS_PER_MONTH * USECS_PER_DAY;
   if (us < 0)
-    throw Error("22023", "timeout must not be negative", {},
+    throw Error(sqlstate::kInvalidParameterValue, "timeout must not be negative", {},
                 "Give an interval such as '2 hours', or '0' for no timeout.");
-  if (us > 1e17L) throw Error("22023", "timeout is out of range", {}, "Give '0' for no timeout.");
+  if (us > 1e17L) throw Error(sqlstate::kInvalidParameterValue, "timeout is out of range", {}, "Give '0' for no timeout.");
   return static_cast<std::int64_t>(us);
 }
 
 Error failure_of(const std::string& label, const Record& r, bool starting) {
   if (r.state == State::kTimedOut)
-    return Error("55000", "file-system backup \"" + label + "\" timed out",
+    return Error(sqlstate::kObjectNotInPrerequisiteState, "file-system backup \"" + label + "\" timed out",
                  "It was " + r.error + " at " + timestamp_text(r.finished_at) + ".",
                  "A copy taken during it is not a valid backup. Take it again, with a longer timeout: SELECT "
                  "scribe.fs_backup_start(" +
@@ -713,13 +713,13 @@ Error failure_of(const std::string& label, const Record& r, bool starting) {
   if (starting) {
     // The worker's SQLSTATE (Error keeps a pointer: static storage).
     static char sqlstate[6];
-    copy_text(sqlstate, sizeof sqlstate, r.sqlstate.size() == 5 ? r.sqlstate : std::string("55000"));
+    copy_text(sqlstate, sizeof sqlstate, r.sqlstate.size() == 5 ? r.sqlstate : std::string(sqlstate::kObjectNotInPrerequisiteState));
     return Error(sqlstate, "could not start file-system backup \"" + label + "\": " + r.error, {},
                  "See the server log.");
   }
   std::string detail = r.error + (r.finished_at != 0 ? " (at " + timestamp_text(r.finished_at) + ")" : "") + ".";
   if (!detail.empty() && detail[0] >= 'a' && detail[0] <= 'z') detail[0] = static_cast<char>(detail[0] - 'a' + 'A');
-  return Error("55000", "file-system backup \"" + label + "\" failed", detail,
+  return Error(sqlstate::kObjectNotInPrerequisiteState, "file-system backup \"" + label + "\" failed", detail,
                "A copy taken during it is not a valid backup: take it again.");
 }
 
@@ -738,7 +738,7 @@ void wait_while(int index, std::uint64_t id, Busy busy, BackgroundWorkerHandle* 
     if (handle != nullptr && GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED) {
       LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       if (s.in_use && s.id == id && !is_final(s.state))
-        finish_locked(s, State::kFailed, "55000", "its background worker exited before it reported; see the server log",
+        finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState, "its background worker exited before it reported; see the server log",
                       nullptr);
       break;
     }
@@ -761,13 +761,13 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
     LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
     if (find_active(label) >= 0)
       throw Error(
-          "42710", "file-system backup \"" + label + "\" is already running",
+          sqlstate::kDuplicateObject, "file-system backup \"" + label + "\" is already running",
           "Several backups may run at once, but each needs its own label.",
           "Stop it with SELECT * FROM scribe.fs_backup_stop(" + sql_literal(label) + "); or choose another label.");
     for (int i = 0; i < shared->max_backups && index < 0; i++)
       if (!slot_at(i).in_use) index = i;
     if (index < 0)
-      throw Error("53400",
+      throw Error(sqlstate::kConfigurationLimitExceeded,
                   "too many file-system backups are running (scribe.max_fs_backups = " +
                       std::to_string(shared->max_backups) + ")",
                   {}, "Stop one first, or raise scribe.max_fs_backups in postgresql.conf and restart the server.");
@@ -825,9 +825,9 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
       LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       Slot& s = slot_at(index);
       if (s.in_use && s.id == id)
-        finish_locked(s, State::kFailed, "53400", "no background worker slot was free", nullptr);
+        finish_locked(s, State::kFailed, sqlstate::kConfigurationLimitExceeded, "no background worker slot was free", nullptr);
     }
-    throw Error("53400", "could not start file-system backup \"" + label + "\": no background worker slot is free",
+    throw Error(sqlstate::kConfigurationLimitExceeded, "could not start file-system backup \"" + label + "\": no background worker slot is free",
                 "Each file-system backup in progress holds a background worker.",
                 "Raise max_worker_processes in postgresql.conf and restart the server.");
   }
@@ -915,7 +915,7 @@ Datum fs_backup_stop(FunctionCallInfo fcinfo) {
     if (index >= 0) {
       Slot& s = slot_at(index);
       if (s.state == State::kStarting)
-        throw Error("55000", "file-system backup \"" + label + "\" is still starting",
+        throw Error(sqlstate::kObjectNotInPrerequisiteState, "file-system backup \"" + label + "\" is still starting",
                     "Its checkpoint has not completed yet.",
                     "Wait until scribe.fs_backup_start() has returned, then stop it.");
       if (s.state == State::kRunning && !s.stop_requested) {
@@ -947,7 +947,7 @@ Datum fs_backup_stop(FunctionCallInfo fcinfo) {
     }
   }
   if (!r)
-    throw Error("55000", "there is no file-system backup labelled \"" + label + "\"", {},
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "there is no file-system backup labelled \"" + label + "\"", {},
                 "Start one with SELECT scribe.fs_backup_start(" + sql_literal(label) + ");");
   if (r->state != State::kComplete) throw failure_of(label, *r, false);
   if (index < 0)
@@ -1032,7 +1032,7 @@ void recover_records() {
       r.error =
           std::string("the server restarted while the backup was ") + state_name(r.state) + "; the backup was aborted";
       r.state = State::kFailed;
-      r.sqlstate = "55000";
+      r.sqlstate = sqlstate::kObjectNotInPrerequisiteState;
       r.finished_at = GetCurrentTimestamp();
       save_record(r);
       ereport(LOG, (errmsg("pg_scribe: file-system backup \"%s\" failed: the server restarted while it was in "

@@ -142,7 +142,7 @@ std::optional<BackupConfig> load_config(Oid database) {
       config.chain_id = value;
   }
   if (config.backup_dir.empty() || config.slot.empty() || config.chain_id.empty())
-    throw Error("XX001", "pg_scribe configuration file \"" + path + "\" is incomplete", {},
+    throw Error(sqlstate::kDataCorrupted, "pg_scribe configuration file \"" + path + "\" is incomplete", {},
                 "Run scribe.teardown() and scribe.init() again.");
   if (config.slot_base.empty()) config.slot_base = config.slot;
   if (config.compression.empty()) config.compression = "none";
@@ -353,13 +353,13 @@ void start_worker(Oid database) {
     }
     if (state == WorkerState::kStreaming || state == WorkerState::kIdle) return;
     if (state == WorkerState::kError)
-      throw Error("55000", std::string("the pg_scribe worker could not start streaming: ") + error, {},
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, std::string("the pg_scribe worker could not start streaming: ") + error, {},
                   "See the server log; fix the cause and run scribe.start().");
     pid_t bgpid;
     if (pid == 0 && GetBackgroundWorkerPid(handle, &bgpid) == BGWH_STOPPED)
-      throw Error("55000", "the pg_scribe worker exited before it started streaming", {}, "See the server log.");
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, "the pg_scribe worker exited before it started streaming", {}, "See the server log.");
     if (GetCurrentTimestamp() > deadline)
-      throw Error("57014", "the pg_scribe worker did not start streaming within scribe.start_timeout", {},
+      throw Error(sqlstate::kQueryCanceled, "the pg_scribe worker did not start streaming within scribe.start_timeout", {},
                   "See the server log; a long-running transaction can delay decoding.");
     call_pg([&] {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50, PG_WAIT_EXTENSION);
@@ -379,12 +379,12 @@ void stop_worker(Oid database) {
   pid_t pid = worker_pid();
   if (pid == 0) return;
   if (kill(pid, SIGTERM) != 0 && errno != ESRCH)
-    throw Error("58000", std::string("could not signal the pg_scribe worker: ") + strerror(errno));
+    throw Error(sqlstate::kSystemError, std::string("could not signal the pg_scribe worker: ") + strerror(errno));
   for (int waited_ms = 0;; waited_ms += 50) {
     pid = worker_pid();
     if (pid == 0) return;
     if (waited_ms > start_timeout_s * 1000)
-      throw Error("57014", "the pg_scribe worker did not stop", "Its process is " + std::to_string(pid) + ".");
+      throw Error(sqlstate::kQueryCanceled, "the pg_scribe worker did not stop", "Its process is " + std::to_string(pid) + ".");
     call_pg([&] {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50, PG_WAIT_EXTENSION);
       ResetLatch(MyLatch);

@@ -249,7 +249,7 @@ void check_chain_in_place(const Stream& s) {
   if (::fstat(s.active.fd(), &open_file) != 0) throw_io_error("stat file", active_path, errno);
   if (::stat(active_path.c_str(), &at_path) != 0 || open_file.st_nlink == 0 || open_file.st_dev != at_path.st_dev ||
       open_file.st_ino != at_path.st_ino)
-    throw Error("58030",
+    throw Error(sqlstate::kIoError,
                 "\"" + active_path + "\" is no longer the file the pg_scribe worker writes: the backup directory was "
                 "removed, moved or replaced",
                 "Nothing written since is confirmed to the replication slot.", kChainGoneHint);
@@ -288,7 +288,7 @@ void check_not_older_copy(const Stream& s) {
                      [&](const SealedDiff& d) { return d.stored.file == name; }))
       orphan_diff = true;
   if (orphan_diff || diffs > known_diffs || (diffs == known_diffs && has_active && bytes >= known_bytes)) return;
-  throw Error("XX001",
+  throw Error(sqlstate::kDataCorrupted,
               "the files of chain " + s.config.chain_id + " hold less than the pg_scribe worker had made durable: "
               "the backup directory was replaced by an older copy",
               "The chain has " + std::to_string(diffs) + " sealed diffs and an active.sql of " + std::to_string(bytes) +
@@ -362,7 +362,7 @@ void remove_abandoned_chains_if_idle(const BackupConfig& config) {
 void open_stream(Stream& s) {
   s.chain_dir = chain_dir_of(s.config);
   if (!is_directory(s.chain_dir))
-    throw Error("58030",
+    throw Error(sqlstate::kIoError,
                 "chain directory \"" + s.chain_dir + "\" is missing: the backup directory was removed, moved or "
                 "replaced",
                 {}, kChainGoneHint);
@@ -376,13 +376,13 @@ void open_stream(Stream& s) {
   }
   // Another backup's chain put in place of ours (even with the same id).
   if (s.manifest.system_identifier != GetSystemIdentifier() || s.manifest.slot != s.config.slot)
-    throw Error("58030",
+    throw Error(sqlstate::kIoError,
                 "chain directory \"" + s.chain_dir + "\" belongs to another backup (slot \"" + s.manifest.slot +
                     "\"), not to this one (slot \"" + s.config.slot + "\")",
                 "The backup directory was replaced.", kChainGoneHint);
   check_not_older_copy(s);
   if (s.manifest.closed)
-    throw Error("55000", "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
                 "Its successor is chain " + s.manifest.next_chain + ".",
                 "Run scribe.teardown() and scribe.init() into a new directory, or scribe.new_chain() again.");
   remove_abandoned_chains_if_idle(s.config);
@@ -401,7 +401,7 @@ void open_stream(Stream& s) {
     ereport(LOG, (errmsg("pg_scribe: cut %llu bytes of an unfinished transaction from the end of \"%s\"",
                          static_cast<unsigned long long>(active.torn_bytes), active_path.c_str())));
   if (active.start_lsn != s.manifest.stream_position())
-    throw Error("XX001", "\"" + active_path + "\" does not continue the chain's last sealed diff", {},
+    throw Error(sqlstate::kDataCorrupted, "\"" + active_path + "\" does not continue the chain's last sealed diff", {},
                 "Start a new chain with scribe.new_chain().");
   s.active = File(active_path, File::Mode::kAppend);
   s.active_size = active.size;
@@ -520,7 +520,7 @@ void catch_up_to(Stream& s, XLogRecPtr target) {
     }
     // A rotation or new_chain() must not hang while a standby is away.
     if (held_longer_than(s, start_timeout_s * 1000))
-      throw Error("55000",
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
                   "the standbys in synchronized_standby_slots have not received the WAL up to " + lsn_text(upto),
                   "The chain's slot is a failover slot: the backup holds nothing that a standby could lack after a "
                   "promotion, and waits for them.",
@@ -625,7 +625,7 @@ RequestResult result_for(const std::exception& e) {
   std::memset(&r, 0, sizeof r);
   r.ok = false;
   const auto* se = dynamic_cast<const Error*>(&e);
-  snprintf(r.sqlstate, sizeof r.sqlstate, "%s", se != nullptr ? se->sqlstate() : "XX000");
+  snprintf(r.sqlstate, sizeof r.sqlstate, "%s", se != nullptr ? se->sqlstate() : sqlstate::kInternalError);
   snprintf(r.message, sizeof r.message, "%s", e.what());
   if (se != nullptr) snprintf(r.hint, sizeof r.hint, "%s", se->hint().c_str());
   return r;
@@ -641,7 +641,7 @@ void switch_chain(Stream& s, const std::string& new_chain, const std::string& ne
     char at[kLsnTextSize], want[kLsnTextSize];
     format_lsn(s.ctx->reader->EndRecPtr, at);
     format_lsn(switch_lsn, want);
-    throw Error("XX000", "the stream is at " + std::string(at) + ", not at the new chain's start " + want, {},
+    throw Error(sqlstate::kInternalError, "the stream is at " + std::string(at) + ", not at the new chain's start " + want, {},
                 "This is a bug; please report it. The current chain continues.");
   }
   s.next_chain = new_chain;
@@ -747,7 +747,7 @@ void back_off_after_failures() {
     if (const std::uint64_t seq = take_request(kind, unused_chain, unused_slot, unused_compression, unused_lsn)) {
       RequestResult r;
       std::memset(&r, 0, sizeof r);
-      snprintf(r.sqlstate, sizeof r.sqlstate, "55000");
+      snprintf(r.sqlstate, sizeof r.sqlstate, "%s", sqlstate::kObjectNotInPrerequisiteState);
       snprintf(r.message, sizeof r.message, "the pg_scribe worker is recovering from an error: %s",
                     my_entry->last_error);
       snprintf(r.hint, sizeof r.hint, "See scribe.status and the server log.");

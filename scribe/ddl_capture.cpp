@@ -158,7 +158,7 @@ std::string_view current_statement_text() {
 // nothing, and E'...' means the same under both.
 void refuse_text_read_otherwise_on_replay(std::string_view statement) {
   if (standard_conforming_strings || statement.find('\\') == std::string_view::npos) return;
-  throw scribe::Error("0A000",
+  throw scribe::Error(sqlstate::kFeatureNotSupported,
                       "pg_scribe cannot capture a DDL statement containing a backslash while "
                       "standard_conforming_strings is off",
                       "The backup replays DDL with standard_conforming_strings on, where the backslashes of this "
