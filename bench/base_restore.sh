@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 source tests/lib/cluster.sh
 source tests/lib/compare.sh
 source tests/lib/engine.sh
+source tests/lib/assert.sh
 SCALE=${SCALE:-1} RUNS=${RUNS:-3} JOBS=${JOBS:-2} INDEXES=${INDEXES:-1} COMPRESS=${COMPRESS:-none}
 [ "$RUNS" -ge 3 ] || { echo "RUNS must be at least 3 (a median)" >&2; exit 2; }
 CLUSTER_EXTRA_CONF="fsync = on
@@ -32,7 +33,7 @@ max_worker_processes = 16
 log_min_messages = warning"
 start_throwaway_cluster base_restore
 PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# qa: a value read (unaligned, tuples only); q is tests/lib/assert.sh's.
 qa() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc -l; }

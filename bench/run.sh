@@ -31,6 +31,7 @@ OUT=$(cd "$OUT" && pwd)
 source tests/lib/cluster.sh
 source tests/lib/compare.sh
 source tests/lib/engine.sh
+source tests/lib/assert.sh
 # Durable like production: the cluster helpers turn fsync off for tests.
 CLUSTER_EXTRA_CONF="fsync = on
 full_page_writes = on
@@ -42,7 +43,7 @@ max_worker_processes = 16
 log_min_messages = warning"
 start_throwaway_cluster bench
 PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# qa: a value read (unaligned, tuples only); q is tests/lib/assert.sh's.
 qa() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc -l; }

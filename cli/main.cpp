@@ -40,6 +40,8 @@ std::string with_sqlstate(const std::string& message, const std::string& sqlstat
 
 int run(const Options& o) {
   switch (o.action) {
+    // A table, one action per line: kept as written.
+    // clang-format off
     case Action::kInit: return run_init(o);
     case Action::kStart: return run_start(o);
     case Action::kStop: return run_stop(o);
@@ -53,6 +55,7 @@ int run(const Options& o) {
     case Action::kFsBackupStop: return run_fs_backup_stop(o);
     case Action::kNone: break;
   }
+  // clang-format on
   return kExitInvalid;
 }
 

@@ -104,6 +104,8 @@ void check_applicable(const Options& o) {
 
 const char* action_flag(Action action) {
   switch (action) {
+    // A table, one option per line: kept as written.
+    // clang-format off
     case Action::kInit: return "--init";
     case Action::kStart: return "--start";
     case Action::kStop: return "--stop";
@@ -117,6 +119,7 @@ const char* action_flag(Action action) {
     case Action::kFsBackupStop: return "--fs-backup-stop";
     case Action::kNone: break;
   }
+  // clang-format on
   return "(no action)";
 }
 
@@ -181,6 +184,8 @@ Options parse_options(int argc, char** argv) {
   int c;
   while ((c = getopt_long(argc, argv, ":d:h:p:U:wWvV?Cj:", kLongOptions, nullptr)) != -1) {
     switch (c) {
+      // A table, one option per line: kept as written.
+      // clang-format off
       case kOptInit: set_action(o, Action::kInit); break;
       case kOptStart: set_action(o, Action::kStart); break;
       case kOptStop: set_action(o, Action::kStop); break;
@@ -244,6 +249,7 @@ Options parse_options(int argc, char** argv) {
       case kOptNoWaitForArchive: o.no_wait_for_archive = true; break;
       default: throw UsageError("invalid command line");
     }
+    // clang-format on
   }
   if (optind < argc) throw UsageError(std::string("too many command-line arguments (first is \"") + argv[optind] + "\")");
   if (o.show_help || o.show_version) return o;

@@ -477,6 +477,7 @@ int run_restore(const Options& o) {
     conn.exec("SET synchronous_commit = off");
   }
   const std::string base_path = scribe::join_path(chain_dir, manifest.base.file);
+  const auto base_started = Clock::now();
   std::optional<BaseLayout> layout;
   if (o.jobs > 1) {
     const auto scan_start = Clock::now();
@@ -501,7 +502,8 @@ int run_restore(const Options& o) {
     bytes_done += manifest.base.bytes;
     progress.finish();
     log_done("Restored base backup (" + human_count(s.copy_rows) + " rows in " + std::to_string(s.copies) +
-             " tables, over " + std::to_string(o.jobs) + " connections)");
+             " tables, over " + std::to_string(o.jobs) + " connections, took " +
+             human_duration(seconds_since(base_started)) + ")");
     conn.exec("RESET ALL");
     conn.exec("SET synchronous_commit = off");
   } else {
@@ -514,11 +516,12 @@ int run_restore(const Options& o) {
     conn.exec("COMMIT");
     progress.finish();
     log_done("Restored base backup (" + human_count(s.copy_rows) + " rows in " + std::to_string(s.copies) +
-             " tables)");
+             " tables, took " + human_duration(seconds_since(base_started)) + ")");
     conn.exec("RESET ALL");
     conn.exec("SET synchronous_commit = off");
   }
   // Only for the diffs' changes: a restore of the base alone builds none.
+  const auto diffs_started = Clock::now();
   const bool replays = diff_count > 0 || use_active;
   const std::vector<TemporaryIndex> lookup = replays ? create_lookup_indexes(conn) : std::vector<TemporaryIndex>{};
 
@@ -547,7 +550,8 @@ int run_restore(const Options& o) {
   }
   progress.finish();
   log_done("Applied " + std::to_string(applied.size()) + " differentials (" + human_count(transactions) +
-           " transactions, " + human_count(rows) + " rows)");
+           " transactions, " + human_count(rows) + " rows, took " + human_duration(seconds_since(diffs_started)) +
+           ")");
   for (const auto& name : applied) log_line("  - " + name);
   if (use_active && !reached) {
     const std::string active = scribe::join_path(chain_dir, std::string(scribe::kActiveFileName));

@@ -22,6 +22,14 @@ namespace {
 // with the server running this one.
 constexpr std::size_t kSendBytes = 1 << 20;
 constexpr std::size_t kTrimBytes = 4 << 20;
+// A group of transactions (ScriptRunner::flush_group) ends at about this
+// much SQL or this many transactions: large enough that runs of one
+// table's changes merge into few statements, small enough to hold.
+constexpr std::size_t kGroupBytes = 8 << 20;
+constexpr std::uint64_t kGroupTransactions = 10000;
+// A run of INSERTs goes as a COPY from this many rows on (fewer: the
+// round trip a COPY needs costs more than the INSERT's planning).
+constexpr std::size_t kCopyMinRows = 64;
 // A confined COPY's data goes in calls of about this much: each call sets
 // the COPY up again (microseconds), and the next chunk is read while the
 // server copies this one.
@@ -161,18 +169,24 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
         [this](std::uint64_t, std::uint64_t, std::string_view line, bool) { acl_entries_.comment_line(line); });
   }
   if (kind_ == Kind::kDiff) {
-    // Tables whose rows a merged UPDATE could trip over a UNIQUE or EXCLUDE
-    // constraint checked row by row (see DmlBatcher::set_update_filter).
-    ResultPtr r(PQexec(conn_,
-                       "SELECT DISTINCT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
-                       "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
-                       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE (i.indisunique OR i.indisexclusion) AND i.indimmediate "
-                       "AND NOT i.indisprimary AND NOT i.indisreplident"));
-    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "reading the target's unique constraints");
-    for (int i = 0; i < PQntuples(r.get()); i++) update_unsafe_.emplace(PQgetvalue(r.get(), i, 0));
+    read_update_unsafe();
     batcher_.set_update_filter([this](std::string_view table) { return update_unsafe_.count(std::string(table)) == 0; });
+    batcher_.set_collapse_updates(true, batch_);
   }
+}
+
+// Tables whose rows a merged UPDATE could trip over a UNIQUE or EXCLUDE
+// constraint checked row by row (see DmlBatcher::set_update_filter).
+void ScriptRunner::read_update_unsafe() {
+  ResultPtr r(PQexec(conn_,
+                     "SELECT DISTINCT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
+                     "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indrelid "
+                     "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+                     "WHERE (i.indisunique OR i.indisexclusion) AND i.indimmediate "
+                     "AND NOT i.indisprimary AND NOT i.indisreplident"));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "reading the target's unique constraints");
+  update_unsafe_.clear();
+  for (int i = 0; i < PQntuples(r.get()); i++) update_unsafe_.emplace(PQgetvalue(r.get(), i, 0));
 }
 
 ScriptRunner::~ScriptRunner() {
@@ -207,6 +221,12 @@ std::string ScriptRunner::describe(const scribe::DiffTransaction& tx) const {
   if (tx.commit_lsn == 0 && tx.commit_time.empty()) return "a transaction without a header";
   return "transaction xid=" + std::to_string(tx.xid) + " (commit LSN " + lsn_text(tx.commit_lsn) + " at " +
          tx.commit_time + ")";
+}
+
+std::string ScriptRunner::describe(const Pending& commit) const {
+  if (commit.count <= 1) return describe(commit.tx);
+  return std::to_string(commit.count) + " transactions applied as one, from " + describe(commit.first) + " to " +
+         describe(commit.tx);
 }
 
 void ScriptRunner::fail(const PGresult* result, const std::string& where) {
@@ -262,9 +282,13 @@ void ScriptRunner::wait_for_results() {
       case PGRES_TUPLES_OK: {
         const char* status = PQcmdStatus(r);
         if (kind_ == Kind::kDiff && std::strncmp(status, "COMMIT", 6) == 0) {
-          if (flight_commits_ < flight_txs_.size()) stats_.last_applied = flight_txs_[flight_commits_].tx;
+          if (flight_commits_ < flight_txs_.size()) {
+            stats_.last_applied = flight_txs_[flight_commits_].tx;
+            stats_.transactions += flight_txs_[flight_commits_].count;
+          } else {
+            stats_.transactions++;
+          }
           flight_commits_++;
-          stats_.transactions++;
         } else if (std::strncmp(status, "INSERT", 6) == 0 || std::strncmp(status, "UPDATE", 6) == 0 ||
                    std::strncmp(status, "DELETE", 6) == 0) {
           stats_.rows += std::strtoull(PQcmdTuples(r), nullptr, 10);
@@ -295,7 +319,7 @@ void ScriptRunner::wait_for_results() {
     ResultPtr keep(first_error);
     std::string where;
     if (flight_commits_ < flight_txs_.size())
-      where = "in " + describe(flight_txs_[flight_commits_].tx);
+      where = "in " + describe(flight_txs_[flight_commits_]);
     else if (tx_open_)
       where = "in " + describe(open_tx_);
     fail(first_error, where);
@@ -362,22 +386,231 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
         return;
       }
     }
-    batcher_.flush(batch_);
-    tx_open_ = true;
-    tx_partly_sent_ = false;
-    non_transactional_ = false;
-    batch_tx_start_ = batch_.size();
-    batch_.append(text.data(), text.size());
-    batch_.push_back('\n');
+    if (grouping_ && !fire_triggers_) {
+      // Held until its COMMIT shows whether it is only row changes.
+      tx_open_ = true;
+      tx_buffered_ = true;
+      tx_begin_.assign(text.data(), text.size());
+      tx_statements_.clear();
+      tx_bytes_ = 0;
+      return;
+    }
+    start_transaction(text);
     return;
   }
+  if (tx_buffered_ && statement.in_transaction) {
+    if (statement_is(text, "COMMIT")) {
+      tx_buffered_ = false;
+      tx_grouped_ = true;  // joins the group when the scanner reports the transaction
+      return;
+    }
+    if (!scribe::dml_target_table(text).empty() && tx_bytes_ + text.size() <= kGroupBytes) {
+      tx_statements_.emplace_back(text);
+      tx_bytes_ += text.size();
+      return;
+    }
+    // DDL, or anything else that is not a row change, or a transaction
+    // too big to hold: it runs as it came, after the group before it.
+    ungroup_open_transaction();
+  }
   if (!statement.in_transaction) {
+    flush_group();
     batcher_.flush(batch_);
     batch_.append(text.data(), text.size());
     batch_.push_back('\n');
     if (batch_.size() >= kSendBytes) send_batch();
     return;
   }
+  transaction_statement(text);
+}
+
+void ScriptRunner::start_transaction(std::string_view begin) {
+  batcher_.flush(batch_);
+  tx_open_ = true;
+  tx_partly_sent_ = false;
+  non_transactional_ = false;
+  batch_tx_start_ = batch_.size();
+  batch_.append(begin.data(), begin.size());
+  batch_.push_back('\n');
+}
+
+void ScriptRunner::ungroup_open_transaction() {
+  flush_group();
+  tx_buffered_ = false;
+  start_transaction(tx_begin_);
+  for (const std::string& held : tx_statements_) transaction_statement(held);
+  tx_statements_.clear();
+}
+
+// The group's transactions as one: BEGIN, each table's row changes in
+// their order, COMMIT. The same rows as applying them one transaction
+// after another, because
+//  - only transactions made of INSERT INTO/UPDATE ONLY/DELETE FROM ONLY
+//    s.t join a group (DDL, TRUNCATE, large objects, trigger switches and
+//    anything else end it and run as they came), so no table changes
+//    shape, name or constraints within it;
+//  - each row is named by one table: wal2sql writes changes to the leaf
+//    partition or inheritance child that holds the row, with ONLY;
+//  - each table's changes keep their order, so each row, and each unique
+//    or exclusion constraint (they are per table), sees the same sequence
+//    of states as at the source;
+//  - nothing observes another table in between: replay runs with
+//    session_replication_role = replica, so foreign keys are not checked
+//    and triggers do not fire (set_fire_triggers turns grouping off), and
+//    deferred constraints are checked at the group's COMMIT, on the state
+//    the group's last transaction committed at the source.
+// A --up-to target is a transaction boundary of the file, checked before a
+// transaction joins a group. A failed group rolls back whole: the restore
+// reports the last transaction of the last group committed.
+void ScriptRunner::flush_group() {
+  if (group_.count == 0) return;
+  if (update_unsafe_stale_) {
+    // DDL since the constraints were read: read them again once it has
+    // run (a group holds no DDL, so they stay true for the group).
+    bool updates = false;
+    for (const GroupTable& table : group_tables_)
+      for (const std::string& statement : table.statements) updates = updates || starts_with_ci(statement, "UPDATE ");
+    if (updates) {
+      send_batch();
+      wait_for_results();
+      read_update_unsafe();
+      batcher_.set_merge(scribe::DmlBatcher::kMergeAll, batch_);
+      update_unsafe_stale_ = false;
+    }
+  }
+  // The transaction being read, if any, comes after the group.
+  const scribe::DiffTransaction reading = open_tx_;
+  const bool reading_open = tx_open_;
+  start_transaction("BEGIN;");
+  open_tx_ = group_.tx;
+  for (const GroupTable& table : group_tables_) apply_group_table(table);
+  transaction_statement("COMMIT;");
+  open_tx_ = reading;
+  tx_open_ = reading_open;
+  batch_txs_.push_back(group_);
+  group_ = Pending{{}, {}, 0};
+  group_tables_.clear();
+  group_table_index_.clear();
+  group_bytes_ = 0;
+  if (batch_.size() >= kSendBytes) send_batch();
+}
+
+// One table's row changes of a group, in order. A run of at least
+// kCopyMinRows single-row INSERTs with the same columns goes as one COPY:
+// the server then reads each value with the column's input function, as it
+// reads the INSERT's literal, without parsing, analysing and planning a
+// VALUES list (the largest part of an INSERT's cost, see BENCHMARKS.md).
+// Not for a confined table: a COPY cannot run inside the run-as function.
+void ScriptRunner::apply_group_table(const GroupTable& table) {
+  const std::vector<std::string>& statements = table.statements;
+  std::size_t i = 0;
+  while (i < statements.size()) {
+    const std::size_t head = scribe::single_row_insert_head(statements[i]);
+    std::size_t end = i + 1;
+    if (head != 0) {
+      const std::string_view head_text = std::string_view(statements[i]).substr(0, head);
+      while (end < statements.size() && std::string_view(statements[end]).substr(0, head) == head_text &&
+             scribe::single_row_insert_head(statements[end]) == head)
+        end++;
+    }
+    if (end - i >= kCopyMinRows && copy_rows(table.name, statements, i, end, head)) {
+      i = end;
+      continue;
+    }
+    if (head == 0 && update_by_copy(table.name, statements, i, end)) {
+      i = end;
+      continue;
+    }
+    for (; i < end; i++) transaction_statement(statements[i]);
+  }
+}
+
+// A run of UPDATEs by key of kCopyMinRows rows or more: the rows' new
+// values go by COPY into a temporary table of the key and SET columns,
+// made from the table's own columns (so COPY reads each value with the
+// column's input function and checks its domain, as "SET c = <literal>"
+// does), and one UPDATE joins it by key with pg_catalog's equality, by
+// index lookups as the single-row UPDATEs would. The same rows as the
+// statements one by one, for the reasons DmlBatcher's merged UPDATE gives;
+// not for a table with another immediate UNIQUE or EXCLUDE constraint (nor
+// after DDL until the constraints are read again), nor for a confined table.
+bool ScriptRunner::update_by_copy(const std::string& table, const std::vector<std::string>& statements,
+                                  std::size_t from, std::size_t& end) {
+  if ((batcher_.merge() & scribe::DmlBatcher::kMergeUpdates) == 0 || update_unsafe_.count(table) != 0) return false;
+  scribe::UpdateRun run;
+  if (!scribe::collect_update_run(statements, from, run) || run.table != table) return false;
+  if (run.rows < kCopyMinRows) return false;
+  if (confined_) {
+    auto found = table_owners_.find(table);
+    if (found == table_owners_.end()) found = table_owners_.emplace(table, lookup(kTableOwnerQuery, table)).first;
+    if (!found->second.oid.empty() && !found->second.trusted) return false;
+  }
+  std::string columns;
+  for (const auto* list : {&run.key_columns, &run.set_columns})
+    for (const std::string& column : *list) columns.append(columns.empty() ? "" : ", ").append(column);
+  const std::string rows = "pg_temp.pg_scribe_rows_" + std::to_string(++temp_tables_);
+  batcher_.flush(batch_);
+  batch_.append("CREATE TEMPORARY TABLE " + rows + " ON COMMIT DROP AS SELECT " + columns + " FROM ONLY " + table +
+                " WITH NO DATA;\n");
+  refuse_nul(run.copy_data);
+  copy_in("COPY " + rows + " (" + columns + ") FROM STDIN", run.copy_data, false);
+  // A nested loop over the rows with an index lookup each: the planner
+  // knows nothing of the new table's size.
+  batch_.append("SET LOCAL enable_hashjoin = off;\nSET LOCAL enable_mergejoin = off;\nUPDATE ONLY " + table +
+                " AS pg_scribe_t SET ");
+  for (std::size_t i = 0; i < run.set_columns.size(); i++)
+    batch_.append(i > 0 ? ", " : "").append(run.set_columns[i]).append(" = pg_scribe_v.").append(run.set_columns[i]);
+  batch_.append(" FROM " + rows + " AS pg_scribe_v WHERE ");
+  for (std::size_t i = 0; i < run.key_columns.size(); i++)
+    batch_.append(i > 0 ? " AND " : "")
+        .append("pg_scribe_t.")
+        .append(run.key_columns[i])
+        .append(" OPERATOR(pg_catalog.=) pg_scribe_v.")
+        .append(run.key_columns[i]);
+  batch_.append(";\nRESET enable_hashjoin;\nRESET enable_mergejoin;\nDROP TABLE " + rows + ";\n");
+  end = run.end;
+  return true;
+}
+
+// COPY `data` (text format lines) with `copy`, after everything built so
+// far has run; its rows count as the stream's when `count`.
+void ScriptRunner::copy_in(const std::string& copy, const std::string& data, bool count) {
+  send_batch();
+  wait_for_results();
+  ResultPtr r(PQexec(conn_, copy.c_str()));
+  stats_.messages++;
+  if (PQresultStatus(r.get()) != PGRES_COPY_IN) fail(r.get(), "in " + describe(group_));
+  if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(conn_, nullptr) != 1)
+    fail(nullptr, "in " + describe(group_));
+  drain_copy_results(
+      [count](PGresult* result) -> std::optional<std::uint64_t> {
+        if (PQresultStatus(result) != PGRES_COMMAND_OK) return std::nullopt;
+        return count ? std::strtoull(PQcmdTuples(result), nullptr, 10) : 0;
+      },
+      "in " + describe(group_));
+}
+
+bool ScriptRunner::copy_rows(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
+                             std::size_t to, std::size_t head) {
+  if (confined_) {
+    auto found = table_owners_.find(table);
+    if (found == table_owners_.end()) found = table_owners_.emplace(table, lookup(kTableOwnerQuery, table)).first;
+    if (!found->second.oid.empty() && !found->second.trusted) return false;
+  }
+  const std::string copy = scribe::copy_statement_for_insert(statements[from]);
+  if (copy.empty()) return false;
+  std::string data;
+  for (std::size_t i = from; i < to; i++) {
+    const std::string& statement = statements[i];
+    const std::string_view row = std::string_view(statement).substr(head, statement.size() - head - 1);
+    if (!scribe::append_copy_line(row, data)) return false;
+  }
+  refuse_nul(data);
+  copy_in(copy, data, true);
+  return true;  // the rows are in stats_.copy_rows, added to stats_.rows at the end
+}
+
+void ScriptRunner::transaction_statement(std::string_view text) {
   // Inside a transaction. A statement that cannot run in a transaction
   // block (CREATE INDEX CONCURRENTLY, ...) is written between END; and
   // START TRANSACTION;: those run alone, as psql would run them.
@@ -391,9 +624,9 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
   if (trigger_switch && fire_triggers_) return;
   // DDL in the stream (anything but DML in a transaction) may add
   // constraints the check above did not see: no merged UPDATE after it.
-  if (!ddl_seen_ && !trigger_switch && !starts_with_ci(text, "INSERT ") && !starts_with_ci(text, "UPDATE ") &&
-      !starts_with_ci(text, "DELETE ") && !statement_is(text, "COMMIT")) {
-    ddl_seen_ = true;
+  if (!update_unsafe_stale_ && !trigger_switch && !starts_with_ci(text, "INSERT ") &&
+      !starts_with_ci(text, "UPDATE ") && !starts_with_ci(text, "DELETE ") && !statement_is(text, "COMMIT")) {
+    update_unsafe_stale_ = true;
     close_confined_group();
     batcher_.set_merge(scribe::DmlBatcher::kMergeInserts | scribe::DmlBatcher::kMergeDeletes, batch_);
   }
@@ -555,7 +788,26 @@ void ScriptRunner::close_confined_group() {
 void ScriptRunner::on_transaction(const scribe::DiffTransaction& tx) {
   if (kind_ != Kind::kDiff || done() || !tx_open_) return;
   tx_open_ = false;
-  batch_txs_.push_back(Pending{tx});
+  if (tx_grouped_) {
+    tx_grouped_ = false;
+    if (group_.count == 0) group_.first = tx;
+    group_.tx = tx;
+    group_.count++;
+    for (std::string& statement : tx_statements_) {
+      const std::string_view table = scribe::dml_target_table(statement);
+      auto found = group_table_index_.find(table);
+      if (found == group_table_index_.end()) {
+        found = group_table_index_.emplace(std::string(table), group_tables_.size()).first;
+        group_tables_.push_back(GroupTable{found->first, {}});
+      }
+      group_bytes_ += statement.size();
+      group_tables_[found->second].statements.push_back(std::move(statement));
+    }
+    tx_statements_.clear();
+    if (group_bytes_ >= kGroupBytes || group_.count >= kGroupTransactions) flush_group();
+    return;
+  }
+  batch_txs_.push_back(Pending{tx, tx, 1});
   if (batch_.size() >= kSendBytes) send_batch();
 }
 
@@ -795,7 +1047,24 @@ void ScriptRunner::globals_statement(std::string_view text) {
 
 const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
   if (!done()) scanner_.finish();
-  if (!done() && tx_open_) {
+  if (!done() && tx_open_ && (tx_buffered_ || tx_grouped_)) {
+    // The file ends inside a transaction held for a group: nothing of it
+    // was sent; the group before it is whole.
+    stats_.torn = true;
+    stats_.torn_xid = open_tx_.xid;
+    stats_.torn_bytes = scanner_.bytes_fed() - open_tx_.begin_offset;
+    tx_statements_.clear();
+    tx_buffered_ = tx_grouped_ = false;
+    tx_open_ = false;
+    flush_group();
+    send_batch();
+    wait_for_results();
+    if (!may_be_torn)
+      throw ApplyError("file " + file_name_ + " ends inside " + describe(open_tx_), "XX001",
+                       "The last " + std::to_string(stats_.torn_bytes) +
+                           " bytes are an incomplete transaction; it was rolled back.",
+                       "A sealed file is always whole: it was truncated or damaged. Run pg_scribe --verify.");
+  } else if (!done() && tx_open_) {
     // The file ends inside a transaction: nothing of it may be committed.
     stats_.torn = true;
     stats_.torn_xid = open_tx_.xid;
@@ -831,6 +1100,7 @@ const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
                        "The file was truncated or damaged. Run pg_scribe --verify.");
     }
   }
+  flush_group();
   send_batch();
   wait_for_results();
   stats_.rows_merged = batcher_.rows_merged();

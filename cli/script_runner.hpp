@@ -132,12 +132,22 @@ class ScriptRunner {
   void set_statements_alone(bool on) { statements_alone_ = on; }
   // Diffs: leave out the statements that switch replica-firing triggers off
   // around their tables' changes, so that those triggers fire on replay.
-  void set_fire_triggers(bool on) { fire_triggers_ = on; }
+  void set_fire_triggers(bool on) {
+    fire_triggers_ = on;
+    batcher_.set_collapse_updates(!on, batch_);
+  }
+  // Diffs: consecutive transactions made only of row changes are applied
+  // as one transaction, their statements ordered table by table (see
+  // flush_group). On by default, off while triggers fire (they could
+  // observe the order); off: each as it came.
+  void set_group_transactions(bool on) { grouping_ = on; }
   std::uint64_t bytes_fed() const { return scanner_.bytes_fed(); }
 
  private:
-  struct Pending {  // one transaction of a message, to name it in errors
-    scribe::DiffTransaction tx;
+  struct Pending {  // one commit of a message, to name it in errors
+    scribe::DiffTransaction tx;        // the (last) source transaction it commits
+    scribe::DiffTransaction first;     // a group: its first one
+    std::uint64_t count = 1;           // source transactions it commits
   };
 
   void on_statement(const scribe::DiffStatement& statement);
@@ -165,6 +175,22 @@ class ScriptRunner {
   // transactions after it lost). No SQL text holds one: refuse.
   void refuse_nul(std::string_view sql) const;
   std::string describe(const scribe::DiffTransaction& tx) const;
+  std::string describe(const Pending& commit) const;
+  // A statement inside a transaction that runs as it came (not grouped).
+  void transaction_statement(std::string_view text);
+  // Grouping (set_group_transactions).
+  void start_transaction(std::string_view begin);
+  void ungroup_open_transaction();
+  void flush_group();
+  void read_update_unsafe();
+  struct GroupTable;
+  void apply_group_table(const GroupTable& table);
+  bool copy_rows(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
+                 std::size_t to, std::size_t head);
+  bool update_by_copy(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
+                      std::size_t& end);
+  void copy_in(const std::string& copy, const std::string& data, bool count);
+  std::uint64_t temp_tables_ = 0;
   // Confinement (set_confined): true when `text` was taken care of.
   bool confine_statement(std::string_view text);
   void close_confined_group();
@@ -213,7 +239,9 @@ class ScriptRunner {
   DumpAclEntries acl_entries_;
   std::vector<std::string> existing_roles_;
   std::set<std::string> update_unsafe_;  // tables with other immediate UNIQUE/EXCLUDE constraints
-  bool ddl_seen_ = false;
+  // DDL ran since update_unsafe_ was read: UPDATEs are not merged until
+  // it is read again (flush_group).
+  bool update_unsafe_stale_ = false;
 
   bool confined_ = false;
   bool fire_triggers_ = false;
@@ -227,6 +255,24 @@ class ScriptRunner {
   bool ddl_role_open_ = false;                                 // between SET ROLE and RESET ROLE of captured DDL
   bool ddl_confined_ = false;
   std::string ddl_role_;
+
+  // Grouping: the source transactions of the group (their row changes by
+  // table, tables in the order they first came) and the open transaction's
+  // statements while it has only row changes.
+  struct GroupTable {
+    std::string name;
+    std::vector<std::string> statements;
+  };
+  bool grouping_ = true;
+  std::vector<GroupTable> group_tables_;
+  std::map<std::string, std::size_t, std::less<>> group_table_index_;
+  std::size_t group_bytes_ = 0;
+  Pending group_{{}, {}, 0};             // count 0: no group
+  bool tx_buffered_ = false;             // the open transaction is held in tx_statements_
+  bool tx_grouped_ = false;              // its COMMIT came: it joins the group at on_transaction
+  std::string tx_begin_;
+  std::vector<std::string> tx_statements_;
+  std::size_t tx_bytes_ = 0;
 
   ApplyStats stats_;
 };

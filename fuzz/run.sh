@@ -26,8 +26,8 @@
 # Needs clang++ with libFuzzer and the sanitizer runtimes (Debian bookworm:
 # packages clang and libclang-rt-14-dev), the PostgreSQL server headers
 # (parser/kwlist.h, from pg_config --includedir-server) and zlib, lz4, zstd
-# headers. Builds into build/fuzz/ (the core sources listed for scribe_core
-# in CMakeLists.txt, compiled with -fsanitize=fuzzer-no-link,address,
+# headers. Builds into build/fuzz/ (the core sources listed in
+# src/core/sources.txt, compiled with -fsanitize=fuzzer-no-link,address,
 # undefined), runs FUZZ_JOBS targets at a time (default: the number of
 # CPUs, at most 2), each on a scratch copy of fuzz/corpus/<target>/ so the
 # repository is not modified. New inputs stay in build/fuzz/corpus/<target>.
@@ -66,10 +66,10 @@ pg_include=$(pg_config --includedir-server)
 sanitize=("-fsanitize=address,undefined" -fno-sanitize-recover=all -fno-omit-frame-pointer)
 cxxflags=(-std=c++17 -g -O1 -Wall -Wextra -Iinclude -I"$pg_include" "${sanitize[@]}")
 
-# The core library's sources, as CMakeLists.txt lists them for scribe_core.
-mapfile -t sources < <(sed -n '/^add_library(scribe_core/,/)/p' CMakeLists.txt | grep -o 'src/core/[a-z_0-9]*\.cpp')
+# The core library's sources, as src/core/sources.txt lists them.
+mapfile -t sources < <(sed -e 's/#.*//' src/core/sources.txt | grep -o '^[a-z_0-9]*\.cpp' | sed 's|^|src/core/|')
 [ ${#sources[@]} -gt 0 ] || {
-  echo "fuzz: no scribe_core sources found in CMakeLists.txt" >&2
+  echo "fuzz: no core sources found in src/core/sources.txt" >&2
   exit 2
 }
 

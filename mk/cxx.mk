@@ -1,6 +1,8 @@
-# C++ settings shared by the PGXS module Makefiles (wal2sql/, scribe/).
+# C++ settings shared by the PGXS Makefiles (src/core/, wal2sql/, scribe/, cli/).
 # Include before $(PGXS).
 SCRIBE_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+# The core static library (src/core/Makefile; its sources: src/core/sources.txt).
+SCRIBE_CORE_LIB := $(SCRIBE_ROOT)/src/core/libscribe_core.a
 PG_CPPFLAGS += -I$(SCRIBE_ROOT)/include -I$(CURDIR)
 # -fPIC is only added for C code; `register` appears in server headers.
 PG_CXXFLAGS += -std=c++17 -fPIC -Wall -Wextra -Wno-register -Wno-unused-parameter -Wno-missing-field-initializers \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # pg_scribe demo, for a fresh Debian bookworm machine (run as root or with
 # sudo): installs the dependencies (SKIP_DEPS=1 skips apt-get), builds and
-# installs pg_scribe, starts a throwaway cluster, creates a database "shop",
-# backs it up with scribe.init() while the background worker streams every
+# installs pg_scribe (SKIP_BUILD=1 uses the one installed, e.g. by the
+# Debian package: scripts/package-check.sh), starts a throwaway cluster,
+# creates a database "shop", backs it up with scribe.init() while the background worker streams every
 # later change (DML and DDL) as SQL, seals the stream with
 # scribe.rotate_diff(), restores the backup with psql alone into
 # "shop_restored" and with pg_scribe --restore into "shop_fast", and
@@ -17,9 +18,13 @@ if [ "$(id -u)" = 0 ] && [ "${SKIP_DEPS:-0}" != 1 ]; then
   bash scripts/install-deps.sh >/dev/null
 fi
 export PG_CONFIG=${PG_CONFIG:-$(command -v /usr/lib/postgresql/15/bin/pg_config || command -v pg_config)}
-echo "== building and installing"
-make -s -j2 PG_CONFIG="$PG_CONFIG"
-make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
+if [ "${SKIP_BUILD:-0}" = 1 ]; then
+  echo "== using the installed pg_scribe ($($PG_CONFIG --bindir)/pg_scribe, $($PG_CONFIG --pkglibdir)/scribe.so)"
+else
+  echo "== building and installing"
+  make -s -j2 PG_CONFIG="$PG_CONFIG"
+  make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
+fi
 
 # shellcheck source=tests/lib/cluster.sh
 source tests/lib/cluster.sh

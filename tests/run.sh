@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of pg_scribe: the core's unit tests (ctest), then builds and
-# installs the server libraries, starts a throwaway cluster and runs the
-# pg_regress tests and the round-trip test against it, then the end-to-end
+# Runs every test of pg_scribe: the C/C++ files' formatting
+# (scripts/check-format.sh), the core's unit tests (ctest), then builds and
+# installs the server libraries, runs the pg_regress tests on a throwaway
+# instance (make installcheck-temp), the round-trip test, then the end-to-end
 # tests, the benchmark's small mode, the reliability scenarios in short mode,
 # the pg_regress corpus (tests/fidelity, variant A) and the fuzz targets on
 # their committed inputs (fuzz/run.sh --replay).
@@ -13,13 +14,14 @@
 #                                else the build of pg-from-source.sh 18
 #   tests/run.sh --pg "15 18"    each in turn (PG_MAJOR="15 18" too)
 #   tests/run.sh --suites "regress roundtrip e2e"
-#                                only these of: unit regress roundtrip e2e
-#                                bench reliability corpus fuzz (SUITES too; the
-#                                build comes with any but unit and fuzz)
+#                                only these of: format unit regress roundtrip
+#                                e2e bench reliability corpus fuzz (SUITES too;
+#                                the build comes with any but format, unit and
+#                                fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 majors=${PG_MAJOR:-}
-export SUITES=${SUITES:-unit regress roundtrip e2e bench reliability corpus fuzz}
+export SUITES=${SUITES:-format unit regress roundtrip e2e bench reliability corpus fuzz}
 while [ $# -gt 0 ]; do
   case "$1" in
     --pg) majors=${2:?usage: tests/run.sh [--pg "MAJOR..."] [--suites "SUITE..."]} ;;
@@ -48,7 +50,6 @@ export PG_CONFIG=${PG_CONFIG:-$(command -v /usr/lib/postgresql/15/bin/pg_config 
 PG_BINDIR=$("$PG_CONFIG" --bindir)
 export PG_BINDIR PATH="$PG_BINDIR:$PATH"
 pg_major=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
-source tests/lib/cluster.sh
 
 step() { printf '\n== %s\n' "$*"; }
 # One line at the end that counts the suites (unit, regress, round trip,
@@ -60,6 +61,14 @@ die() {
   echo "test suites: $suites_passed passed, 1 failed"
   exit 1
 }
+
+# First, as it takes seconds: a failure names each file clang-format would
+# change (scripts/check-format.sh --fix rewrites them).
+if wanted format; then
+step "formatting (clang-format, .clang-format)"
+bash scripts/check-format.sh || die "C/C++ files not formatted as .clang-format says (scripts/check-format.sh --fix)"
+suites_passed=$((suites_passed + 1))
+fi
 
 if wanted unit; then
 step "unit tests (GoogleTest)"
@@ -104,17 +113,13 @@ fi
 make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 fi
 
+# On an instance pg_regress starts and stops itself (Makefile).
 if wanted regress; then
-step "pg_regress (make installcheck)"
-cluster_dir=$(mktemp -d /tmp/pg_scribe_regress.XXXXXX)
-trap 'cluster_stop "$cluster_dir"' EXIT
-cluster_start "$cluster_dir"
-if ! make -s installcheck PG_CONFIG="$PG_CONFIG"; then
+step "pg_regress (make installcheck-temp)"
+if ! make -s installcheck-temp PG_CONFIG="$PG_CONFIG"; then
   cat build/regress/regression.diffs >&2 || true
   die "pg_regress failed"
 fi
-cluster_stop "$cluster_dir"
-trap - EXIT
 suites_passed=$((suites_passed + 1))
 fi
 

@@ -99,6 +99,39 @@ class HeadParser {
     return true;
   }
 
+  // After an E: '...' with quotes and backslashes doubled (as
+  // append_literal writes a value with a backslash), an optional cast.
+  // `out` is the quoted part and the cast.
+  bool escaped_string(std::string_view& out) {
+    const std::size_t start = pos_;
+    if (!literal("'")) return false;
+    std::size_t i = pos_;
+    for (;;) {
+      if (i >= text_.size()) return false;
+      if (text_[i] == '\\') {
+        i += 2;
+        continue;
+      }
+      if (text_[i] == '\'') {
+        if (i + 1 < text_.size() && text_[i + 1] == '\'') {
+          i += 2;
+          continue;
+        }
+        break;
+      }
+      i++;
+    }
+    pos_ = i + 1;
+    if (literal("::")) {
+      if (!identifier()) return false;
+      if (literal(".") && !identifier()) return false;
+      while (literal("[]")) {
+      }
+    }
+    out = text_.substr(start, pos_ - start);
+    return true;
+  }
+
   bool at_end() const { return pos_ == text_.size(); }
   std::size_t pos() const { return pos_; }
 
@@ -154,6 +187,74 @@ std::size_t single_row_insert_head(std::string_view statement) {
   }
   if (depth != 0) return 0;
   return head;
+}
+
+std::string copy_statement_for_insert(std::string_view statement) {
+  HeadParser p(statement);
+  if (!p.literal("INSERT INTO ")) return {};
+  const std::size_t start = p.pos();
+  if (!p.identifier() || !p.literal(".") || !p.identifier() || !p.literal(" (")) return {};
+  do {
+    if (!p.identifier()) return {};
+  } while (p.literal(", "));
+  if (!p.literal(")")) return {};
+  const std::size_t end = p.pos();
+  if (!p.literal(" ")) return {};
+  p.literal("OVERRIDING SYSTEM VALUE ");
+  if (!p.literal("VALUES ")) return {};
+  std::string copy = "COPY ";
+  copy.append(statement.substr(start, end - start));
+  copy.append(" FROM STDIN");
+  return copy;
+}
+
+bool append_copy_line(std::string_view row, std::string& out) {
+  HeadParser p(row);
+  if (!p.literal("(")) return false;
+  bool first = true;
+  do {
+    if (!first) out.push_back('\t');
+    first = false;
+    const std::size_t start = p.pos();
+    const bool escaped = p.literal("E");
+    std::string_view value;
+    if (!p.value(value)) {
+      if (!escaped || !p.escaped_string(value)) return false;
+    }
+    const std::string_view whole = row.substr(start, p.pos() - start);
+    if (whole == "NULL") {
+      out.append("\\N");
+    } else if (whole == "true") {
+      out.push_back('t');
+    } else if (whole == "false") {
+      out.push_back('f');
+    } else if (value.front() != '\'') {
+      out.append(value);  // a number
+    } else {
+      // The string's characters (a cast after it names the column's own
+      // type, which COPY reads the text as), in COPY's text format.
+      const std::size_t close = value.find_last_of('\'');
+      for (std::size_t i = 1; i < close; i++) {
+        char c = value[i];
+        if (c == '\'') {
+          i++;  // '' is one quote
+        } else if (c == '\\' && escaped) {
+          if (value[i + 1] != '\\') return false;  // wal2sql writes no other escape
+          i++;
+        }
+        switch (c) {
+          case '\\': out.append("\\\\"); break;
+          case '\n': out.append("\\n"); break;
+          case '\r': out.append("\\r"); break;
+          case '\t': out.append("\\t"); break;
+          default: out.push_back(c);
+        }
+      }
+    }
+  } while (p.literal(", "));
+  if (!p.literal(")") || !p.at_end()) return false;
+  out.push_back('\n');
+  return true;
 }
 
 bool parse_keyed_dml(std::string_view statement, KeyedDml& out) {
@@ -266,6 +367,42 @@ void render_key(const KeyedDml& statement, std::string& key) {
 
 }  // namespace
 
+bool collect_update_run(const std::vector<std::string>& statements, std::size_t from, UpdateRun& out) {
+  KeyedDml first, next;
+  if (from >= statements.size() || !parse_keyed_dml(statements[from], first) ||
+      first.kind != KeyedDml::Kind::kUpdate || !distinct_columns(first))
+    return false;
+  std::unordered_map<std::string, std::size_t> row_of_key;
+  std::vector<std::string> lines;
+  std::string row, key;
+  std::size_t i = from;
+  for (; i < statements.size(); i++) {
+    const KeyedDml& statement = i == from ? first : next;
+    if (i > from && (!parse_keyed_dml(statements[i], next) || next.kind != KeyedDml::Kind::kUpdate ||
+                     next.table != first.table || !same_list(next.key_columns, first.key_columns) ||
+                     !same_list(next.set_columns, first.set_columns)))
+      break;
+    render_row(statement, row);
+    std::string line;
+    if (!append_copy_line(row, line)) break;
+    render_key(statement, key);
+    const auto [found, added] = row_of_key.emplace(key, lines.size());
+    if (added)
+      lines.push_back(std::move(line));
+    else
+      lines[found->second] = std::move(line);
+  }
+  if (i == from) return false;
+  out.table.assign(first.table);
+  out.key_columns.assign(first.key_columns.begin(), first.key_columns.end());
+  out.set_columns.assign(first.set_columns.begin(), first.set_columns.end());
+  out.copy_data.clear();
+  for (const std::string& line : lines) out.copy_data.append(line);
+  out.rows = lines.size();
+  out.end = i;
+  return true;
+}
+
 void DmlBatcher::add(std::string_view statement, std::string& out) {
   const std::size_t head = (merge_ & kMergeInserts) != 0 ? single_row_insert_head(statement) : 0;
   if (head != 0) {
@@ -292,10 +429,26 @@ void DmlBatcher::add(std::string_view statement, std::string& out) {
       (next_.kind == KeyedDml::Kind::kDelete || !update_filter_ || update_filter_(next_.table))) {
     render_row(next_, row_);
     if (next_.kind == KeyedDml::Kind::kUpdate) render_key(next_, key_text_);
+    if (collapses_update()) {
+      // The same row again, the same columns: its newer values replace
+      // the older ones (see set_collapse_updates).
+      const std::size_t at = keys_.at(key_text_);
+      run_rows_[at] = row_;
+      run_statements_[at].assign(statement.data(), statement.size());
+      bytes_ += row_.size();
+      rows_collapsed_++;
+      rows_merged_++;
+      return;
+    }
     if (joins_keyed()) {
       rows_++;
       bytes_ += row_.size();
-      if (open_ == Open::kUpdate) keys_.insert(key_text_);
+      if (open_ == Open::kUpdate) keys_.emplace(key_text_, rows_ - 1);
+      if (buffers_run()) {
+        run_rows_.push_back(row_);
+        run_statements_.emplace_back(statement.data(), statement.size());
+        return;
+      }
       if (merged_) {
         out.append(", ");
         out.append(row_);
@@ -341,6 +494,12 @@ bool DmlBatcher::joins_keyed() const {
   return kind != Open::kUpdate || keys_.count(key_text_) == 0;
 }
 
+bool DmlBatcher::collapses_update() const {
+  return collapse_updates_ && open_ == Open::kUpdate && next_.kind == KeyedDml::Kind::kUpdate &&
+         bytes_ < max_bytes_ && next_.table == table_ && same_list(next_.key_columns, key_columns_) &&
+         same_list(next_.set_columns, set_columns_) && keys_.count(key_text_) != 0;
+}
+
 void DmlBatcher::start_keyed(std::string_view statement) {
   open_ = next_.kind == KeyedDml::Kind::kDelete ? Open::kDelete : Open::kUpdate;
   pending_.assign(statement.data(), statement.size());
@@ -351,9 +510,13 @@ void DmlBatcher::start_keyed(std::string_view statement) {
   set_columns_.assign(next_.set_columns.begin(), next_.set_columns.end());
   key_columns_.assign(next_.key_columns.begin(), next_.key_columns.end());
   keys_.clear();
-  if (open_ == Open::kUpdate) keys_.insert(key_text_);
+  if (open_ == Open::kUpdate) keys_.emplace(key_text_, 0);
   rows_ = 1;
   bytes_ = statement.size();
+  if (buffers_run()) {
+    run_rows_.assign(1, row_);
+    run_statements_.assign(1, std::string(statement));
+  }
 }
 
 void DmlBatcher::write_keyed_head(std::string& out) const {
@@ -417,7 +580,9 @@ void DmlBatcher::flush(std::string& out) {
       break;
     case Open::kDelete:
     case Open::kUpdate:
-      if (merged_) {
+      if (buffers_run()) {
+        flush_buffered_run(out);
+      } else if (merged_) {
         write_keyed_tail(out);
         out.append(";\n");
       } else {
@@ -428,7 +593,21 @@ void DmlBatcher::flush(std::string& out) {
   reset();
 }
 
+void DmlBatcher::flush_buffered_run(std::string& out) {
+  if (run_rows_.size() < kMinUpdateRows) {
+    for (const std::string& statement : run_statements_) out.append(statement).push_back('\n');
+    return;
+  }
+  write_keyed_head(out);
+  for (std::size_t i = 0; i < run_rows_.size(); i++) out.append(i > 0 ? ", " : "").append(run_rows_[i]);
+  write_keyed_tail(out);
+  out.append(";\n");
+  rows_merged_ += run_rows_.size() - 1;
+}
+
 void DmlBatcher::reset() {
+  run_rows_.clear();
+  run_statements_.clear();
   open_ = Open::kNone;
   head_.clear();
   pending_.clear();

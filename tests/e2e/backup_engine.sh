@@ -8,12 +8,9 @@
 # or worker behind.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
+source tests/lib/e2e.sh
 # pg_cron is Debian's package for its PostgreSQL 15; a server built from
 # source has none: the job's part is skipped there.
-PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
 have_cron=0
 [ -f "$("$PG_BINDIR/pg_config" --pkglibdir)/pg_cron.so" ] && have_cron=1
 CLUSTER_EXTRA_CONF="max_worker_processes = 24
@@ -25,33 +22,12 @@ cron.database_name = 'postgres'
 cron.use_background_workers = on"
 fi
 start_throwaway_cluster engine
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
-
-backups=$work/backups
-mkdir -p "$backups"
-chown postgres: "$backups" 2>/dev/null || true
+make_backups_dir
 if [ "$have_cron" = 1 ]; then q -d postgres -c "CREATE EXTENSION pg_cron"; fi
 for db in app other; do
   createdb "$db"
   q -d "$db" -f tests/e2e/engine/schema.sql
 done
-
-# expect_error SQLSTATE DB SQL: the statement fails with that SQLSTATE.
-expect_error() {
-  local code=$1 db=$2 sql=$3 out
-  out=$(psql -X -q -v VERBOSITY=verbose -d "$db" -c "$sql" 2>&1 >/dev/null) && {
-    fail "no error from: $sql"
-    return
-  }
-  if grep -q "ERROR:  $code:" <<<"$out"; then
-    ok "$code from: ${sql:0:90}"
-  else
-    fail "expected $code from: $sql; got: $(head -1 <<<"$out")"
-  fi
-}
 
 nothing_left() {
   local what=$1
@@ -67,16 +43,16 @@ nothing_left() {
 }
 
 echo "-- error paths"
-expect_error 55000 app "SELECT * FROM scribe.rotate_diff()"
-expect_error 55000 app "SELECT scribe.new_chain()"
-expect_error 55000 app "SELECT scribe.teardown()"
-expect_error 22004 app "SELECT * FROM scribe.init(NULL)"
-expect_error 22023 app "SELECT * FROM scribe.init('relative/dir')"
-expect_error 22023 app "SELECT * FROM scribe.init('$backups/../backups/app')"
-expect_error 22023 app "SELECT * FROM scribe.init('$work/cluster/data/backup')"
-expect_error 22023 app "SELECT * FROM scribe.init('$backups/app', compression => 'zstd:99')"
-expect_error 22023 app "SELECT * FROM scribe.init('$backups/app', compression => 'foo')"
-expect_error 42602 app "SELECT * FROM scribe.init('$backups/app', slot_name => 'Bad-Name')"
+expect_sqlstate 55000 app "SELECT * FROM scribe.rotate_diff()"
+expect_sqlstate 55000 app "SELECT scribe.new_chain()"
+expect_sqlstate 55000 app "SELECT scribe.teardown()"
+expect_sqlstate 22004 app "SELECT * FROM scribe.init(NULL)"
+expect_sqlstate 22023 app "SELECT * FROM scribe.init('relative/dir')"
+expect_sqlstate 22023 app "SELECT * FROM scribe.init('$backups/../backups/app')"
+expect_sqlstate 22023 app "SELECT * FROM scribe.init('$work/cluster/data/backup')"
+expect_sqlstate 22023 app "SELECT * FROM scribe.init('$backups/app', compression => 'zstd:99')"
+expect_sqlstate 22023 app "SELECT * FROM scribe.init('$backups/app', compression => 'foo')"
+expect_sqlstate 42602 app "SELECT * FROM scribe.init('$backups/app', slot_name => 'Bad-Name')"
 # events has no primary key: with scribe.auto_replica_identity off, refused
 # with the fix in the hint (on, init gives it REPLICA IDENTITY FULL:
 # tests/e2e/replay_never_fails.sh).
@@ -86,11 +62,11 @@ if grep -q 'ALTER TABLE public.events REPLICA IDENTITY FULL;' <<<"$out"; then
 else
   fail "init did not name public.events: $out"
 fi
-expect_error 25001 app "BEGIN; SELECT * FROM scribe.init('$backups/app', force => true)"
+expect_sqlstate 25001 app "BEGIN; SELECT * FROM scribe.init('$backups/app', force => true)"
 psql -X -q -d postgres -c "CREATE ROLE plain LOGIN"
-expect_error 42501 app "SET ROLE plain; SELECT * FROM scribe.init('$backups/app')"
+expect_sqlstate 42501 app "SET ROLE plain; SELECT * FROM scribe.init('$backups/app')"
 mkdir -p "$backups/full" && touch "$backups/full/x" && chown -R postgres: "$backups/full"
-expect_error 55000 app "SELECT * FROM scribe.init('$backups/full')"
+expect_sqlstate 55000 app "SELECT * FROM scribe.init('$backups/full')"
 rm -rf "$backups/full"
 nothing_left "the refused calls"
 # A failure after the slot exists (the base dump does not fit on a tiny
@@ -100,7 +76,7 @@ mkdir -p "$small"
 if mount -t tmpfs -o size=64k tmpfs "$small" 2>/dev/null; then
   chown postgres: "$small"
   q -d app -c "INSERT INTO orders (customer, note, amount) SELECT 'bulk', repeat('x', 1000), g FROM generate_series(1, 300) g"
-  expect_error 53100 app "SELECT * FROM scribe.init('$small/app', force => true)"
+  expect_sqlstate 53100 app "SELECT * FROM scribe.init('$small/app', force => true)"
   left=$(find "$small" -mindepth 1 | wc -l)
   if [ "$(slot_count)" = 0 ] && [ "$left" = 0 ]; then ok "disk full during the base dump: slot dropped, files removed"; else
     fail "disk full during init left $(slot_count) slots and $left files"; fi
@@ -118,10 +94,10 @@ sleep 1
 q -d app -At -c "SELECT chain_id FROM scribe.init('$backups/app')" >"$work/app.chain1"
 q -d other -At -c "SELECT chain_id FROM scribe.init('$backups/other', 'other_slot', 'zstd:3')" >/dev/null
 ok "init of two databases while clients write"
-expect_error 42710 app "SELECT * FROM scribe.init('$backups/app2')"
+expect_sqlstate 42710 app "SELECT * FROM scribe.init('$backups/app2')"
 createdb spare
 q -d spare -c "CREATE EXTENSION scribe"
-expect_error 55000 spare "SELECT * FROM scribe.init('$backups/app')"
+expect_sqlstate 55000 spare "SELECT * FROM scribe.init('$backups/app')"
 sleep 1
 q -d app -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
 q -d other -c "SELECT * FROM scribe.rotate_diff()" >/dev/null
@@ -231,16 +207,15 @@ q -d postgres -c "CREATE ROLE watcher LOGIN IN ROLE pg_monitor"
 if [[ "$(psql -X -At -U watcher -d app -c "SELECT state FROM scribe.status WHERE database = 'app'")" =~ ^(idle|streaming)$ ]]; then
   ok "a pg_monitor member reads scribe.status"
 else fail "pg_monitor member cannot read scribe.status"; fi
-expect_error 42501 app "SET ROLE plain; SELECT * FROM scribe.status"
-expect_error 42501 app "SET ROLE watcher; SELECT * FROM scribe.rotate_diff()"
+expect_sqlstate 42501 app "SET ROLE plain; SELECT * FROM scribe.status"
+expect_sqlstate 42501 app "SET ROLE watcher; SELECT * FROM scribe.rotate_diff()"
 
 echo "-- teardown"
-expect_error 55006 app "DROP EXTENSION scribe"
+expect_sqlstate 55006 app "DROP EXTENSION scribe"
 q -d app -c "SELECT scribe.teardown()" >/dev/null 2>&1
 if [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_replication_slots WHERE database = 'app'")" = 0 ] &&
   [ -d "$new_dir" ]; then ok "teardown drops the slot and keeps the files"; else fail "teardown"; fi
 if q -d app -c "DROP EXTENSION scribe"; then ok "DROP EXTENSION works after teardown"; else fail "DROP EXTENSION after teardown"; fi
 q -d other -c "SELECT scribe.teardown()" >/dev/null 2>&1
 
-echo "backup engine: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish "backup engine"

@@ -114,5 +114,4 @@ fi
 has_each copy_cli
 if compare_databases src copy_cli "$work"; then ok "pg_scribe --restore equals the source"; else fail "pg_scribe --restore differs"; fi
 
-echo "base_completeness: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish base_completeness

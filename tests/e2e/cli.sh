@@ -6,35 +6,11 @@
 # tail, and a backup file carrying a psql meta-command refused.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
+source tests/lib/e2e.sh
 CLUSTER_EXTRA_CONF="max_worker_processes = 16
 log_min_messages = warning"
 start_throwaway_cluster cli
-PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
-
-# expect_exit CODE PATTERN ARGS...: pg_scribe exits with CODE and its
-# stderr matches PATTERN (grep -E).
-expect_exit() {
-  local code=$1 pattern=$2 status=0
-  shift 2
-  "$PG_SCRIBE" "$@" >"$work/out" 2>"$work/err" || status=$?
-  if [ "$status" = "$code" ] && grep -Eq -- "$pattern" "$work/err" "$work/out"; then
-    ok "exit $code: pg_scribe ${*:1:5}"
-  else
-    fail "pg_scribe $*: expected exit $code and /$pattern/, got $status:"
-    sed 's/^/    /' "$work/err" | head -20 >&2
-  fi
-}
-
-backups=$work/backups
-mkdir -p "$backups"
-chown postgres: "$backups" 2>/dev/null || true
+make_backups_dir
 createdb app
 q -d app -f tests/e2e/cli/schema.sql
 
@@ -208,5 +184,4 @@ expect_exit 0 'Stopped backing up' --teardown -d app
 expect_exit 4 'is not backed up' --rotate-diff -d app
 
 echo
-echo "cli: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish cli

@@ -6,6 +6,7 @@
 # tag is missing, so a new PostgreSQL version's commands must be decided on.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/lib/assert.sh
 header=$(${PG_CONFIG:-pg_config} --includedir-server)/tcop/cmdtaglist.h
 [ -f "$header" ] || {
   echo "coverage_table: no $header (install the server's development headers)" >&2
@@ -38,20 +39,14 @@ while read -r tag n; do since[$tag]=$n; done < <(grep -o -E '`[^`]*` \([0-9]+\+\
 for tag in "${listed[@]}"; do
   [ -n "${in_header[$tag]:-}" ] || [ "${since[$tag]:-0}" -gt "$major" ] || unknown+=("$tag")
 done
-passed=0 failed=0
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "ok   every one of the ${#tags[@]} command tags of $header is in the README's coverage table"
-  passed=$((passed + 1))
+  ok "every one of the ${#tags[@]} command tags of $header is in the README's coverage table"
 else
-  echo "FAIL command tags missing from the README's coverage table: ${missing[*]}"
-  failed=$((failed + 1))
+  fail "command tags missing from the README's coverage table: ${missing[*]}"
 fi
 if [ ${#unknown[@]} -eq 0 ]; then
-  echo "ok   the table names no tag this PostgreSQL does not have"
-  passed=$((passed + 1))
+  ok "the table names no tag this PostgreSQL does not have"
 else
-  echo "FAIL the table names tags this PostgreSQL does not have: ${unknown[*]}"
-  failed=$((failed + 1))
+  fail "the table names tags this PostgreSQL does not have: ${unknown[*]}"
 fi
-echo "coverage_table: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish coverage_table

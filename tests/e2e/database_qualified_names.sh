@@ -57,5 +57,4 @@ else
 fi
 if compare_databases srcdb other_cli "$work"; then ok "pg_scribe --restore equals the source"; else fail "pg_scribe --restore differs"; fi
 
-echo "database_qualified_names: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish database_qualified_names

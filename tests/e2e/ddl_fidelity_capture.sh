@@ -9,12 +9,9 @@
 # metadata) but the one dst lacked from the start.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
+source tests/lib/e2e.sh
 source tests/lib/ddl_replay.sh
 start_throwaway_cluster ddl_fidelity
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-passed=0 failed=0
 
 createdb src
 q -d src -c "CREATE EXTENSION scribe" -c "SELECT lo_create(4710), lo_create(4711)" >/dev/null
@@ -57,5 +54,4 @@ no_temporary_objects() {
 }
 check no_temporary_objects
 
-echo "ddl_fidelity_capture: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish ddl_fidelity_capture

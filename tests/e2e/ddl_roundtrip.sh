@@ -6,12 +6,9 @@
 # must be identical (plain diff) and so must every table's content.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
+source tests/lib/e2e.sh
 source tests/lib/ddl_replay.sh
 start_throwaway_cluster ddl
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-passed=0 failed=0
 
 createdb src
 q -d src -c "CREATE EXTENSION scribe"
@@ -64,5 +61,4 @@ only_where_installed() {
 }
 check only_where_installed
 
-echo "ddl_roundtrip: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish ddl_roundtrip

@@ -76,5 +76,4 @@ for db in app_psql app_cli; do
   if compare_databases app "$db" "$work"; then ok "$db equals the source (schema and every table)"; else fail "$db differs"; fi
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish ddl_session_settings

@@ -12,9 +12,7 @@
 # worker; privileges; clearing; the client's options and exit codes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
-source tests/lib/engine.sh
+source tests/lib/e2e.sh
 
 archive=$(mktemp -d /tmp/pg_scribe_fs_archive.XXXXXX)
 chmod 755 "$archive"
@@ -34,40 +32,6 @@ cleanup() {
 }
 trap cleanup EXIT
 data=$work/cluster/data
-PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
-
-# expect_error SQLSTATE PATTERN SQL: the statement fails with that SQLSTATE
-# and its message, detail or hint matches PATTERN (grep -E).
-expect_error() {
-  local code=$1 pattern=$2 sql=$3 out
-  out=$(psql -X -q -v VERBOSITY=verbose -d app -c "$sql" 2>&1 >/dev/null) && {
-    fail "no error from: $sql"
-    return
-  }
-  if grep -q "ERROR:  $code:" <<<"$out" && grep -Eq -- "$pattern" <<<"$out"; then
-    ok "$code from: ${sql:0:90}"
-  else
-    fail "expected $code and /$pattern/ from: $sql; got: $(head -3 <<<"$out")"
-  fi
-}
-
-# expect_exit CODE PATTERN ARGS...: pg_scribe exits with CODE and its
-# output matches PATTERN.
-expect_exit() {
-  local code=$1 pattern=$2 status=0
-  shift 2
-  "$PG_SCRIBE" "$@" >"$work/out" 2>"$work/err" || status=$?
-  if [ "$status" = "$code" ] && grep -Eq -- "$pattern" "$work/err" "$work/out"; then
-    ok "exit $code: pg_scribe ${*:1:6}"
-  else
-    fail "pg_scribe $*: expected exit $code and /$pattern/, got $status:"
-    sed 's/^/    /' "$work/err" | head -10 >&2
-  fi
-}
 
 # new_copy_dir DIR: DIR for a copied cluster, DIR/data empty, owned by the
 # postgres OS user.
@@ -234,7 +198,7 @@ for d in "$copy" "$copy2"; do as_pg "$PG_BINDIR/pg_ctl" -D "$d/data" -m immediat
 echo "-- several backups at once, duplicates, stop twice, stop without start (${SECONDS}s)"
 q -d app -At -c "SELECT scribe.fs_backup_start('one', true)" >/dev/null
 q -d app -At -c "SELECT scribe.fs_backup_start('two', true, timeout => '10 min')" >/dev/null
-expect_error 42710 'already running' "SELECT scribe.fs_backup_start('one')"
+expect_sqlstate 42710 app "SELECT scribe.fs_backup_start('one')" 'already running'
 n=$(psql -X -At -d app -c "SELECT count(*) FROM scribe.fs_backups WHERE state = 'running' AND label IN ('one', 'two')")
 [ "$n" = 2 ] && [ "$(workers_left)" = 2 ] && ok "two labelled backups run at once, each in its own worker" ||
   fail "$n running, $(workers_left) workers"
@@ -259,12 +223,12 @@ if [ "$(cat "$copy/tablespace_map" 2>/dev/null)" = "$ts_oid $work/ts" ]; then
   ok "with a tablespace, --tablespace-map-file gets the map ($ts_oid $work/ts)"
 else fail "tablespace_map: '$(cat "$copy/tablespace_map" 2>/dev/null)'"; fi
 q -d app -c "DROP TABLESPACE fs_ts"
-expect_error 55000 'no file-system backup labelled "never"' "SELECT * FROM scribe.fs_backup_stop('never')"
-expect_error 22004 'must not be null' "SELECT scribe.fs_backup_start(NULL)"
-expect_error 22023 'must not be empty' "SELECT scribe.fs_backup_start('')"
-expect_error 22023 'control characters' "SELECT scribe.fs_backup_start(E'two\\nlines')"
-expect_error 22023 'too long' "SELECT scribe.fs_backup_start(repeat('x', 1024))"
-expect_error 22023 'must not be negative' "SELECT scribe.fs_backup_start('neg', timeout => '-1 s')"
+expect_sqlstate 55000 app "SELECT * FROM scribe.fs_backup_stop('never')" 'no file-system backup labelled "never"'
+expect_sqlstate 22004 app "SELECT scribe.fs_backup_start(NULL)" 'must not be null'
+expect_sqlstate 22023 app "SELECT scribe.fs_backup_start('')" 'must not be empty'
+expect_sqlstate 22023 app "SELECT scribe.fs_backup_start(E'two\\nlines')" 'control characters'
+expect_sqlstate 22023 app "SELECT scribe.fs_backup_start(repeat('x', 1024))" 'too long'
+expect_sqlstate 22023 app "SELECT scribe.fs_backup_start('neg', timeout => '-1 s')" 'must not be negative'
 
 echo "-- timeouts (${SECONDS}s)"
 q -d app -At -c "SELECT scribe.fs_backup_start('short', true, timeout => '2 s')" >/dev/null
@@ -276,7 +240,7 @@ sleep 3
 expect_state short timed_out 'timeout of 2 s' "timeout argument"
 expect_state by_setting timed_out 'timeout of 2 s' "scribe.fs_backup_timeout"
 expect_state forever running '^$' "timeout 0 (none)"
-expect_error 55000 'timed out' "SELECT * FROM scribe.fs_backup_stop('short')"
+expect_sqlstate 55000 app "SELECT * FROM scribe.fs_backup_stop('short')" 'timed out'
 expect_exit 4 'timed out' --fs-backup-stop -d app --label by_setting
 q -d app -c "ALTER SYSTEM RESET scribe.fs_backup_timeout" -c "SELECT pg_reload_conf()" >/dev/null
 q -d app -c "SELECT * FROM scribe.fs_backup_stop('forever')" >/dev/null
@@ -285,7 +249,7 @@ wait_no_workers && ok "no worker left after the timeouts" || fail "$(workers_lef
 # A start interrupted while it waits for a spread checkpoint (many dirty
 # buffers, written slowly) leaves no backup behind.
 q -d app -c "CREATE TABLE dirty AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 50000) g"
-expect_error 57014 'statement timeout' "SET statement_timeout = '1s'; SELECT scribe.fs_backup_start('interrupted')"
+expect_sqlstate 57014 app "SET statement_timeout = '1s'; SELECT scribe.fs_backup_start('interrupted')" 'statement timeout'
 q -d app -c "CHECKPOINT" # hurries the spread checkpoint the worker waits for
 expect_state interrupted failed 'canceled' "fs_backup_start interrupted"
 q -d app -c "DROP TABLE dirty"
@@ -304,15 +268,15 @@ q -d app -c "SELECT * FROM scribe.fs_backup_stop('orphan')" >/dev/null && [ "$(s
 q -d app -At -c "SELECT scribe.fs_backup_start('terminated', true)" >/dev/null
 q -d app -c "SELECT pg_terminate_backend($(worker_of terminated))" >/dev/null
 expect_state terminated failed 'terminated by a server shutdown or pg_terminate_backend' "pg_terminate_backend of the worker"
-expect_error 55000 'failed' "SELECT * FROM scribe.fs_backup_stop('terminated')"
+expect_sqlstate 55000 app "SELECT * FROM scribe.fs_backup_stop('terminated')" 'failed'
 
 echo "-- privileges (${SECONDS}s)"
 q -d postgres -c "CREATE ROLE plain LOGIN" -c "CREATE ROLE operator LOGIN IN ROLE pg_checkpoint"
 q -d app -c "GRANT USAGE ON SCHEMA scribe TO plain, operator" \
   -c "GRANT EXECUTE ON FUNCTION scribe.fs_backup_start(text, boolean, interval), scribe.fs_backup_stop(text, boolean) TO plain, operator"
-expect_error 42501 'permission denied for scribe.fs_backup_start' "SET ROLE plain; SELECT scribe.fs_backup_start('p')"
-expect_error 42501 'permission denied for scribe.fs_backup_stop' "SET ROLE plain; SELECT * FROM scribe.fs_backup_stop('p')"
-expect_error 42501 'permission denied for function fs_backup_clear' "SET ROLE operator; SELECT scribe.fs_backup_clear()"
+expect_sqlstate 42501 app "SET ROLE plain; SELECT scribe.fs_backup_start('p')" 'permission denied for scribe.fs_backup_start'
+expect_sqlstate 42501 app "SET ROLE plain; SELECT * FROM scribe.fs_backup_stop('p')" 'permission denied for scribe.fs_backup_stop'
+expect_sqlstate 42501 app "SET ROLE operator; SELECT scribe.fs_backup_clear()" 'permission denied for function fs_backup_clear'
 if q -d app -At -c "SET ROLE operator; SELECT scribe.fs_backup_start('by_operator', true)" >/dev/null &&
   q -d app -c "SET ROLE operator; SELECT * FROM scribe.fs_backup_stop('by_operator')" >/dev/null; then
   ok "a member of pg_checkpoint granted EXECUTE starts and stops a backup"
@@ -363,7 +327,7 @@ kill -9 "$(worker_of crash)"
 sleep 1
 wait_ready
 expect_state crash failed 'server restarted while the backup was running' "kill -9 of the worker (crash restart)"
-expect_error 55000 'failed' "SELECT * FROM scribe.fs_backup_stop('crash')"
+expect_sqlstate 55000 app "SELECT * FROM scribe.fs_backup_stop('crash')" 'failed'
 expect_exit 4 'failed' --fs-backup-stop -d app --label immediate
 q -d app -At -c "SELECT scribe.fs_backup_start('after', true)" >/dev/null
 # (Without waiting for the archive: after a crash restart PostgreSQL 15's
@@ -371,5 +335,4 @@ q -d app -At -c "SELECT scribe.fs_backup_start('after', true)" >/dev/null
 q -d app -c "SELECT * FROM scribe.fs_backup_stop('after', wait_for_archive => false)" >/dev/null
 [ "$(state_of after)" = complete ] && ok "backups work again after the restarts" || fail "after: $(state_of after)"
 
-echo "fs backup: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish "fs backup"

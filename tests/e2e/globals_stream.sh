@@ -214,5 +214,4 @@ check_restored cli restored_cli
 cluster_stop "$work/fresh"
 export PGHOST=$src_host PGPORT=$src_port
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish globals_stream

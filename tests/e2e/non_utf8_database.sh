@@ -6,11 +6,9 @@
 # content.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source tests/lib/cluster.sh
-source tests/lib/compare.sh
+source tests/lib/e2e.sh
 start_throwaway_cluster encoding
 export PGCLIENTENCODING=UTF8
-q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 createdb -E LATIN1 -T template0 --locale=C src
 q -d src -c "CREATE TABLE t (id int PRIMARY KEY, v text, w varchar(300))"
@@ -23,27 +21,25 @@ INSERT INTO t SELECT c, chr(c) || ' café', repeat(chr(c), 3) FROM generate_seri
 INSERT INTO t VALUES (1, 'Ærøskøbing ½ ÿ ß', 'naïve façade');
 UPDATE t SET v = v || ' ¶' WHERE id % 2 = 0;
 SQL
-end_lsn=$(q -d src -c "SELECT pg_current_wal_lsn()")
-q -d src -c "SELECT data FROM pg_logical_slot_peek_changes('enc', NULL, NULL)" >"$work/sql_api.sql"
+end_lsn=$(q -d src -At -c "SELECT pg_current_wal_lsn()")
+q -d src -At -c "SELECT data FROM pg_logical_slot_peek_changes('enc', NULL, NULL)" >"$work/sql_api.sql"
 pg_recvlogical -d src --slot enc --start --endpos="$end_lsn" --no-loop -f "$work/walsender.sql"
 
-failed=0
-check() {
+# stream_replays NAME FILE ENCODING: FILE declares ENCODING and replays
+# into dst_NAME to the source's content.
+stream_replays() {
   local name=$1 file=$2 encoding=$3
   if ! grep -q "^SET client_encoding = '$encoding';$" "$file"; then
-    echo "FAIL $name: stream does not declare $encoding" >&2
-    failed=$((failed + 1))
+    fail "$name: stream does not declare $encoding"
     return
   fi
   q -d "dst_$name" -f "$file" >/dev/null
   if compare_databases src "dst_$name" "$work"; then
-    echo "ok   $name: declares $encoding, replays identical"
+    ok "$name: declares $encoding, replays identical"
   else
-    echo "FAIL $name: replayed content differs" >&2
-    failed=$((failed + 1))
+    fail "$name: replayed content differs"
   fi
 }
-check sql "$work/sql_api.sql" UTF8
-check walsender "$work/walsender.sql" LATIN1
-echo "non_utf8_database: $((2 - failed)) passed, $failed failed"
-[ "$failed" = 0 ]
+stream_replays sql "$work/sql_api.sql" UTF8
+stream_replays walsender "$work/walsender.sql" LATIN1
+finish non_utf8_database

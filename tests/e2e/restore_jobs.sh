@@ -168,5 +168,4 @@ for args in "--restore --backup-dir $backups/src -d x --jobs 0" "--restore --bac
   [ "$rc" = 5 ] && ok "exit 5: pg_scribe $args" || fail "pg_scribe $args exited $rc, not 5"
 done
 
-echo "restore_jobs: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish restore_jobs

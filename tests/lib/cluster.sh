@@ -11,6 +11,9 @@
 # After cluster_start, PGHOST, PGPORT and PGUSER point at the cluster.
 
 PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
+# The test servers' settings (tests/regress/*.conf), shared with
+# make installcheck-temp.
+cluster_conf_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../regress" && pwd)
 
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
@@ -31,18 +34,15 @@ cluster_start() {
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
-wal_level = logical
-max_replication_slots = 10
-max_wal_senders = 10
-shared_preload_libraries = 'scribe'
-fsync = off
-full_page_writes = off
 CONF
-  # The plugins that slots may name, where the server has that setting (a
-  # server refuses to start on a setting it does not know).
+  # The settings of make installcheck-temp's instance: logical decoding,
+  # scribe preloaded, and the plugins that slots may name where the server
+  # has that setting (a server refuses to start on a setting it does not
+  # know).
+  cat "$cluster_conf_dir/logical.conf" >>"$dir/data/postgresql.conf"
   # (grep without -q reads to the end: under pipefail an early close fails postgres)
   if "$PG_BINDIR/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
-    echo "output_plugin_libraries = 'pgoutput, test_decoding, wal2sql'" >>"$dir/data/postgresql.conf"
+    cat "$cluster_conf_dir/output_plugins.conf" >>"$dir/data/postgresql.conf"
   fi
   # Test-specific settings; later lines win.
   if [ -n "${CLUSTER_EXTRA_CONF:-}" ]; then printf '%s\n' "$CLUSTER_EXTRA_CONF" >>"$dir/data/postgresql.conf"; fi

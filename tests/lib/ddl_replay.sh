@@ -1,10 +1,7 @@
 # Checks of a captured stream ($work/stream.sql) replayed with psql alone
 # from database src into dst, for the DDL tests of tests/e2e/. Source it
-# after tests/lib/compare.sh; each check prints ok or FAIL and returns its
-# verdict, and check CMD counts it in $passed / $failed.
-check() {
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-}
+# after tests/lib/e2e.sh; each check prints ok or FAIL and returns its
+# verdict, for check CMD (tests/lib/assert.sh) to count.
 
 replay_ok() {
   if q -d dst -f "$work/stream.sql" >"$work/replay.log" 2>&1; then

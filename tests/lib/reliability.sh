@@ -1,14 +1,13 @@
 # Helpers for the reliability scenarios (tests/reliability/*.sh, issue 6).
-# Sources cluster.sh, compare.sh and engine.sh, which every scenario needs.
+# Sources cluster.sh, compare.sh, engine.sh and assert.sh, which every
+# scenario needs.
 #
 #   RELIABILITY_MODE        short (default; what CI runs) or long (the soak)
 #   long_mode               true in long mode
-#   ok MSG / fail MSG       count a check
+#   q, ok/fail, check, expect_sqlstate, expect_exit, finish NAME
+#                           the checks of tests/lib/assert.sh
 #   figure NAME VALUE       a measured figure, collected by run.sh into the
 #                           RELIABILITY.md table
-#   finish NAME             prints the counts; exit status 1 on any failure
-#   q ARGS...               psql, quiet, stopping on the first error
-#   expect_sqlstate CODE DB SQL   the statement fails with that SQLSTATE
 #   fault_arm POINT         every pg_scribe process pauses at POINT
 #                           (scribe.fault_injection, then a reload)
 #   fault_wait POINT [S]    waits until a process paused there; prints its pid
@@ -33,33 +32,13 @@ reliability_lib=$(dirname "${BASH_SOURCE[0]}")
 source "$reliability_lib/cluster.sh"
 source "$reliability_lib/compare.sh"
 source "$reliability_lib/engine.sh"
+source "$reliability_lib/assert.sh"
 
 RELIABILITY_MODE=${RELIABILITY_MODE:-short}
 long_mode() { [ "$RELIABILITY_MODE" = long ]; }
 PG_SCRIBE=${PG_SCRIBE:-$PG_BINDIR/pg_scribe}
 
-passed=0 failed=0
-ok() { echo "ok   $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL $*" >&2; failed=$((failed + 1)); }
 figure() { echo "figure: $1=$2"; }
-finish() {
-  echo "$1: $passed passed, $failed failed"
-  [ "$failed" = 0 ]
-}
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-
-expect_sqlstate() {
-  local code=$1 db=$2 sql=$3 out
-  out=$(psql -X -q -v VERBOSITY=verbose -d "$db" -c "$sql" 2>&1 >/dev/null) && {
-    fail "no error from: $sql"
-    return
-  }
-  if grep -q "ERROR:  $code:" <<<"$out"; then
-    ok "$code from: ${sql:0:100}"
-  else
-    fail "expected $code from: $sql; got: $(head -1 <<<"$out")"
-  fi
-}
 
 server_log() { echo "$work/cluster/server.log"; }
 log_lines() { grep -E -- "$1" "$(server_log)" || true; }

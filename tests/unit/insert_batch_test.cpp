@@ -751,3 +751,102 @@ TEST(DmlBatcher, RandomRunsKeepEveryValue) {
 }
 
 }  // namespace
+
+// --- collapsing repeated rows of an UPDATE run (restore, no triggers) --------
+
+TEST(DmlBatcher, CollapsedUpdateRunKeepsTheNewestValuesOfEachRow) {
+  DmlBatcher b;
+  std::string out;
+  b.set_collapse_updates(true, out);
+  std::vector<std::string> in;
+  for (const char* id : {"1", "2", "3", "4", "2", "5", "1", "2"}) in.push_back(t_update(id, std::string(id) + "0"));
+  in[4] = t_update("2", "21");
+  in[6] = t_update("1", "11");
+  in[7] = t_update("2", "22");
+  EXPECT_EQ(run(b, in), merged_t_update({{"1", "11"}, {"2", "22"}, {"3", "30"}, {"4", "40"}, {"5", "50"}}));
+  EXPECT_EQ(b.rows_collapsed(), 3u);
+  EXPECT_EQ(b.rows_merged(), 7u);
+}
+
+TEST(DmlBatcher, CollapsedShortRunIsWrittenAsTheNewestStatements) {
+  DmlBatcher b;
+  std::string out;
+  b.set_collapse_updates(true, out);
+  // Fewer rows than kMinUpdateRows after collapsing: the statements that
+  // hold each row's newest values, in the order the rows first came.
+  EXPECT_EQ(run(b, {t_update("7", "1"), t_update("8", "1"), t_update("7", "2"), t_update("7", "3")}),
+            joined({t_update("7", "3"), t_update("8", "1")}));
+}
+
+TEST(DmlBatcher, CollapseNeedsTheSameColumns) {
+  DmlBatcher b;
+  std::string out;
+  b.set_collapse_updates(true, out);
+  // Another column list (an unchanged TOASTed value left out) ends the run.
+  const std::vector<std::string> in = {t_update("1", "1"), "UPDATE ONLY public.t SET b = 2 WHERE id = 1;",
+                                       t_update("1", "3")};
+  EXPECT_EQ(run(b, in), joined(in));
+  EXPECT_EQ(b.rows_collapsed(), 0u);
+  // A key change is never collapsed nor merged.
+  DmlBatcher c;
+  c.set_collapse_updates(true, out);
+  const std::vector<std::string> keys = {"UPDATE ONLY public.t SET id = 2, a = 1 WHERE id = 1;",
+                                         "UPDATE ONLY public.t SET id = 3, a = 1 WHERE id = 1;"};
+  EXPECT_EQ(run(c, keys), joined(keys));
+}
+
+// --- INSERT rows as COPY lines ----------------------------------------------
+
+TEST(CopyLines, HeadBecomesCopy) {
+  EXPECT_EQ(scribe::copy_statement_for_insert("INSERT INTO public.t (a, \"B c\") VALUES (1, 2);"),
+            "COPY public.t (a, \"B c\") FROM STDIN");
+  EXPECT_EQ(scribe::copy_statement_for_insert("INSERT INTO s.\"t) x\" (id) OVERRIDING SYSTEM VALUE VALUES (1);"),
+            "COPY s.\"t) x\" (id) FROM STDIN");
+  EXPECT_EQ(scribe::copy_statement_for_insert("INSERT INTO t (a) VALUES (1);"), "");
+  EXPECT_EQ(scribe::copy_statement_for_insert("UPDATE ONLY s.t SET a = 1 WHERE id = 1;"), "");
+}
+
+TEST(CopyLines, ValuesInCopyTextFormat) {
+  std::string out;
+  ASSERT_TRUE(scribe::append_copy_line(
+      "(1, -2.5, NULL, true, false, 'it''s', 'tab\there\nnew', '{\"a\":1}'::public.dom, E'back\\\\slash''q', "
+      "'{x,y}'::s.\"My Type\"[], 'a\\b')",
+      out));
+  EXPECT_EQ(out, "1\t-2.5\t\\N\tt\tf\tit's\ttab\\there\\nnew\t{\"a\":1}\tback\\\\slash'q\t{x,y}\ta\\\\b\n");
+}
+
+TEST(CopyLines, AnythingElseIsRefused) {
+  std::string out;
+  EXPECT_FALSE(scribe::append_copy_line("(1, now())", out));
+  out.clear();
+  EXPECT_FALSE(scribe::append_copy_line("(1, $$x$$)", out));
+  out.clear();
+  EXPECT_FALSE(scribe::append_copy_line("(E'\\n')", out));  // an escape wal2sql does not write
+  out.clear();
+  EXPECT_FALSE(scribe::append_copy_line("(1, 2), (3, 4)", out));
+  out.clear();
+  EXPECT_FALSE(scribe::append_copy_line("(1, 'x'::int + 1)", out));
+}
+
+TEST(CopyLines, UpdateRunCollapsedAsCopyRows) {
+  const std::vector<std::string> in = {
+      "UPDATE ONLY public.t SET a = 1, b = 'x' WHERE id = 1;", "UPDATE ONLY public.t SET a = 2, b = NULL WHERE id = 2;",
+      "UPDATE ONLY public.t SET a = 3, b = 'it''s' WHERE id = 1;",
+      "UPDATE ONLY public.t SET a = 4 WHERE id = 3;",  // other columns: the run ends
+  };
+  scribe::UpdateRun run;
+  ASSERT_TRUE(scribe::collect_update_run(in, 0, run));
+  EXPECT_EQ(run.table, "public.t");
+  EXPECT_EQ(run.key_columns, (std::vector<std::string>{"id"}));
+  EXPECT_EQ(run.set_columns, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(run.copy_data, "1\t3\tit's\n2\t2\t\\N\n");
+  EXPECT_EQ(run.rows, 2u);
+  EXPECT_EQ(run.end, 3u);
+  // A value parse_keyed_dml leaves alone (E'' strings) ends the run.
+  ASSERT_TRUE(scribe::collect_update_run({in[0], "UPDATE ONLY public.t SET a = 9, b = E'\\\\' WHERE id = 5;"}, 0, run));
+  EXPECT_EQ(run.end, 1u);
+  // A key change, a DELETE or an INSERT starts no run.
+  EXPECT_FALSE(scribe::collect_update_run({"UPDATE ONLY public.t SET id = 2 WHERE id = 1;"}, 0, run));
+  EXPECT_FALSE(scribe::collect_update_run({"DELETE FROM ONLY public.t WHERE id = 1;"}, 0, run));
+  EXPECT_FALSE(scribe::collect_update_run({"INSERT INTO public.t (id) VALUES (1);"}, 0, run));
+}

@@ -97,7 +97,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace scribe {
@@ -106,6 +106,20 @@ namespace scribe {
 // writes for one row, if `statement` (its text up to and including the final
 // ';') has that shape and its values are one parenthesised row; 0 otherwise.
 std::size_t single_row_insert_head(std::string_view statement);
+
+// "COPY s.t (a, b) FROM STDIN" for an INSERT whose head single_row_insert_head
+// reads ("INSERT INTO s.t (a, b) [OVERRIDING SYSTEM VALUE ]VALUES "); empty
+// otherwise. COPY writes into an identity column GENERATED ALWAYS as
+// OVERRIDING SYSTEM VALUE does.
+std::string copy_statement_for_insert(std::string_view statement);
+
+// Appends the row "(v, v, ...)" of such an INSERT (without its ';') to
+// `out` as a line of COPY's text format, if every value is one wal2sql
+// writes: NULL, true, false, a number, or a string '...' or E'...' (quotes
+// and, in E'', backslashes doubled) with an optional cast to the column's
+// type, whose text COPY gives to the same input function. False otherwise
+// (then `out` holds part of a line: cut it back).
+bool append_copy_line(std::string_view row, std::string& out);
 
 // A single-row DELETE or UPDATE by key, as wal2sql writes it, split into its
 // parts (views into the statement text).
@@ -121,6 +135,23 @@ struct KeyedDml {
 // "UPDATE ONLY s.t SET c = v[, c = v]* WHERE k = v[ AND k = v]*;" with
 // values of the shapes above. False otherwise (`out` is then unspecified).
 bool parse_keyed_dml(std::string_view statement, KeyedDml& out);
+
+// A run of single-row UPDATEs by key (parse_keyed_dml) of one table with the
+// same key and SET columns, no key column among them, as rows for a COPY
+// into a table of (key columns, SET columns): a row named again keeps only
+// its newest values (see DmlBatcher::set_collapse_updates), in the order
+// the rows first came.
+struct UpdateRun {
+  std::string table;  // "s.t" as written
+  std::vector<std::string> key_columns, set_columns;  // as written
+  std::string copy_data;  // COPY text lines
+  std::size_t rows = 0;   // distinct rows
+  std::size_t end = 0;    // the statement after the run
+};
+
+// The run that starts at statements[from], if that statement is such an
+// UPDATE whose values append_copy_line can write; false otherwise.
+bool collect_update_run(const std::vector<std::string>& statements, std::size_t from, UpdateRun& out);
 
 class DmlBatcher {
  public:
@@ -165,6 +196,19 @@ class DmlBatcher {
 
   std::uint64_t rows_merged() const { return rows_merged_; }
 
+  // An UPDATE run that names a row again with the same columns keeps only
+  // the newer values for that row (counted in rows_collapsed()) instead of
+  // ending the run. The result is the same row values, but each row is
+  // updated once: only for a caller under which no trigger fires (replay
+  // with session_replication_role = replica and no ENABLE ALWAYS trigger
+  // firing) and that needs no intermediate state (a restore). A run is
+  // then kept whole until it ends (at most kMaxUpdateRows rows).
+  void set_collapse_updates(bool on, std::string& out) {
+    flush(out);
+    collapse_updates_ = on;
+  }
+  std::uint64_t rows_collapsed() const { return rows_collapsed_; }
+
   // Measured on PostgreSQL 15 (statements sent in one message, per row):
   // planning a merged UPDATE costs about as much as 2 to 3 single-row
   // UPDATEs, so shorter runs are sent as they came; past a few hundred rows
@@ -180,6 +224,9 @@ class DmlBatcher {
 
   void start_keyed(std::string_view statement);
   bool joins_keyed() const;
+  bool collapses_update() const;
+  bool buffers_run() const { return collapse_updates_ && open_ == Open::kUpdate; }
+  void flush_buffered_run(std::string& out);
   std::size_t keyed_row_limit() const;
   void write_keyed_head(std::string& out) const;
   void write_keyed_tail(std::string& out) const;
@@ -199,7 +246,12 @@ class DmlBatcher {
   bool merged_ = false;
   std::string table_;
   std::vector<std::string> set_columns_, key_columns_;
-  std::unordered_set<std::string> keys_;  // of the open UPDATE, as key_text()
+  std::unordered_map<std::string, std::size_t> keys_;  // of the open UPDATE, as key_text(): its row
+  bool collapse_updates_ = false;
+  // The open UPDATE run when it collapses: its rows in the merged form and
+  // its statements, to be written at its end.
+  std::vector<std::string> run_rows_, run_statements_;
+  std::uint64_t rows_collapsed_ = 0;
   KeyedDml next_;                         // scratch: the statement being added
   std::string row_;                       // scratch: its row
   std::string key_text_;                  // scratch: its key
