@@ -126,8 +126,7 @@ Datum new_chain(FunctionCallInfo fcinfo) {
   const BaseResult base = take_base(request);
   limit_undo.request_sent = true;
   try {
-    (void)send_request(RequestKind::kSwitchChain, request.chain_id, request.slot, to_string(compression),
-                       switch_lsn);
+    (void)send_request(RequestKind::kSwitchChain, request.chain_id, request.slot, to_string(compression), switch_lsn);
   } catch (...) {
     // The worker did not take the new chain (it still has the old one in
     // its configuration): remove what this call made.

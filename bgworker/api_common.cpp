@@ -77,7 +77,8 @@ void lock_api() {
 BackupConfig require_config(const char* function) {
   std::optional<BackupConfig> config = load_config(MyDatabaseId);
   if (!config)
-    throw Error(sqlstate::kObjectNotInPrerequisiteState, "database \"" + current_database_name() + "\" has no pg_scribe backup",
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "database \"" + current_database_name() + "\" has no pg_scribe backup",
                 std::string(function) + " needs one.", "Run SELECT * FROM scribe.init('/path/to/backup');");
   return *config;
 }
@@ -143,12 +144,14 @@ BackupConfig require_streaming(const char* function) {
     }
     last_error[sizeof last_error - 1] = '\0';
     if (failures > 0 && last_error[0] != '\0')
-      throw Error(sqlstate::kObjectNotInPrerequisiteState, std::string("the pg_scribe worker is recovering from an error: ") + last_error,
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  std::string("the pg_scribe worker is recovering from an error: ") + last_error,
                   std::string(function) + " needs the streaming worker; it restarts by itself after a back-off.",
                   "See scribe.status and the server log, and fix the cause.");
   }
   if (!config.enabled || !worker_running(MyDatabaseId))
-    throw Error(sqlstate::kObjectNotInPrerequisiteState, "the backup of database \"" + current_database_name() + "\" is not streaming",
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "the backup of database \"" + current_database_name() + "\" is not streaming",
                 std::string(function) + " needs the streaming worker.",
                 config.enabled ? "See scribe.status for its last error; run SELECT scribe.start();"
                                : "Run SELECT scribe.start();");
@@ -183,7 +186,8 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id, const 
     e = find_entry(MyDatabaseId, false);
     if (e == nullptr || e->worker_pid == 0) {
       lock.release();  // current_database_name() reads the catalog
-      throw Error(sqlstate::kObjectNotInPrerequisiteState, "the pg_scribe worker of database \"" + current_database_name() + "\" is not running", {},
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  "the pg_scribe worker of database \"" + current_database_name() + "\" is not running", {},
                   "See scribe.status; run SELECT scribe.start();");
     }
     e->request = kind;
@@ -252,7 +256,8 @@ RequestResult send_request(RequestKind kind, const std::string& chain_id, const 
       if (withdrawn) throw;
     }
   }
-  if (!result.ok) throw Error(result.sqlstate[0] ? result.sqlstate : sqlstate::kInternalError, result.message, {}, result.hint);
+  if (!result.ok)
+    throw Error(result.sqlstate[0] ? result.sqlstate : sqlstate::kInternalError, result.message, {}, result.hint);
   return result;
 }
 
@@ -333,9 +338,9 @@ void refuse_drop_while_configured(Node* statement) {
     return;
   }
   if (!config) return;
-  throw Error(sqlstate::kObjectInUse, "cannot drop pg_scribe while database \"" + current_database_name() + "\" is backed up",
-              "Its slot \"" + config->slot + "\" would stay behind and retain WAL.",
-              "Run SELECT scribe.teardown(); first.");
+  throw Error(
+      sqlstate::kObjectInUse, "cannot drop pg_scribe while database \"" + current_database_name() + "\" is backed up",
+      "Its slot \"" + config->slot + "\" would stay behind and retain WAL.", "Run SELECT scribe.teardown(); first.");
 }
 
 }  // namespace scribe::engine

@@ -41,13 +41,12 @@ std::string real_path_of_existing_prefix(const std::string& path, std::string& m
   missing_tail.clear();
   while (!existing.empty() && existing != "/" && !path_exists(existing)) {
     const std::string parent = parent_directory(existing);
-    missing_tail = existing.substr(parent == "/" ? 1 : parent.size() + 1) + (missing_tail.empty() ? "" : "/") +
-                   missing_tail;
+    missing_tail =
+        existing.substr(parent == "/" ? 1 : parent.size() + 1) + (missing_tail.empty() ? "" : "/") + missing_tail;
     existing = parent;
   }
   char resolved[PATH_MAX];
-  if (::realpath(existing.c_str(), resolved) == nullptr)
-    throw_io_error("resolve path", existing, errno);
+  if (::realpath(existing.c_str(), resolved) == nullptr) throw_io_error("resolve path", existing, errno);
   return resolved;
 }
 
@@ -70,14 +69,16 @@ std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create)
     throw Error(sqlstate::kInvalidParameterValue, "backup directory \"" + dir + "\" is not an absolute path", {},
                 "Give a full path such as '/var/backups/pg_scribe/mydb'.");
   if (has_control_chars(dir))
-    throw Error(sqlstate::kInvalidParameterValue, "backup directory name contains control characters", {}, "Choose a plain path.");
+    throw Error(sqlstate::kInvalidParameterValue, "backup directory name contains control characters", {},
+                "Choose a plain path.");
   std::size_t start = 0;
   while (start <= dir.size()) {
     std::size_t end = dir.find('/', start);
     if (end == std::string::npos) end = dir.size();
     const std::string part = dir.substr(start, end - start);
     if (part == "." || part == "..")
-      throw Error(sqlstate::kInvalidParameterValue, "backup directory \"" + dir + "\" contains a \".\" or \"..\" component", {},
+      throw Error(sqlstate::kInvalidParameterValue,
+                  "backup directory \"" + dir + "\" contains a \".\" or \"..\" component", {},
                   "Give the path without . or .. components.");
     start = end + 1;
   }
@@ -96,7 +97,8 @@ std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create)
   // backup's latest chain, which --restore picks and --verify fails.
   for (std::string above = parent_directory(full);; above = parent_directory(above)) {
     if (path_exists(join_path(above, std::string(kOwnerFileName))))
-      throw Error(sqlstate::kObjectNotInPrerequisiteState, "backup directory \"" + dir + "\" is inside the pg_scribe backup directory \"" + above + "\"",
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  "backup directory \"" + dir + "\" is inside the pg_scribe backup directory \"" + above + "\"",
                   owner_detail(join_path(above, std::string(kOwnerFileName))),
                   "Give each backup its own directory, outside the others.");
     if (above == "/" || above == ".") break;
@@ -109,7 +111,8 @@ std::vector<std::string> prepare_backup_dir(const std::string& dir, bool create)
     if (!names.empty()) {
       const std::string owner = join_path(full, std::string(kOwnerFileName));
       if (path_exists(owner))
-        throw Error(sqlstate::kObjectNotInPrerequisiteState, "backup directory \"" + dir + "\" is used by another pg_scribe backup", owner_detail(owner),
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "backup directory \"" + dir + "\" is used by another pg_scribe backup", owner_detail(owner),
                     "Give each backup its own directory.");
       throw Error(sqlstate::kObjectNotInPrerequisiteState, "backup directory \"" + dir + "\" is not empty", {},
                   "Give an empty or new directory (like initdb and pg_basebackup, pg_scribe does not write into a "
@@ -225,7 +228,8 @@ Datum init(FunctionCallInfo fcinfo) {
   const CompressionSpec compression = compression_arg(compression_text);
   lock_api();
   if (std::optional<BackupConfig> existing = load_config(MyDatabaseId))
-    throw Error(sqlstate::kDuplicateObject, "database \"" + current_database_name() + "\" is already backed up by pg_scribe",
+    throw Error(sqlstate::kDuplicateObject,
+                "database \"" + current_database_name() + "\" is already backed up by pg_scribe",
                 "Its backup directory is \"" + existing->backup_dir + "\".",
                 "Use scribe.new_chain() for a fresh base, or scribe.teardown() first.");
   (void)prepare_backup_dir(backup_dir, false);

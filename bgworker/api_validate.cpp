@@ -130,16 +130,18 @@ void validate_server(bool force, std::vector<Oid>& without_identity) {
   }
   if (senders < 1) {
     problems.push_back("max_wal_senders is 0");
-    fixes.push_back("set max_wal_senders to at least 2 and restart (the slot is created over a replication "
-                    "connection)");
+    fixes.push_back(
+        "set max_wal_senders to at least 2 and restart (the slot is created over a replication "
+        "connection)");
   }
   if (plugins != "*" && plugins.find("wal2sql") == std::string::npos) {
     problems.push_back("wal2sql is not in output_plugin_libraries");
     fixes.push_back("set output_plugin_libraries = '" + plugins + ", wal2sql' in postgresql.conf and reload");
   }
   if (!problems.empty())
-    throw Error(sqlstate::kObjectNotInPrerequisiteState, "the server is not configured for pg_scribe: " + list_text(problems),
-                {}, "To fix: " + list_text(fixes) + ".");
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "the server is not configured for pg_scribe: " + list_text(problems), {},
+                "To fix: " + list_text(fixes) + ".");
 
   const auto offenders = spi_rows(kReplicaIdentityQuery, 3);
   if (!offenders.empty()) {
@@ -158,7 +160,8 @@ void validate_server(bool force, std::vector<Oid>& without_identity) {
       return;
     }
     if (!force)
-      throw Error(sqlstate::kObjectNotInPrerequisiteState, std::to_string(offenders.size()) + " table(s) have no usable replica identity", detail,
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  std::to_string(offenders.size()) + " table(s) have no usable replica identity", detail,
                   hint +
                       "\nOr SET scribe.auto_replica_identity = on (the default), and scribe.init() gives them "
                       "REPLICA IDENTITY FULL; or call scribe.init(..., force => true): their UPDATE and DELETE "

@@ -88,7 +88,8 @@ Datum chain_files(FunctionCallInfo fcinfo) {
   // Like scribe.init(): a relative path would be read from the data
   // directory, the server's working directory.
   if (dir.empty() || dir[0] != '/')
-    throw scribe::Error(sqlstate::kInvalidParameterValue, "backup directory \"" + dir + "\" is not an absolute path", {},
+    throw scribe::Error(sqlstate::kInvalidParameterValue, "backup directory \"" + dir + "\" is not an absolute path",
+                        {},
                         "Give a full path such as '/var/backups/pg_scribe/mydb', or none for this database's backup.");
   std::vector<std::vector<std::string>> rows;
   for (const std::string& name : scribe::list_directory(dir)) {
@@ -103,8 +104,8 @@ Datum chain_files(FunctionCallInfo fcinfo) {
       continue;
     }
     const std::string start = lsn_text(m.start_lsn);
-    rows.push_back({*id, m.base.file, "base", std::to_string(m.base.bytes), start, start, "", "", "",
-                    m.base.sha256, m.base.compression, ""});
+    rows.push_back({*id, m.base.file, "base", std::to_string(m.base.bytes), start, start, "", "", "", m.base.sha256,
+                    m.base.compression, ""});
     rows.push_back({*id, m.globals.file, "globals", std::to_string(m.globals.bytes), "", "", "", "", "",
                     m.globals.sha256, m.globals.compression, ""});
     for (const scribe::SealedDiff& d : m.diffs)

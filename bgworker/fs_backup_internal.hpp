@@ -58,7 +58,9 @@ inline std::optional<State> state_from_name(const std::string& name) {
   return std::nullopt;
 }
 
-inline bool is_final(State state) { return state == State::kComplete || state == State::kFailed || state == State::kTimedOut; }
+inline bool is_final(State state) {
+  return state == State::kComplete || state == State::kFailed || state == State::kTimedOut;
+}
 
 // pg_backup_start() accepts MAXPGPATH bytes; one less leaves room for the
 // terminating zero in the slot.

@@ -90,7 +90,8 @@ Record read_record(const std::string& path) {
   r.id = doc.uint_at("id");
   r.label = doc.string_at("label");
   const std::optional<State> state = state_from_name(doc.string_at("state"));
-  if (!state) throw Error(sqlstate::kDataCorrupted, "unknown state \"" + doc.string_at("state") + "\" in \"" + path + "\"");
+  if (!state)
+    throw Error(sqlstate::kDataCorrupted, "unknown state \"" + doc.string_at("state") + "\" in \"" + path + "\"");
   r.state = *state;
   r.database = static_cast<Oid>(doc.uint_at("database_oid"));
   r.fast = doc.at("fast").as_bool();

@@ -185,10 +185,11 @@ void reap_dead_workers() {
     Slot& s = slot_at(i);
     if (!s.in_use || is_final(s.state)) continue;
     if (s.worker_pid != 0 && process_gone(s.worker_pid))
-      finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState, "its background worker exited unexpectedly; the backup was aborted",
-                    nullptr);
+      finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState,
+                    "its background worker exited unexpectedly; the backup was aborted", nullptr);
     else if (s.worker_pid == 0 && s.state == State::kStarting && process_gone(s.launcher_pid))
-      finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState, "the session that started it ended before its worker came up", nullptr);
+      finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState,
+                    "the session that started it ended before its worker came up", nullptr);
   }
 }
 

@@ -83,9 +83,11 @@ std::string label_arg(FunctionCallInfo fcinfo, int n) {
   std::string label;
   call_pg([&] { label = text_to_cstring(PG_GETARG_TEXT_PP(n)); });
   if (label.empty())
-    throw Error(sqlstate::kInvalidParameterValue, "backup label must not be empty", {}, "Name each backup, for example 'nightly-2026-11-21'.");
+    throw Error(sqlstate::kInvalidParameterValue, "backup label must not be empty", {},
+                "Name each backup, for example 'nightly-2026-11-21'.");
   if (label.size() > kMaxLabelBytes)
-    throw Error(sqlstate::kInvalidParameterValue, "backup label too long (max " + std::to_string(kMaxLabelBytes) + " bytes)");
+    throw Error(sqlstate::kInvalidParameterValue,
+                "backup label too long (max " + std::to_string(kMaxLabelBytes) + " bytes)");
   for (const unsigned char ch : label)
     if (ch < 0x20 || ch == 0x7f)
       throw Error(sqlstate::kInvalidParameterValue, "backup label must not contain control characters",
@@ -102,7 +104,8 @@ std::int64_t timeout_arg(FunctionCallInfo fcinfo, int n) {
   if (us < 0)
     throw Error(sqlstate::kInvalidParameterValue, "timeout must not be negative", {},
                 "Give an interval such as '2 hours', or '0' for no timeout.");
-  if (us > 1e17L) throw Error(sqlstate::kInvalidParameterValue, "timeout is out of range", {}, "Give '0' for no timeout.");
+  if (us > 1e17L)
+    throw Error(sqlstate::kInvalidParameterValue, "timeout is out of range", {}, "Give '0' for no timeout.");
   return static_cast<std::int64_t>(us);
 }
 
@@ -116,7 +119,8 @@ Error failure_of(const std::string& label, const Record& r, bool starting) {
   if (starting) {
     // The worker's SQLSTATE (Error keeps a pointer: static storage).
     static char sqlstate[6];
-    copy_text(sqlstate, sizeof sqlstate, r.sqlstate.size() == 5 ? r.sqlstate : std::string(sqlstate::kObjectNotInPrerequisiteState));
+    copy_text(sqlstate, sizeof sqlstate,
+              r.sqlstate.size() == 5 ? r.sqlstate : std::string(sqlstate::kObjectNotInPrerequisiteState));
     return Error(sqlstate, "could not start file-system backup \"" + label + "\": " + r.error, {},
                  "See the server log.");
   }
@@ -141,8 +145,8 @@ void wait_while(int index, std::uint64_t id, Busy busy, BackgroundWorkerHandle* 
     if (handle != nullptr && GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED) {
       LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       if (s.in_use && s.id == id && !is_final(s.state))
-        finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState, "its background worker exited before it reported; see the server log",
-                      nullptr);
+        finish_locked(s, State::kFailed, sqlstate::kObjectNotInPrerequisiteState,
+                      "its background worker exited before it reported; see the server log", nullptr);
       break;
     }
     reap_dead_workers();
@@ -228,9 +232,11 @@ Datum fs_backup_start(FunctionCallInfo fcinfo) {
       LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
       Slot& s = slot_at(index);
       if (s.in_use && s.id == id)
-        finish_locked(s, State::kFailed, sqlstate::kConfigurationLimitExceeded, "no background worker slot was free", nullptr);
+        finish_locked(s, State::kFailed, sqlstate::kConfigurationLimitExceeded, "no background worker slot was free",
+                      nullptr);
     }
-    throw Error(sqlstate::kConfigurationLimitExceeded, "could not start file-system backup \"" + label + "\": no background worker slot is free",
+    throw Error(sqlstate::kConfigurationLimitExceeded,
+                "could not start file-system backup \"" + label + "\": no background worker slot is free",
                 "Each file-system backup in progress holds a background worker.",
                 "Raise max_worker_processes in postgresql.conf and restart the server.");
   }
@@ -350,8 +356,8 @@ Datum fs_backup_stop(FunctionCallInfo fcinfo) {
     }
   }
   if (!r)
-    throw Error(sqlstate::kObjectNotInPrerequisiteState, "there is no file-system backup labelled \"" + label + "\"", {},
-                "Start one with SELECT scribe.fs_backup_start(" + sql_literal(label) + ");");
+    throw Error(sqlstate::kObjectNotInPrerequisiteState, "there is no file-system backup labelled \"" + label + "\"",
+                {}, "Start one with SELECT scribe.fs_backup_start(" + sql_literal(label) + ");");
   if (r->state != State::kComplete) throw failure_of(label, *r, false);
   if (index < 0)
     ereport(NOTICE, (errmsg("file-system backup \"%s\" was stopped already, at %s; returning its result again",

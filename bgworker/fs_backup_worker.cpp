@@ -190,7 +190,8 @@ bool wait_for_stop_request() {
     if (stop) return true;
     if (abort) {
       abort_backup();
-      finish_mine(State::kFailed, sqlstate::kQueryCanceled, "canceled: scribe.fs_backup_start() was interrupted", nullptr);
+      finish_mine(State::kFailed, sqlstate::kQueryCanceled, "canceled: scribe.fs_backup_start() was interrupted",
+                  nullptr);
       return false;
     }
     long wait_ms = 1000;
@@ -223,7 +224,8 @@ void run_backup() {
     cancelled = my_slot->abort_requested;
   }
   if (cancelled) {
-    finish_mine(State::kFailed, sqlstate::kQueryCanceled, "canceled: scribe.fs_backup_start() was interrupted", nullptr);
+    finish_mine(State::kFailed, sqlstate::kQueryCanceled, "canceled: scribe.fs_backup_start() was interrupted",
+                nullptr);
     return;
   }
   try {
