@@ -529,13 +529,14 @@ BaseResult take_base(const BaseRequest& request) {
     char* err = nullptr;
     conn = scribe::pg::connect_logical_replication(conninfo.c_str(), "pg_scribe", &err);
     if (conn == nullptr)
-      ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
-                      errmsg("pg_scribe could not open a replication connection to the server: %s", err),
-                      errhint("The session user needs the REPLICATION attribute (or superuser), and pg_hba.conf must let it "
-                              "connect to this database from \"%s\" without a password prompt (trust, peer, or "
-                              "the postgres OS user's ~/.pgpass): a logical replication connection matches the "
-                              "database's lines, not the \"replication\" ones. scribe.host can point elsewhere.",
-                              host_name.c_str())));
+      ereport(ERROR,
+              (errcode(ERRCODE_CONNECTION_FAILURE),
+               errmsg("pg_scribe could not open a replication connection to the server: %s", err),
+               errhint("The session user needs the REPLICATION attribute (or superuser), and pg_hba.conf must let it "
+                       "connect to this database from \"%s\" without a password prompt (trust, peer, or "
+                       "the postgres OS user's ~/.pgpass): a logical replication connection matches the "
+                       "database's lines, not the \"replication\" ones. scribe.host can point elsewhere.",
+                       host_name.c_str())));
   });
   // From here the connection must be closed on every path.
   struct Disconnect {
@@ -558,8 +559,8 @@ BaseResult take_base(const BaseRequest& request) {
   std::string snapshot_name;
   const char* quoted_slot = nullptr;
   call_pg([&] { quoted_slot = quote_identifier(request.slot.c_str()); });
-  const std::string command = "CREATE_REPLICATION_SLOT " + std::string(quoted_slot) + " LOGICAL wal2sql (SNAPSHOT 'export'" +
-                              scribe::pg::kCreateSlotFailoverOption + ")";
+  const std::string command = "CREATE_REPLICATION_SLOT " + std::string(quoted_slot) +
+                              " LOGICAL wal2sql (SNAPSHOT 'export'" + scribe::pg::kCreateSlotFailoverOption + ")";
   call_pg([&] {
     const Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     WalRcvExecResult* res = walrcv_exec(conn, command.c_str(), 4, types);

@@ -353,14 +353,16 @@ void start_worker(Oid database) {
     }
     if (state == WorkerState::kStreaming || state == WorkerState::kIdle) return;
     if (state == WorkerState::kError)
-      throw Error(sqlstate::kObjectNotInPrerequisiteState, std::string("the pg_scribe worker could not start streaming: ") + error, {},
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  std::string("the pg_scribe worker could not start streaming: ") + error, {},
                   "See the server log; fix the cause and run scribe.start().");
     pid_t bgpid;
     if (pid == 0 && GetBackgroundWorkerPid(handle, &bgpid) == BGWH_STOPPED)
-      throw Error(sqlstate::kObjectNotInPrerequisiteState, "the pg_scribe worker exited before it started streaming", {}, "See the server log.");
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, "the pg_scribe worker exited before it started streaming",
+                  {}, "See the server log.");
     if (GetCurrentTimestamp() > deadline)
-      throw Error(sqlstate::kQueryCanceled, "the pg_scribe worker did not start streaming within scribe.start_timeout", {},
-                  "See the server log; a long-running transaction can delay decoding.");
+      throw Error(sqlstate::kQueryCanceled, "the pg_scribe worker did not start streaming within scribe.start_timeout",
+                  {}, "See the server log; a long-running transaction can delay decoding.");
     call_pg([&] {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50, PG_WAIT_EXTENSION);
       ResetLatch(MyLatch);
@@ -384,7 +386,8 @@ void stop_worker(Oid database) {
     pid = worker_pid();
     if (pid == 0) return;
     if (waited_ms > start_timeout_s * 1000)
-      throw Error(sqlstate::kQueryCanceled, "the pg_scribe worker did not stop", "Its process is " + std::to_string(pid) + ".");
+      throw Error(sqlstate::kQueryCanceled, "the pg_scribe worker did not stop",
+                  "Its process is " + std::to_string(pid) + ".");
     call_pg([&] {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50, PG_WAIT_EXTENSION);
       ResetLatch(MyLatch);

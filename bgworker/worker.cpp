@@ -250,8 +250,9 @@ void check_chain_in_place(const Stream& s) {
   if (::stat(active_path.c_str(), &at_path) != 0 || open_file.st_nlink == 0 || open_file.st_dev != at_path.st_dev ||
       open_file.st_ino != at_path.st_ino)
     throw Error(sqlstate::kIoError,
-                "\"" + active_path + "\" is no longer the file the pg_scribe worker writes: the backup directory was "
-                "removed, moved or replaced",
+                "\"" + active_path +
+                    "\" is no longer the file the pg_scribe worker writes: the backup directory was "
+                    "removed, moved or replaced",
                 "Nothing written since is confirmed to the replication slot.", kChainGoneHint);
   if (::access(s.chain_dir.c_str(), W_OK) != 0) throw_io_error("write in directory", s.chain_dir, errno);
   if (::access(active_path.c_str(), W_OK) != 0) throw_io_error("write to file", active_path, errno);
@@ -289,8 +290,9 @@ void check_not_older_copy(const Stream& s) {
       orphan_diff = true;
   if (orphan_diff || diffs > known_diffs || (diffs == known_diffs && has_active && bytes >= known_bytes)) return;
   throw Error(sqlstate::kDataCorrupted,
-              "the files of chain " + s.config.chain_id + " hold less than the pg_scribe worker had made durable: "
-              "the backup directory was replaced by an older copy",
+              "the files of chain " + s.config.chain_id +
+                  " hold less than the pg_scribe worker had made durable: "
+                  "the backup directory was replaced by an older copy",
               "The chain has " + std::to_string(diffs) + " sealed diffs and an active.sql of " + std::to_string(bytes) +
                   " bytes; " + std::to_string(known_diffs) + " sealed diffs and " + std::to_string(known_bytes) +
                   " bytes were durable and confirmed to the slot.",
@@ -363,8 +365,9 @@ void open_stream(Stream& s) {
   s.chain_dir = chain_dir_of(s.config);
   if (!is_directory(s.chain_dir))
     throw Error(sqlstate::kIoError,
-                "chain directory \"" + s.chain_dir + "\" is missing: the backup directory was removed, moved or "
-                "replaced",
+                "chain directory \"" + s.chain_dir +
+                    "\" is missing: the backup directory was removed, moved or "
+                    "replaced",
                 {}, kChainGoneHint);
   s.manifest = load_manifest(s.chain_dir);
   // A loop: a promoted standby's configuration is the one its base backup
@@ -382,7 +385,8 @@ void open_stream(Stream& s) {
                 "The backup directory was replaced.", kChainGoneHint);
   check_not_older_copy(s);
   if (s.manifest.closed)
-    throw Error(sqlstate::kObjectNotInPrerequisiteState, "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
                 "Its successor is chain " + s.manifest.next_chain + ".",
                 "Run scribe.teardown() and scribe.init() into a new directory, or scribe.new_chain() again.");
   remove_abandoned_chains_if_idle(s.config);
@@ -641,7 +645,8 @@ void switch_chain(Stream& s, const std::string& new_chain, const std::string& ne
     char at[kLsnTextSize], want[kLsnTextSize];
     format_lsn(s.ctx->reader->EndRecPtr, at);
     format_lsn(switch_lsn, want);
-    throw Error(sqlstate::kInternalError, "the stream is at " + std::string(at) + ", not at the new chain's start " + want, {},
+    throw Error(sqlstate::kInternalError,
+                "the stream is at " + std::string(at) + ", not at the new chain's start " + want, {},
                 "This is a bug; please report it. The current chain continues.");
   }
   s.next_chain = new_chain;
@@ -824,8 +829,7 @@ void scribe_worker_main(Datum main_arg) {
     scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
     entry = find_entry(database, true);
     duplicate = entry == nullptr;
-    if (entry != nullptr && entry->worker_pid != 0 && entry->worker_pid != MyProcPid &&
-        kill(entry->worker_pid, 0) == 0)
+    if (entry != nullptr && entry->worker_pid != 0 && entry->worker_pid != MyProcPid && kill(entry->worker_pid, 0) == 0)
       duplicate = true;
     if (!duplicate) {
       entry->worker_pid = MyProcPid;

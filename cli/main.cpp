@@ -26,11 +26,15 @@ int exit_code_for(const DbError& e, Action action) {
   const std::string message = e.what();
   if (e.connection_lost() || starts_with(state, "08") || starts_with(state, "57P")) return kExitConnection;
   if (message.find("replication slot") != std::string::npos) return kExitSlot;
-  if (state == scribe::sqlstate::kInsufficientPrivilege || state == scribe::sqlstate::kUndefinedFunction || state == scribe::sqlstate::kInvalidSchemaName || state == scribe::sqlstate::kUndefinedTable) return kExitError;
+  if (state == scribe::sqlstate::kInsufficientPrivilege || state == scribe::sqlstate::kUndefinedFunction ||
+      state == scribe::sqlstate::kInvalidSchemaName || state == scribe::sqlstate::kUndefinedTable)
+    return kExitError;
   if (starts_with(state, "22") || state == scribe::sqlstate::kDuplicateObject) return kExitInvalid;
   // scribe.init() refuses a server or database that fails validation, or a
   // directory that is not empty, with 55000/55006 before creating anything.
-  if (action == Action::kInit && (state == scribe::sqlstate::kObjectNotInPrerequisiteState || state == scribe::sqlstate::kObjectInUse)) return kExitInvalid;
+  if (action == Action::kInit &&
+      (state == scribe::sqlstate::kObjectNotInPrerequisiteState || state == scribe::sqlstate::kObjectInUse))
+    return kExitInvalid;
   return kExitBackup;
 }
 

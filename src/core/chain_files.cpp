@@ -138,7 +138,8 @@ SealedDiff seal_active_file(const SealRequest& request) {
     });
     scanner.finish();
     if (!scanner.at_clean_end() || scanner.in_transaction())
-      throw Error(sqlstate::kInternalError, "active.sql does not end with a whole transaction", {}, "This is a bug; please report it.");
+      throw Error(sqlstate::kInternalError, "active.sql does not end with a whole transaction", {},
+                  "This is a bug; please report it.");
     const std::string tail = request.sequences_sql + diff_trailer_line(request.end_lsn, scanner.transactions());
     // Until the rename, a failure takes the trailer off again: active.sql
     // goes on as it was.
@@ -280,7 +281,8 @@ bool reconcile_chain(const std::string& chain_dir, Manifest& manifest, const std
   for (const std::string& name : orphans) {
     SealedDiff diff = describe_sealed_diff(chain_dir, name, now_iso);
     if (diff.start_lsn != manifest.stream_position())
-      throw Error(sqlstate::kDataCorrupted, "diff file \"" + join_path(chain_dir, name) + "\" does not continue the chain",
+      throw Error(sqlstate::kDataCorrupted,
+                  "diff file \"" + join_path(chain_dir, name) + "\" does not continue the chain",
                   "The chain's stream is at the position the manifest records; the file starts elsewhere.",
                   "Move the file away and start a new chain with scribe.new_chain().");
     manifest.diffs.push_back(std::move(diff));
