@@ -31,6 +31,7 @@
 #include "scribe/core/digest.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/lwlock_guard.hpp"
 
 extern "C" {
 #include "access/xlog.h"
@@ -98,7 +99,7 @@ class Child {
   explicit Child(const std::vector<std::string>& argv) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
-      throw Error("58000", std::string("could not create a pipe: ") + strerror(errno));
+      throw Error(sqlstate::kSystemError, std::string("could not create a pipe: ") + strerror(errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
@@ -125,7 +126,7 @@ class Child {
     stderr_ = err[0];
     if (rc != 0) {
       pid_ = -1;
-      throw Error("58000", "could not run \"" + argv[0] + "\": " + strerror(rc), {},
+      throw Error(sqlstate::kSystemError, "could not run \"" + argv[0] + "\": " + strerror(rc), {},
                   "pg_dump and pg_dumpall must be installed next to the server's postgres binary.");
     }
   }
@@ -154,7 +155,7 @@ class Child {
       call_pg([] { CHECK_FOR_INTERRUPTS(); });
       if (rc < 0) {
         if (errno == EINTR) continue;
-        throw Error("58000", std::string("poll failed: ") + strerror(errno));
+        throw Error(sqlstate::kSystemError, std::string("poll failed: ") + strerror(errno));
       }
       for (int i = 0; i < n; i++) {
         if (fds[i].revents == 0) continue;
@@ -173,12 +174,12 @@ class Child {
     }
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0) {
-      if (errno != EINTR) throw Error("58000", std::string("waitpid failed: ") + strerror(errno));
+      if (errno != EINTR) throw Error(sqlstate::kSystemError, std::string("waitpid failed: ") + strerror(errno));
     }
     pid_ = -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       while (!errors.empty() && errors.back() == '\n') errors.pop_back();
-      throw Error("58000", program + " failed", errors, "See the DETAIL; the backup was not created.");
+      throw Error(sqlstate::kSystemError, program + " failed", errors, "See the DETAIL; the backup was not created.");
     }
     return errors;
   }
@@ -320,19 +321,35 @@ SELECT e.tag, t.type, e.schema, e.owner FROM e, pg_catalog.unnest(e.types) t(typ
 )SQL";
 
 std::vector<std::string> own_dump_entries() {
-  std::vector<std::string> headers;
+  // Each row's four fields are copied into a C array (plain buffers, nothing
+  // with a destructor while SPI_getvalue may longjmp), then made into a
+  // header outside call_pg.
+  constexpr int kFields = 4;
+  char** cells = nullptr;
+  uint64 count = 0;
   call_pg([&] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     if (SPI_execute(kOwnDumpEntriesQuery, true, 0) != SPI_OK_SELECT)
       elog(ERROR, "could not list the scribe extension's member objects");
-    for (uint64 i = 0; i < SPI_processed; i++) {
-      const auto field = [&](int column) {
-        const char* value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, column);
-        return std::string(value != nullptr ? value : "");
-      };
-      headers.push_back(dump_entry_header(field(1), field(2), field(3), field(4)));
-    }
+    count = SPI_processed;
+    cells = static_cast<char**>(SPI_palloc(sizeof(char*) * (count * kFields + 1)));
+    for (uint64 i = 0; i < count; i++)
+      for (int c = 0; c < kFields; c++) {
+        const char* value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1);
+        char* copy = static_cast<char*>(SPI_palloc(value != nullptr ? std::strlen(value) + 1 : 1));
+        std::strcpy(copy, value != nullptr ? value : "");
+        cells[i * kFields + c] = copy;
+      }
     SPI_finish();
+  });
+  std::vector<std::string> headers;
+  for (uint64 i = 0; i < count; i++) {
+    char* const* f = cells + i * kFields;
+    headers.push_back(dump_entry_header(f[0], f[1], f[2], f[3]));
+  }
+  call_pg([&] {
+    for (uint64 i = 0; i < count * kFields; i++) pfree(cells[i]);
+    pfree(cells);
   });
   return headers;
 }
@@ -428,23 +445,21 @@ std::string derived_slot_name(const std::string& base, const std::string& chain_
 }
 
 bool drop_unused_slot(const std::string& slot) {
-  bool dropped = false;
-  call_pg([&] {
-    bool unused = false;
-    LWLockAcquire(ReplicationSlotControlLock, LW_SHARED);
-    ReplicationSlot* s = SearchNamedReplicationSlot(slot.c_str(), false);
-    if (s != nullptr) {
-      SpinLockAcquire(&s->mutex);
-      unused = s->in_use && s->active_pid == 0 && s->data.database == MyDatabaseId;
-      SpinLockRelease(&s->mutex);
-    }
-    LWLockRelease(ReplicationSlotControlLock);
-    if (unused) {
-      ReplicationSlotDrop(slot.c_str(), true);
-      dropped = true;
-    }
-  });
-  return dropped;
+  bool unused = false;
+  {
+    scribe::pg::LWLockGuard lock(ReplicationSlotControlLock, LW_SHARED);
+    call_pg([&] {
+      ReplicationSlot* s = SearchNamedReplicationSlot(slot.c_str(), false);
+      if (s != nullptr) {
+        SpinLockAcquire(&s->mutex);
+        unused = s->in_use && s->active_pid == 0 && s->data.database == MyDatabaseId;
+        SpinLockRelease(&s->mutex);
+      }
+    });
+  }
+  if (!unused) return false;
+  call_pg([&] { ReplicationSlotDrop(slot.c_str(), true); });
+  return true;
 }
 
 void remove_abandoned_chains(const std::string& backup_dir, const std::string& current_chain,
@@ -489,18 +504,21 @@ BaseResult take_base(const BaseRequest& request) {
   WalReceiverConn* conn = nullptr;
   char* snapshot = nullptr;
   XLogRecPtr lsn = InvalidXLogRecPtr;
+  // Built before call_pg: a C++ string must not be alive where ereport jumps.
+  const std::string host_name = connect_host_name();
   call_pg([&] {
     load_file("libpqwalreceiver", false);
     char* err = nullptr;
     conn = scribe::pg::connect_logical_replication(conninfo.c_str(), "pg_scribe", &err);
     if (conn == nullptr)
-      ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
-                      errmsg("pg_scribe could not open a replication connection to the server: %s", err),
-                      errhint("The session user needs the REPLICATION attribute (or superuser), and pg_hba.conf must let it "
-                              "connect to this database from \"%s\" without a password prompt (trust, peer, or "
-                              "the postgres OS user's ~/.pgpass): a logical replication connection matches the "
-                              "database's lines, not the \"replication\" ones. scribe.host can point elsewhere.",
-                              connect_host_name().c_str())));
+      ereport(ERROR,
+              (errcode(ERRCODE_CONNECTION_FAILURE),
+               errmsg("pg_scribe could not open a replication connection to the server: %s", err),
+               errhint("The session user needs the REPLICATION attribute (or superuser), and pg_hba.conf must let it "
+                       "connect to this database from \"%s\" without a password prompt (trust, peer, or "
+                       "the postgres OS user's ~/.pgpass): a logical replication connection matches the "
+                       "database's lines, not the \"replication\" ones. scribe.host can point elsewhere.",
+                       host_name.c_str())));
   });
   // From here the connection must be closed on every path.
   struct Disconnect {
@@ -521,9 +539,11 @@ BaseResult take_base(const BaseRequest& request) {
   // On 17+ it is a failover slot: a standby with sync_replication_slots keeps
   // a copy, and the chain continues on it once it is promoted.
   std::string snapshot_name;
+  const char* quoted_slot = nullptr;
+  call_pg([&] { quoted_slot = quote_identifier(request.slot.c_str()); });
+  const std::string command = "CREATE_REPLICATION_SLOT " + std::string(quoted_slot) +
+                              " LOGICAL wal2sql (SNAPSHOT 'export'" + scribe::pg::kCreateSlotFailoverOption + ")";
   call_pg([&] {
-    std::string command = "CREATE_REPLICATION_SLOT " + std::string(quote_identifier(request.slot.c_str())) +
-                          " LOGICAL wal2sql (SNAPSHOT 'export'" + scribe::pg::kCreateSlotFailoverOption + ")";
     const Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     WalRcvExecResult* res = walrcv_exec(conn, command.c_str(), 4, types);
     if (res->status != WALRCV_OK_TUPLES)

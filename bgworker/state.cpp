@@ -10,6 +10,7 @@
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/lwlock_guard.hpp"
 
 using scribe::pg::call_pg;
 
@@ -53,16 +54,17 @@ void on_shmem_request() {
 
 void on_shmem_startup() {
   if (previous_shmem_startup != nullptr) previous_shmem_startup();
-  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-  bool found = false;
-  shared = static_cast<SharedState*>(ShmemInitStruct("pg_scribe", shared_size(), &found));
-  if (!found) {
-    std::memset(static_cast<void*>(shared), 0, shared_size());
-    shared->lock = &(GetNamedLWLockTranche("pg_scribe"))->lock;
-    shared->max_databases = max_databases;
-    for (int i = 0; i < max_databases; i++) ConditionVariableInit(&shared->entries[i].request_done);
-  }
-  LWLockRelease(AddinShmemInitLock);
+  scribe::pg::LWLockGuard lock(AddinShmemInitLock, LW_EXCLUSIVE);
+  call_pg([] {
+    bool found = false;
+    shared = static_cast<SharedState*>(ShmemInitStruct("pg_scribe", shared_size(), &found));
+    if (!found) {
+      std::memset(static_cast<void*>(shared), 0, shared_size());
+      shared->lock = &(GetNamedLWLockTranche("pg_scribe"))->lock;
+      shared->max_databases = max_databases;
+      for (int i = 0; i < max_databases; i++) ConditionVariableInit(&shared->entries[i].request_done);
+    }
+  });
 }
 
 std::string trim_line(std::string line) {
@@ -132,7 +134,7 @@ std::optional<BackupConfig> load_config(Oid database) {
       config.chain_id = value;
   }
   if (config.backup_dir.empty() || config.slot.empty() || config.chain_id.empty())
-    throw Error("XX001", "pg_scribe configuration file \"" + path + "\" is incomplete", {},
+    throw Error(sqlstate::kDataCorrupted, "pg_scribe configuration file \"" + path + "\" is incomplete", {},
                 "Run scribe.teardown() and scribe.init() again.");
   if (config.slot_base.empty()) config.slot_base = config.slot;
   if (config.compression.empty()) config.compression = "none";
@@ -293,12 +295,9 @@ void register_static_workers() {
 }
 
 bool worker_running(Oid database) {
-  bool running = false;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  DatabaseEntry* e = find_entry(database, false);
-  if (e != nullptr && e->worker_pid != 0) running = true;
-  LWLockRelease(shared->lock);
-  return running;
+  scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+  const DatabaseEntry* e = find_entry(database, false);
+  return e != nullptr && e->worker_pid != 0;
 }
 
 void start_worker(Oid database) {
@@ -306,16 +305,19 @@ void start_worker(Oid database) {
   fill_worker(worker, database);
   worker.bgw_notify_pid = MyProcPid;
   BackgroundWorkerHandle* handle = nullptr;
-  call_pg([&] {
-    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+  bool have_entry = false;
+  {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
     DatabaseEntry* e = find_entry(database, true);
     if (e != nullptr) {
       e->consecutive_failures = 0;
       e->state = WorkerState::kStarting;
       e->last_error[0] = '\0';
+      have_entry = true;
     }
-    LWLockRelease(shared->lock);
-    if (e == nullptr)
+  }
+  call_pg([&] {
+    if (!have_entry)
       ereport(ERROR, (errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
                       errmsg("pg_scribe already backs up scribe.max_databases = %d databases", max_databases),
                       errhint("Raise scribe.max_databases in postgresql.conf and restart the server.")));
@@ -334,22 +336,25 @@ void start_worker(Oid database) {
     WorkerState state;
     char error[kErrorTextSize];
     pid_t pid;
-    LWLockAcquire(shared->lock, LW_SHARED);
-    DatabaseEntry* e = find_entry(database, false);
-    state = e != nullptr ? e->state : WorkerState::kStopped;
-    pid = e != nullptr ? e->worker_pid : 0;
-    snprintf(error, sizeof error, "%s", e != nullptr ? e->last_error : "");
-    LWLockRelease(shared->lock);
+    {
+      scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+      const DatabaseEntry* e = find_entry(database, false);
+      state = e != nullptr ? e->state : WorkerState::kStopped;
+      pid = e != nullptr ? e->worker_pid : 0;
+      snprintf(error, sizeof error, "%s", e != nullptr ? e->last_error : "");
+    }
     if (state == WorkerState::kStreaming || state == WorkerState::kIdle) return;
     if (state == WorkerState::kError)
-      throw Error("55000", std::string("the pg_scribe worker could not start streaming: ") + error, {},
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                  std::string("the pg_scribe worker could not start streaming: ") + error, {},
                   "See the server log; fix the cause and run scribe.start().");
     pid_t bgpid;
     if (pid == 0 && GetBackgroundWorkerPid(handle, &bgpid) == BGWH_STOPPED)
-      throw Error("55000", "the pg_scribe worker exited before it started streaming", {}, "See the server log.");
+      throw Error(sqlstate::kObjectNotInPrerequisiteState, "the pg_scribe worker exited before it started streaming",
+                  {}, "See the server log.");
     if (GetCurrentTimestamp() > deadline)
-      throw Error("57014", "the pg_scribe worker did not start streaming within scribe.start_timeout", {},
-                  "See the server log; a long-running transaction can delay decoding.");
+      throw Error(sqlstate::kQueryCanceled, "the pg_scribe worker did not start streaming within scribe.start_timeout",
+                  {}, "See the server log; a long-running transaction can delay decoding.");
     call_pg([&] {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50, PG_WAIT_EXTENSION);
       ResetLatch(MyLatch);
@@ -359,22 +364,22 @@ void start_worker(Oid database) {
 }
 
 void stop_worker(Oid database) {
-  pid_t pid = 0;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  DatabaseEntry* e = find_entry(database, false);
-  if (e != nullptr) pid = e->worker_pid;
-  LWLockRelease(shared->lock);
+  // The entry's pid under the lock (0: no worker).
+  const auto worker_pid = [database] {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+    const DatabaseEntry* e = find_entry(database, false);
+    return e != nullptr ? e->worker_pid : 0;
+  };
+  pid_t pid = worker_pid();
   if (pid == 0) return;
   if (kill(pid, SIGTERM) != 0 && errno != ESRCH)
-    throw Error("58000", std::string("could not signal the pg_scribe worker: ") + strerror(errno));
+    throw Error(sqlstate::kSystemError, std::string("could not signal the pg_scribe worker: ") + strerror(errno));
   for (int waited_ms = 0;; waited_ms += 50) {
-    LWLockAcquire(shared->lock, LW_SHARED);
-    e = find_entry(database, false);
-    pid = e != nullptr ? e->worker_pid : 0;
-    LWLockRelease(shared->lock);
+    pid = worker_pid();
     if (pid == 0) return;
     if (waited_ms > start_timeout_s * 1000)
-      throw Error("57014", "the pg_scribe worker did not stop", "Its process is " + std::to_string(pid) + ".");
+      throw Error(sqlstate::kQueryCanceled, "the pg_scribe worker did not stop",
+                  "Its process is " + std::to_string(pid) + ".");
     call_pg([&] {
       (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 50, PG_WAIT_EXTENSION);
       ResetLatch(MyLatch);

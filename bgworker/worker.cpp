@@ -30,6 +30,7 @@
 #include "scribe/core/format.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/lwlock_guard.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -92,9 +93,8 @@ MemoryContext stream_context = nullptr;
 
 template <class F>
 void with_entry(F f) {
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+  scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
   f(*my_entry);
-  LWLockRelease(shared->lock);
 }
 
 void set_state(WorkerState state) {
@@ -112,13 +112,16 @@ void record_error(const char* message) {
 void release_entry(int, Datum) {
   if (my_entry == nullptr) return;
   LWLockReleaseAll();
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  if (my_entry->worker_pid == MyProcPid) {
-    my_entry->worker_pid = 0;
-    my_entry->worker_latch = nullptr;
-    if (my_entry->state != WorkerState::kError) my_entry->state = WorkerState::kStopped;
+  try {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+    if (my_entry->worker_pid == MyProcPid) {
+      my_entry->worker_pid = 0;
+      my_entry->worker_latch = nullptr;
+      if (my_entry->state != WorkerState::kError) my_entry->state = WorkerState::kStopped;
+    }
+  } catch (...) {
+    // Nothing more can be done while exiting; the server log has the error.
   }
-  LWLockRelease(shared->lock);
   ConditionVariableBroadcast(&my_entry->request_done);
 }
 
@@ -246,9 +249,10 @@ void check_chain_in_place(const Stream& s) {
   if (::fstat(s.active.fd(), &open_file) != 0) throw_io_error("stat file", active_path, errno);
   if (::stat(active_path.c_str(), &at_path) != 0 || open_file.st_nlink == 0 || open_file.st_dev != at_path.st_dev ||
       open_file.st_ino != at_path.st_ino)
-    throw Error("58030",
-                "\"" + active_path + "\" is no longer the file the pg_scribe worker writes: the backup directory was "
-                "removed, moved or replaced",
+    throw Error(sqlstate::kIoError,
+                "\"" + active_path +
+                    "\" is no longer the file the pg_scribe worker writes: the backup directory was "
+                    "removed, moved or replaced",
                 "Nothing written since is confirmed to the replication slot.", kChainGoneHint);
   if (::access(s.chain_dir.c_str(), W_OK) != 0) throw_io_error("write in directory", s.chain_dir, errno);
   if (::access(active_path.c_str(), W_OK) != 0) throw_io_error("write to file", active_path, errno);
@@ -262,13 +266,14 @@ void check_chain_in_place(const Stream& s) {
 void check_not_older_copy(const Stream& s) {
   std::uint64_t known_diffs = 0, known_bytes = 0;
   bool known = false;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  if (s.config.chain_id == my_entry->chain_id) {
-    known = true;
-    known_diffs = my_entry->diffs_in_chain;
-    known_bytes = my_entry->active_bytes;
+  {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+    if (s.config.chain_id == my_entry->chain_id) {
+      known = true;
+      known_diffs = my_entry->diffs_in_chain;
+      known_bytes = my_entry->active_bytes;
+    }
   }
-  LWLockRelease(shared->lock);
   if (!known) return;
   // A rotation interrupted after its rename has one diff more than the
   // manifest lists (and maybe no active.sql): reconcile_chain completes it.
@@ -284,9 +289,10 @@ void check_not_older_copy(const Stream& s) {
                      [&](const SealedDiff& d) { return d.stored.file == name; }))
       orphan_diff = true;
   if (orphan_diff || diffs > known_diffs || (diffs == known_diffs && has_active && bytes >= known_bytes)) return;
-  throw Error("XX001",
-              "the files of chain " + s.config.chain_id + " hold less than the pg_scribe worker had made durable: "
-              "the backup directory was replaced by an older copy",
+  throw Error(sqlstate::kDataCorrupted,
+              "the files of chain " + s.config.chain_id +
+                  " hold less than the pg_scribe worker had made durable: "
+                  "the backup directory was replaced by an older copy",
               "The chain has " + std::to_string(diffs) + " sealed diffs and an active.sql of " + std::to_string(bytes) +
                   " bytes; " + std::to_string(known_diffs) + " sealed diffs and " + std::to_string(known_bytes) +
                   " bytes were durable and confirmed to the slot.",
@@ -358,9 +364,10 @@ void remove_abandoned_chains_if_idle(const BackupConfig& config) {
 void open_stream(Stream& s) {
   s.chain_dir = chain_dir_of(s.config);
   if (!is_directory(s.chain_dir))
-    throw Error("58030",
-                "chain directory \"" + s.chain_dir + "\" is missing: the backup directory was removed, moved or "
-                "replaced",
+    throw Error(sqlstate::kIoError,
+                "chain directory \"" + s.chain_dir +
+                    "\" is missing: the backup directory was removed, moved or "
+                    "replaced",
                 {}, kChainGoneHint);
   s.manifest = load_manifest(s.chain_dir);
   // A loop: a promoted standby's configuration is the one its base backup
@@ -372,13 +379,14 @@ void open_stream(Stream& s) {
   }
   // Another backup's chain put in place of ours (even with the same id).
   if (s.manifest.system_identifier != GetSystemIdentifier() || s.manifest.slot != s.config.slot)
-    throw Error("58030",
+    throw Error(sqlstate::kIoError,
                 "chain directory \"" + s.chain_dir + "\" belongs to another backup (slot \"" + s.manifest.slot +
                     "\"), not to this one (slot \"" + s.config.slot + "\")",
                 "The backup directory was replaced.", kChainGoneHint);
   check_not_older_copy(s);
   if (s.manifest.closed)
-    throw Error("55000", "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "chain " + s.config.chain_id + " was closed by scribe.new_chain() but is still configured",
                 "Its successor is chain " + s.manifest.next_chain + ".",
                 "Run scribe.teardown() and scribe.init() into a new directory, or scribe.new_chain() again.");
   remove_abandoned_chains_if_idle(s.config);
@@ -397,7 +405,7 @@ void open_stream(Stream& s) {
     ereport(LOG, (errmsg("pg_scribe: cut %llu bytes of an unfinished transaction from the end of \"%s\"",
                          static_cast<unsigned long long>(active.torn_bytes), active_path.c_str())));
   if (active.start_lsn != s.manifest.stream_position())
-    throw Error("XX001", "\"" + active_path + "\" does not continue the chain's last sealed diff", {},
+    throw Error(sqlstate::kDataCorrupted, "\"" + active_path + "\" does not continue the chain's last sealed diff", {},
                 "Start a new chain with scribe.new_chain().");
   s.active = File(active_path, File::Mode::kAppend);
   s.active_size = active.size;
@@ -442,11 +450,8 @@ void finish_batch(Stream& s) {
 }
 
 XLogRecPtr decode_limit() {
-  XLogRecPtr limit = InvalidXLogRecPtr;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  limit = my_entry->decode_limit;
-  LWLockRelease(shared->lock);
-  return limit;
+  scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+  return my_entry->decode_limit;
 }
 
 bool request_waiting() {
@@ -519,7 +524,7 @@ void catch_up_to(Stream& s, XLogRecPtr target) {
     }
     // A rotation or new_chain() must not hang while a standby is away.
     if (held_longer_than(s, start_timeout_s * 1000))
-      throw Error("55000",
+      throw Error(sqlstate::kObjectNotInPrerequisiteState,
                   "the standbys in synchronized_standby_slots have not received the WAL up to " + lsn_text(upto),
                   "The chain's slot is a failover slot: the backup holds nothing that a standby could lack after a "
                   "promotion, and waits for them.",
@@ -594,19 +599,16 @@ void respond(const RequestResult& result, std::uint64_t seq) {
 // answer instead of withdrawing it. Returns its sequence number, 0 if none.
 std::uint64_t take_request(RequestKind& kind, std::string& new_chain, std::string& new_slot,
                            std::string& new_compression, XLogRecPtr& switch_lsn) {
-  std::uint64_t seq = 0;
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  if (my_entry->request_seq != my_entry->done_seq && my_entry->request != RequestKind::kNone) {
-    seq = my_entry->request_seq;
-    my_entry->taken_seq = seq;
-    kind = my_entry->request;
-    new_chain = my_entry->switch_chain_id;
-    new_slot = my_entry->switch_slot;
-    new_compression = my_entry->switch_compression;
-    switch_lsn = my_entry->switch_lsn;
-  }
-  LWLockRelease(shared->lock);
-  return seq;
+  scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+  if (my_entry->request_seq == my_entry->done_seq || my_entry->request == RequestKind::kNone) return 0;
+  // The strings first: a failed allocation leaves the request untaken.
+  new_chain = my_entry->switch_chain_id;
+  new_slot = my_entry->switch_slot;
+  new_compression = my_entry->switch_compression;
+  kind = my_entry->request;
+  switch_lsn = my_entry->switch_lsn;
+  my_entry->taken_seq = my_entry->request_seq;
+  return my_entry->request_seq;
 }
 
 RequestResult result_for(const SealedDiff& diff, const std::string& chain_dir) {
@@ -627,7 +629,7 @@ RequestResult result_for(const std::exception& e) {
   std::memset(&r, 0, sizeof r);
   r.ok = false;
   const auto* se = dynamic_cast<const Error*>(&e);
-  snprintf(r.sqlstate, sizeof r.sqlstate, "%s", se != nullptr ? se->sqlstate() : "XX000");
+  snprintf(r.sqlstate, sizeof r.sqlstate, "%s", se != nullptr ? se->sqlstate() : sqlstate::kInternalError);
   snprintf(r.message, sizeof r.message, "%s", e.what());
   if (se != nullptr) snprintf(r.hint, sizeof r.hint, "%s", se->hint().c_str());
   return r;
@@ -643,7 +645,8 @@ void switch_chain(Stream& s, const std::string& new_chain, const std::string& ne
     char at[kLsnTextSize], want[kLsnTextSize];
     format_lsn(s.ctx->reader->EndRecPtr, at);
     format_lsn(switch_lsn, want);
-    throw Error("XX000", "the stream is at " + std::string(at) + ", not at the new chain's start " + want, {},
+    throw Error(sqlstate::kInternalError,
+                "the stream is at " + std::string(at) + ", not at the new chain's start " + want, {},
                 "This is a bug; please report it. The current chain continues.");
   }
   s.next_chain = new_chain;
@@ -729,9 +732,10 @@ void wait_for_work() {
 
 void back_off_after_failures() {
   std::uint32_t failures;
-  LWLockAcquire(shared->lock, LW_SHARED);
-  failures = my_entry->consecutive_failures;  // starts since the last success, this one included
-  LWLockRelease(shared->lock);
+  {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_SHARED);
+    failures = my_entry->consecutive_failures;  // starts since the last success, this one included
+  }
   if (failures <= 1) return;
   const long delay_ms = std::min(60000L, 1000L << std::min<std::uint32_t>(failures - 2, 6));
   const TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay_ms);
@@ -748,7 +752,7 @@ void back_off_after_failures() {
     if (const std::uint64_t seq = take_request(kind, unused_chain, unused_slot, unused_compression, unused_lsn)) {
       RequestResult r;
       std::memset(&r, 0, sizeof r);
-      snprintf(r.sqlstate, sizeof r.sqlstate, "55000");
+      snprintf(r.sqlstate, sizeof r.sqlstate, "%s", sqlstate::kObjectNotInPrerequisiteState);
       snprintf(r.message, sizeof r.message, "the pg_scribe worker is recovering from an error: %s",
                     my_entry->last_error);
       snprintf(r.hint, sizeof r.hint, "See scribe.status and the server log.");
@@ -819,18 +823,21 @@ void scribe_worker_main(Datum main_arg) {
   BackgroundWorkerUnblockSignals();
 
   // Claim this database's entry; a second worker for it leaves at once.
-  LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-  DatabaseEntry* entry = find_entry(database, true);
-  bool duplicate = entry == nullptr;
-  if (entry != nullptr && entry->worker_pid != 0 && entry->worker_pid != MyProcPid && kill(entry->worker_pid, 0) == 0)
-    duplicate = true;
-  if (!duplicate) {
-    entry->worker_pid = MyProcPid;
-    entry->worker_latch = MyLatch;
-    entry->consecutive_failures++;
-    if (entry->state != WorkerState::kError) entry->state = WorkerState::kStarting;
-  }
-  LWLockRelease(shared->lock);
+  DatabaseEntry* entry = nullptr;
+  bool duplicate = true;
+  scribe::pg::run_entry([&] {
+    scribe::pg::LWLockGuard lock(shared->lock, LW_EXCLUSIVE);
+    entry = find_entry(database, true);
+    duplicate = entry == nullptr;
+    if (entry != nullptr && entry->worker_pid != 0 && entry->worker_pid != MyProcPid && kill(entry->worker_pid, 0) == 0)
+      duplicate = true;
+    if (!duplicate) {
+      entry->worker_pid = MyProcPid;
+      entry->worker_latch = MyLatch;
+      entry->consecutive_failures++;
+      if (entry->state != WorkerState::kError) entry->state = WorkerState::kStarting;
+    }
+  });
   if (duplicate) proc_exit(0);
   my_entry = entry;
   on_shmem_exit(release_entry, 0);

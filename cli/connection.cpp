@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include "report.hpp"
+#include "scribe/core/sqlstate.hpp"
 
 #include <termios.h>
 #include <unistd.h>
@@ -55,13 +56,13 @@ std::string prompt_password(const char* prompt) {
   if (message.empty()) message = trim_message(conn != nullptr ? PQerrorMessage(conn) : "unknown error");
   const bool lost = conn != nullptr && PQstatus(conn) == CONNECTION_BAD;
   std::string sqlstate = field(result, PG_DIAG_SQLSTATE);
-  if (sqlstate.empty() && lost) sqlstate = "08006";
+  if (sqlstate.empty() && lost) sqlstate = scribe::sqlstate::kConnectionFailure;
   throw DbError(message, sqlstate, field(result, PG_DIAG_MESSAGE_DETAIL), field(result, PG_DIAG_MESSAGE_HINT), lost);
 }
 
 int Rows::column(const char* name) const {
   const int col = PQfnumber(result_.get(), name);
-  if (col < 0) throw DbError(std::string("result has no column \"") + name + "\"", "XX000");
+  if (col < 0) throw DbError(std::string("result has no column \"") + name + "\"", scribe::sqlstate::kInternalError);
   return col;
 }
 
@@ -159,7 +160,7 @@ Rows Connection::exec(const std::string& sql, const std::vector<std::optional<st
 namespace {
 
 std::string escaped(PGconn* conn, char* quoted) {
-  if (quoted == nullptr) throw DbError(trim_message(PQerrorMessage(conn)), "22021");
+  if (quoted == nullptr) throw DbError(trim_message(PQerrorMessage(conn)), scribe::sqlstate::kCharacterNotInRepertoire);
   std::string out = quoted;
   PQfreemem(quoted);
   return out;

@@ -9,6 +9,7 @@
 #include "report.hpp"
 #include "script_runner.hpp"
 #include "scribe/core/error.hpp"
+#include "scribe/core/sqlstate.hpp"
 
 #ifndef PG_SCRIBE_VERSION
 #define PG_SCRIBE_VERSION "0.1"
@@ -25,11 +26,15 @@ int exit_code_for(const DbError& e, Action action) {
   const std::string message = e.what();
   if (e.connection_lost() || starts_with(state, "08") || starts_with(state, "57P")) return kExitConnection;
   if (message.find("replication slot") != std::string::npos) return kExitSlot;
-  if (state == "42501" || state == "42883" || state == "3F000" || state == "42P01") return kExitError;
-  if (starts_with(state, "22") || state == "42710") return kExitInvalid;
+  if (state == scribe::sqlstate::kInsufficientPrivilege || state == scribe::sqlstate::kUndefinedFunction ||
+      state == scribe::sqlstate::kInvalidSchemaName || state == scribe::sqlstate::kUndefinedTable)
+    return kExitError;
+  if (starts_with(state, "22") || state == scribe::sqlstate::kDuplicateObject) return kExitInvalid;
   // scribe.init() refuses a server or database that fails validation, or a
   // directory that is not empty, with 55000/55006 before creating anything.
-  if (action == Action::kInit && (state == "55000" || state == "55006")) return kExitInvalid;
+  if (action == Action::kInit &&
+      (state == scribe::sqlstate::kObjectNotInPrerequisiteState || state == scribe::sqlstate::kObjectInUse))
+    return kExitInvalid;
   return kExitBackup;
 }
 

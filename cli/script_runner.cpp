@@ -11,6 +11,7 @@
 #include "report.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/core/quote.hpp"
+#include "scribe/core/sqlstate.hpp"
 
 namespace pgscribe {
 
@@ -243,9 +244,9 @@ void ScriptRunner::fail(const PGresult* result, const std::string& where) {
 
 void ScriptRunner::refuse_nul(std::string_view sql) const {
   if (sql.find('\0') == std::string_view::npos) return;
-  throw ApplyError("refusing to apply " + file_name_ + ": it contains a NUL byte", "22021",
-                   "No SQL text holds one; libpq would cut the statements there.",
-                   "The file was damaged. Run pg_scribe --verify.");
+  throw ApplyError(
+      "refusing to apply " + file_name_ + ": it contains a NUL byte", scribe::sqlstate::kCharacterNotInRepertoire,
+      "No SQL text holds one; libpq would cut the statements there.", "The file was damaged. Run pg_scribe --verify.");
 }
 
 void ScriptRunner::send_batch() {
@@ -364,14 +365,16 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
       bool beyond;
       if (target_.kind == StopTarget::Kind::kLsn) {
         if (open_tx_.commit_lsn == 0)
-          throw ApplyError("cannot apply --up-to to " + file_name_ + ": a transaction has no header", "XX001",
+          throw ApplyError("cannot apply --up-to to " + file_name_ + ": a transaction has no header",
+                           scribe::sqlstate::kDataCorrupted,
                            "The transaction starts at byte " + std::to_string(statement.start) + ".", {});
         beyond = open_tx_.commit_lsn > target_.lsn;
       } else {
         const auto when = parse_commit_time(open_tx_.commit_time);
         if (!when)
           throw ApplyError("cannot apply --up-to to " + file_name_ + ": a transaction has no valid commit time",
-                           "XX001", "The transaction starts at byte " + std::to_string(statement.start) + ".", {});
+                           scribe::sqlstate::kDataCorrupted,
+                           "The transaction starts at byte " + std::to_string(statement.start) + ".", {});
         beyond = *when > target_.unix_micros;
       }
       if (beyond) {
@@ -719,8 +722,8 @@ bool ScriptRunner::confine_statement(std::string_view text) {
     // Fail closed: a row change whose table cannot be told would run as
     // the restorer. wal2sql writes none.
     if (scribe::looks_like_dml(text))
-      throw ApplyError("refusing to apply " + file_name_ + ": cannot tell which table a row change writes", "42501",
-                       "Statement: " + first_line(text) + ".",
+      throw ApplyError("refusing to apply " + file_name_ + ": cannot tell which table a row change writes",
+                       scribe::sqlstate::kInsufficientPrivilege, "Statement: " + first_line(text) + ".",
                        "pg_scribe --restore runs each row change as its table's owner; this statement is not in the "
                        "form wal2sql writes. Inspect the file.");
     close_confined_group();
@@ -893,8 +896,8 @@ void ScriptRunner::send_copy_chunk(std::uint64_t upto) {
   wait_for_copy_chunk();
   const std::uint64_t n = upto - copy_sent_;
   if (n > kCopyCallMaxBytes)
-    throw ApplyError("cannot apply " + file_name_ + ": the data of a COPY not in pg_dump's form is too large", "54000",
-                     "Statement: " + first_line(copy_statement_) + ".",
+    throw ApplyError("cannot apply " + file_name_ + ": the data of a COPY not in pg_dump's form is too large",
+                     scribe::sqlstate::kProgramLimitExceeded, "Statement: " + first_line(copy_statement_) + ".",
                      "Such a COPY runs confined in one call, of at most 1 GB. Inspect the file.");
   static const std::string sql = "SELECT " + std::string(kCopyAsFunction) + "($1, $2)";
   const Oid types[] = {25 /* text */, 17 /* bytea */};
@@ -1001,11 +1004,12 @@ void ScriptRunner::on_meta_command(std::uint64_t start, std::uint64_t end) {
   // pg_dump 15.14+ fences its output with \restrict KEY ... \unrestrict KEY
   // so that psql runs no other meta-command; we run none at all.
   if (kind_ != Kind::kDiff && (starts_with_ci(line, "\\restrict ") || starts_with_ci(line, "\\unrestrict "))) return;
-  throw ApplyError("refusing to apply " + file_name_ + ": it contains the psql meta-command \"" + first_line(line, 60) +
-                       "\"",
-                   "42601", "At byte " + std::to_string(start) + ". pg_scribe never runs meta-commands from backup files.",
-                   "Files written by pg_scribe contain none: this one was altered. Inspect it before replaying it with "
-                   "psql, which would run the command.");
+  throw ApplyError(
+      "refusing to apply " + file_name_ + ": it contains the psql meta-command \"" + first_line(line, 60) + "\"",
+      scribe::sqlstate::kSyntaxError,
+      "At byte " + std::to_string(start) + ". pg_scribe never runs meta-commands from backup files.",
+      "Files written by pg_scribe contain none: this one was altered. Inspect it before replaying it with "
+      "psql, which would run the command.");
 }
 
 void ScriptRunner::globals_statement(std::string_view text) {
@@ -1030,7 +1034,7 @@ void ScriptRunner::globals_statement(std::string_view text) {
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return;
   if (PQstatus(conn_) != CONNECTION_OK) fail(r.get(), "");
   const std::string sqlstate = field(r.get(), PG_DIAG_SQLSTATE);
-  if (!role.empty() && sqlstate == "42710") {
+  if (!role.empty() && sqlstate == scribe::sqlstate::kDuplicateObject) {
     existing_roles_.push_back(role);
     stats_.roles_existing++;
     log_line("  role " + role + " already exists: left as it is");
@@ -1081,17 +1085,17 @@ const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
       ResultPtr r(PQexec(conn_, "ROLLBACK"));
     }
     if (!may_be_torn)
-      throw ApplyError("file " + file_name_ + " ends inside " + describe(open_tx_), "XX001",
-                       "The last " + std::to_string(stats_.torn_bytes) +
-                           " bytes are an incomplete transaction; it was rolled back.",
-                       "A sealed file is always whole: it was truncated or damaged. Run pg_scribe --verify.");
+      throw ApplyError(
+          "file " + file_name_ + " ends inside " + describe(open_tx_), scribe::sqlstate::kDataCorrupted,
+          "The last " + std::to_string(stats_.torn_bytes) + " bytes are an incomplete transaction; it was rolled back.",
+          "A sealed file is always whole: it was truncated or damaged. Run pg_scribe --verify.");
   } else if (!done() && !scanner_.at_clean_end() && !in_copy_) {
     stats_.torn = true;
     stats_.torn_bytes = scanner_.bytes_fed() - consumed_;
     if (!may_be_torn) {
       send_batch();
       wait_for_results();
-      throw ApplyError("file " + file_name_ + " ends inside a statement", "XX001",
+      throw ApplyError("file " + file_name_ + " ends inside a statement", scribe::sqlstate::kDataCorrupted,
                        "The last " + std::to_string(stats_.torn_bytes) + " bytes are not a complete statement.",
                        "The file was truncated or damaged. Run pg_scribe --verify.");
     }

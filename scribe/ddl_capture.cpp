@@ -158,7 +158,7 @@ std::string_view current_statement_text() {
 // nothing, and E'...' means the same under both.
 void refuse_text_read_otherwise_on_replay(std::string_view statement) {
   if (standard_conforming_strings || statement.find('\\') == std::string_view::npos) return;
-  throw scribe::Error("0A000",
+  throw scribe::Error(sqlstate::kFeatureNotSupported,
                       "pg_scribe cannot capture a DDL statement containing a backslash while "
                       "standard_conforming_strings is off",
                       "The backup replays DDL with standard_conforming_strings on, where the backslashes of this "
@@ -672,9 +672,19 @@ void capture(FunctionCallInfo fcinfo) {
         emit_ddl(drop_of_permanent_only, !runs_outside_transaction(tree));
       } else {
         // Replayable into a database of any name (the parser ignores the
-        // qualifiers it accepted, so the text means the same here).
-        emit_ddl(without_database_qualifiers(replayable_statement(tree, statement, collected)),
-                 !runs_outside_transaction(tree));
+        // qualifiers it accepted, so the text means the same here). This
+        // runs inside call_pg: the C++ string goes into palloc'd memory
+        // (through call_pg, so a failed palloc unwinds it) before emit_ddl
+        // may longjmp.
+        char* replayable = nullptr;
+        std::size_t replayable_len = 0;
+        {
+          const std::string text = without_database_qualifiers(replayable_statement(tree, statement, collected));
+          call_pg([&] { replayable = pnstrdup(text.data(), text.size()); });
+          replayable_len = text.size();
+        }
+        emit_ddl(std::string_view(replayable, replayable_len), !runs_outside_transaction(tree));
+        pfree(replayable);
       }
     }
     drop_of_permanent_only = nullptr;
@@ -714,24 +724,30 @@ void install_hooks(bool at_server_start) {
 
 }  // namespace scribe::capture
 
-extern "C" {
+namespace scribe::capture {
+namespace {
 
-Datum scribe_capture_ddl(PG_FUNCTION_ARGS) {
-  scribe::pg::run_entry([&] { scribe::pg::call_pg([&] { scribe::capture::capture(fcinfo); }); });
+// The event trigger's function: capture() is PostgreSQL-style code that
+// raises with ereport, run through call_pg.
+Datum capture_ddl(FunctionCallInfo fcinfo) {
+  call_pg([&] { capture(fcinfo); });
   PG_RETURN_NULL();
 }
 
-Datum scribe_assert_preloaded(PG_FUNCTION_ARGS) {
-  scribe::pg::run_entry([&] {
-    scribe::pg::call_pg([&] {
-      if (!scribe::capture::loaded_at_server_start)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("the scribe library must be loaded at server start"),
-                        errhint("Add 'scribe' to shared_preload_libraries in postgresql.conf, restart the server, "
-                                "and run CREATE EXTENSION scribe again.")));
-    });
+Datum assert_preloaded(FunctionCallInfo) {
+  call_pg([] {
+    if (!loaded_at_server_start)
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("the scribe library must be loaded at server start"),
+                      errhint("Add 'scribe' to shared_preload_libraries in postgresql.conf, restart the server, "
+                              "and run CREATE EXTENSION scribe again.")));
   });
   PG_RETURN_VOID();
 }
 
-}  // extern "C"
+}  // namespace
+}  // namespace scribe::capture
+
+SCRIBE_SQL_FUNCTION(scribe_capture_ddl, scribe::capture::capture_ddl)
+
+SCRIBE_SQL_FUNCTION(scribe_assert_preloaded, scribe::capture::assert_preloaded)

@@ -93,7 +93,7 @@ Json stored_json(const StoredFile& f) {
 }
 
 [[noreturn]] void bad_manifest(const std::string& what) {
-  throw Error("XX001", "invalid manifest: " + what, {},
+  throw Error(sqlstate::kDataCorrupted, "invalid manifest: " + what, {},
               "The manifest was damaged or edited; verify the chain and take a new chain if needed.");
 }
 

@@ -74,7 +74,7 @@ ActiveFileState recover_active_file(const std::string& chain_dir, const std::str
     return state;
   }
   if (!info.has_start || info.chain_id != chain_id)
-    throw Error("XX001", "file \"" + path + "\" does not belong to chain " + chain_id,
+    throw Error(sqlstate::kDataCorrupted, "file \"" + path + "\" does not belong to chain " + chain_id,
                 "Its first line is not \"" + diff_header_line(chain_id, 0).substr(0, 40) + "...\".",
                 "Move the file away and start a new chain with scribe.new_chain().");
   if (info.sealed && scanner.transactions() == 0) {
@@ -114,7 +114,7 @@ SealedDiff seal_active_file(const SealRequest& request) {
   const std::string final_name = diff_file_name(request.file_timestamp, suffix);
   const std::string final_path = join_path(request.chain_dir, final_name);
   if (path_exists(final_path))
-    throw Error("58030", "diff file \"" + final_path + "\" already exists", {}, "Try the rotation again.");
+    throw Error(sqlstate::kIoError, "diff file \"" + final_path + "\" already exists", {}, "Try the rotation again.");
 
   SealedDiff diff;
   diff.stored.file = final_name;
@@ -138,7 +138,8 @@ SealedDiff seal_active_file(const SealRequest& request) {
     });
     scanner.finish();
     if (!scanner.at_clean_end() || scanner.in_transaction())
-      throw Error("XX000", "active.sql does not end with a whole transaction", {}, "This is a bug; please report it.");
+      throw Error(sqlstate::kInternalError, "active.sql does not end with a whole transaction", {},
+                  "This is a bug; please report it.");
     const std::string tail = request.sequences_sql + diff_trailer_line(request.end_lsn, scanner.transactions());
     // Until the rename, a failure takes the trailer off again: active.sql
     // goes on as it was.
@@ -182,7 +183,7 @@ SealedDiff seal_active_file(const SealRequest& request) {
       });
       scanner.finish();
       if (!scanner.at_clean_end() || scanner.in_transaction())
-        throw Error("XX000", "active.sql does not end with a whole transaction", {},
+        throw Error(sqlstate::kInternalError, "active.sql does not end with a whole transaction", {},
                     "This is a bug; please report it.");
       const std::string tail = request.sequences_sql + diff_trailer_line(request.end_lsn, scanner.transactions());
       compressor->write(tail.data(), tail.size());
@@ -228,7 +229,7 @@ SealedDiff describe_sealed_diff(const std::string& chain_dir, const std::string&
   scanner.finish();
   const DiffFileInfo& info = scanner.info();
   if (!info.has_start || !info.sealed || scanner.in_transaction() || !scanner.at_clean_end())
-    throw Error("XX001", "diff file \"" + path + "\" is not whole",
+    throw Error(sqlstate::kDataCorrupted, "diff file \"" + path + "\" is not whole",
                 "A sealed diff starts with its chain header and ends with the sealed trailer.",
                 "Move the file away; the transactions it held are lost to this chain: start a new chain.");
   diff.stored.sha256 = hash.hex();
@@ -280,7 +281,8 @@ bool reconcile_chain(const std::string& chain_dir, Manifest& manifest, const std
   for (const std::string& name : orphans) {
     SealedDiff diff = describe_sealed_diff(chain_dir, name, now_iso);
     if (diff.start_lsn != manifest.stream_position())
-      throw Error("XX001", "diff file \"" + join_path(chain_dir, name) + "\" does not continue the chain",
+      throw Error(sqlstate::kDataCorrupted,
+                  "diff file \"" + join_path(chain_dir, name) + "\" does not continue the chain",
                   "The chain's stream is at the position the manifest records; the file starts elsewhere.",
                   "Move the file away and start a new chain with scribe.new_chain().");
     manifest.diffs.push_back(std::move(diff));

@@ -15,7 +15,7 @@
 namespace scribe {
 namespace {
 
-constexpr const char kDataCorrupted[] = "XX001";
+using sqlstate::kDataCorrupted;
 
 // Output is gathered up to this size before it reaches the sink, so that
 // callers writing to files or sockets see few large writes.

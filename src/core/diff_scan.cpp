@@ -287,6 +287,65 @@ void DiffScanner::deliver(bool newline) {
 bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
   switch (lex_) {
     case Lex::kNormal:
+      return lex_normal(c, pos);
+    case Lex::kWord:
+    case Lex::kJunk:
+    case Lex::kPrefix:
+    case Lex::kPrefixU:
+    case Lex::kPrefixUAmp:
+      return lex_word(c);
+    case Lex::kDash:
+    case Lex::kSlash:
+    case Lex::kDot:
+    case Lex::kColon:
+    case Lex::kColonVar:
+      return lex_punctuation(c);
+    case Lex::kDollar:
+    case Lex::kDollarTag:
+    case Lex::kDollarQuote:
+      return lex_dollar(c);
+    case Lex::kLineComment:
+    case Lex::kBlockComment:
+    case Lex::kBlockStar:
+    case Lex::kBlockSlash:
+      return lex_comment(c, pos);
+    case Lex::kStdString:
+    case Lex::kStdQuote:
+    case Lex::kEString:
+    case Lex::kEBackslash:
+    case Lex::kEQuote:
+    case Lex::kXqs:
+    case Lex::kXqsDash:
+    case Lex::kXqsComment:
+      return lex_string(c, pos);
+    case Lex::kQuotedIdent:
+    case Lex::kQuotedIdentQuote:
+      return lex_quoted_identifier(c);
+    case Lex::kMetaLine:
+      return lex_meta_line(c, pos);
+    case Lex::kParam:
+    case Lex::kNumInt:
+    case Lex::kNumDot:
+    case Lex::kNumFrac:
+    case Lex::kNumE:
+    case Lex::kNumESign:
+    case Lex::kNumExp:
+      return lex_number(c);
+    case Lex::kCopyRest:
+    case Lex::kCopyLineStart:
+    case Lex::kCopyBackslash:
+    case Lex::kCopyDot:
+    case Lex::kCopyDotCR:
+    case Lex::kCopyLine:
+      return lex_copy(c, pos);
+  }
+  return false;
+}
+
+// Outside any token: what the byte starts.
+bool DiffScanner::lex_normal(unsigned char c, std::uint64_t pos) {
+  switch (lex_) {
+    case Lex::kNormal:
       switch (c) {
         case ' ':
         case '\t':
@@ -378,6 +437,16 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
           return false;
       }
 
+    default:
+      break;
+  }
+  return false;
+}
+
+// Identifiers and keywords, and the letters that may prefix a string
+// (E'', B'', X'', N'', U&'').
+bool DiffScanner::lex_word(unsigned char c) {
+  switch (lex_) {
     case Lex::kWord:
       if (is_ident_cont(c)) {
         if (word_len_ < kWordMax) word_[word_len_] = static_cast<char>(c);
@@ -432,6 +501,16 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       lex_ = Lex::kNormal;
       return true;
 
+    default:
+      break;
+  }
+  return false;
+}
+
+// A '-', '/', '.' or ':' whose meaning the next byte decides: a comment,
+// a number, a cast or a psql variable reference.
+bool DiffScanner::lex_punctuation(unsigned char c) {
+  switch (lex_) {
     case Lex::kDash:
       if (c == '-') {
         start_comment(token_start_, true);
@@ -479,6 +558,15 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       lex_ = Lex::kNormal;
       return true;
 
+    default:
+      break;
+  }
+  return false;
+}
+
+// $1 parameters, $tag$ and $$ dollar quotes.
+bool DiffScanner::lex_dollar(unsigned char c) {
+  switch (lex_) {
     case Lex::kDollar:
       if (is_digit(c)) {
         token(token_start_);
@@ -544,15 +632,15 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       }
       return false;
 
-    case Lex::kParam:
-    case Lex::kNumInt:
-    case Lex::kNumDot:
-    case Lex::kNumFrac:
-    case Lex::kNumE:
-    case Lex::kNumESign:
-    case Lex::kNumExp:
-      return lex_number(c);
+    default:
+      break;
+  }
+  return false;
+}
 
+// -- line comments (maybe a header line) and nested /* block comments */.
+bool DiffScanner::lex_comment(unsigned char c, std::uint64_t pos) {
+  switch (lex_) {
     case Lex::kLineComment:
       if (is_newline(c)) {
         lex_ = Lex::kNormal;
@@ -591,6 +679,16 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       lex_ = Lex::kBlockComment;
       return false;
 
+    default:
+      break;
+  }
+  return false;
+}
+
+// '...' and E'...' literals, and psql's rule for a literal continued
+// after a '\r' (xqs).
+bool DiffScanner::lex_string(unsigned char c, std::uint64_t pos) {
+  switch (lex_) {
     case Lex::kStdString:
       if (c == '\'') lex_ = Lex::kStdQuote;
       return false;
@@ -664,6 +762,15 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       }
       return false;
 
+    default:
+      break;
+  }
+  return false;
+}
+
+// "quoted identifiers".
+bool DiffScanner::lex_quoted_identifier(unsigned char c) {
+  switch (lex_) {
     case Lex::kQuotedIdent:
       if (c == '"') lex_ = Lex::kQuotedIdentQuote;
       return false;
@@ -676,6 +783,15 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       lex_ = Lex::kNormal;
       return true;
 
+    default:
+      break;
+  }
+  return false;
+}
+
+// A psql meta-command line, up to its newline.
+bool DiffScanner::lex_meta_line(unsigned char c, std::uint64_t pos) {
+  switch (lex_) {
     case Lex::kMetaLine:
       if (c == '\n') {
         lex_ = Lex::kNormal;
@@ -685,13 +801,8 @@ bool DiffScanner::lex(unsigned char c, std::uint64_t pos) {
       }
       return false;
 
-    case Lex::kCopyRest:
-    case Lex::kCopyLineStart:
-    case Lex::kCopyBackslash:
-    case Lex::kCopyDot:
-    case Lex::kCopyDotCR:
-    case Lex::kCopyLine:
-      return lex_copy(c, pos);
+    default:
+      break;
   }
   return false;
 }

@@ -19,7 +19,8 @@ void throw_io_error(const std::string& action, const std::string& path, int err)
   if (full) hint = "Free space on the file system that holds the backup directory; nothing is lost meanwhile.";
   if (err == EACCES || err == EPERM || err == EROFS)
     hint = "The server's operating-system user must be able to write there.";
-  throw Error(full ? "53100" : "58030", "could not " + action + " \"" + path + "\": " + std::strerror(err), {}, hint);
+  throw Error(full ? sqlstate::kDiskFull : sqlstate::kIoError,
+              "could not " + action + " \"" + path + "\": " + std::strerror(err), {}, hint);
 }
 
 File::File(const std::string& path, Mode mode, int permissions) : path_(path) {
@@ -192,7 +193,8 @@ std::string read_small_file(const std::string& path, std::size_t max_bytes) {
     const std::size_t n = file.read_some(buf, sizeof buf);
     if (n == 0) break;
     if (content.size() + n > max_bytes)
-      throw Error("54000", "file \"" + path + "\" is too large", "It is over " + std::to_string(max_bytes) + " bytes.");
+      throw Error(sqlstate::kProgramLimitExceeded, "file \"" + path + "\" is too large",
+                  "It is over " + std::to_string(max_bytes) + " bytes.");
     content.append(buf, n);
   }
   return content;

@@ -269,7 +269,17 @@ class DiffScanner {
   static constexpr std::size_t kNoMatch = static_cast<std::size_t>(-1);
 
   void step(unsigned char c);
-  bool lex(unsigned char c, std::uint64_t pos);  // true: scan `c` again in the new state
+  // lex() hands the byte to the part for the current state's token family;
+  // each returns true when `c` must be scanned again in the new state.
+  bool lex(unsigned char c, std::uint64_t pos);
+  bool lex_normal(unsigned char c, std::uint64_t pos);
+  bool lex_word(unsigned char c);
+  bool lex_punctuation(unsigned char c);
+  bool lex_dollar(unsigned char c);
+  bool lex_comment(unsigned char c, std::uint64_t pos);
+  bool lex_string(unsigned char c, std::uint64_t pos);
+  bool lex_quoted_identifier(unsigned char c);
+  bool lex_meta_line(unsigned char c, std::uint64_t pos);
   bool lex_number(unsigned char c);
   std::size_t scan_run(const unsigned char* p, std::size_t len);
 

@@ -7,14 +7,9 @@
 #include <stdexcept>
 #include <string>
 
-namespace scribe {
+#include "scribe/core/sqlstate.hpp"
 
-// SQLSTATE codes used by the core, spelled as in PostgreSQL's errcodes.txt.
-namespace sqlstate {
-inline constexpr const char kInvalidParameterValue[] = "22023";
-inline constexpr const char kSyntaxError[] = "42601";
-inline constexpr const char kInternalError[] = "XX000";
-}  // namespace sqlstate
+namespace scribe {
 
 class Error : public std::runtime_error {
  public:
@@ -22,7 +17,7 @@ class Error : public std::runtime_error {
       : std::runtime_error(std::move(message)), detail_(std::move(detail)), hint_(std::move(hint)) {
     // Copied, not pointed to: the code may live in a buffer that is gone
     // before the exception is caught (the worker's answer to a request).
-    const char* code = sqlstate != nullptr && sqlstate[0] != '\0' ? sqlstate : "XX000";
+    const char* code = sqlstate != nullptr && sqlstate[0] != '\0' ? sqlstate : sqlstate::kInternalError;
     for (std::size_t i = 0; i + 1 < sizeof sqlstate_ && code[i] != '\0'; i++) sqlstate_[i] = code[i];
   }
 

@@ -20,6 +20,41 @@
 
 namespace scribe::pg {
 
+// scribe::sqlstate's names (include/scribe/core/sqlstate.hpp) are the
+// values of PostgreSQL's ERRCODE_* macros of the same names.
+constexpr int packed_sqlstate(const char (&code)[6]) {
+  return MAKE_SQLSTATE(code[0], code[1], code[2], code[3], code[4]);
+}
+#define SCRIBE_SAME_SQLSTATE(name, errcode) \
+  static_assert(packed_sqlstate(scribe::sqlstate::name) == (errcode), #name " is not " #errcode)
+SCRIBE_SAME_SQLSTATE(kConnectionFailure, ERRCODE_CONNECTION_FAILURE);
+SCRIBE_SAME_SQLSTATE(kFeatureNotSupported, ERRCODE_FEATURE_NOT_SUPPORTED);
+SCRIBE_SAME_SQLSTATE(kNullValueNotAllowed, ERRCODE_NULL_VALUE_NOT_ALLOWED);
+SCRIBE_SAME_SQLSTATE(kCharacterNotInRepertoire, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE);
+SCRIBE_SAME_SQLSTATE(kInvalidParameterValue, ERRCODE_INVALID_PARAMETER_VALUE);
+SCRIBE_SAME_SQLSTATE(kInvalidTextRepresentation, ERRCODE_INVALID_TEXT_REPRESENTATION);
+SCRIBE_SAME_SQLSTATE(kActiveSqlTransaction, ERRCODE_ACTIVE_SQL_TRANSACTION);
+SCRIBE_SAME_SQLSTATE(kReadOnlySqlTransaction, ERRCODE_READ_ONLY_SQL_TRANSACTION);
+SCRIBE_SAME_SQLSTATE(kInvalidSchemaName, ERRCODE_INVALID_SCHEMA_NAME);
+SCRIBE_SAME_SQLSTATE(kInsufficientPrivilege, ERRCODE_INSUFFICIENT_PRIVILEGE);
+SCRIBE_SAME_SQLSTATE(kSyntaxError, ERRCODE_SYNTAX_ERROR);
+SCRIBE_SAME_SQLSTATE(kDuplicateObject, ERRCODE_DUPLICATE_OBJECT);
+SCRIBE_SAME_SQLSTATE(kUndefinedFunction, ERRCODE_UNDEFINED_FUNCTION);
+SCRIBE_SAME_SQLSTATE(kUndefinedTable, ERRCODE_UNDEFINED_TABLE);
+SCRIBE_SAME_SQLSTATE(kDiskFull, ERRCODE_DISK_FULL);
+SCRIBE_SAME_SQLSTATE(kOutOfMemory, ERRCODE_OUT_OF_MEMORY);
+SCRIBE_SAME_SQLSTATE(kConfigurationLimitExceeded, ERRCODE_CONFIGURATION_LIMIT_EXCEEDED);
+SCRIBE_SAME_SQLSTATE(kProgramLimitExceeded, ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+SCRIBE_SAME_SQLSTATE(kObjectNotInPrerequisiteState, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE);
+SCRIBE_SAME_SQLSTATE(kObjectInUse, ERRCODE_OBJECT_IN_USE);
+SCRIBE_SAME_SQLSTATE(kQueryCanceled, ERRCODE_QUERY_CANCELED);
+SCRIBE_SAME_SQLSTATE(kAdminShutdown, ERRCODE_ADMIN_SHUTDOWN);
+SCRIBE_SAME_SQLSTATE(kSystemError, ERRCODE_SYSTEM_ERROR);
+SCRIBE_SAME_SQLSTATE(kIoError, ERRCODE_IO_ERROR);
+SCRIBE_SAME_SQLSTATE(kInternalError, ERRCODE_INTERNAL_ERROR);
+SCRIBE_SAME_SQLSTATE(kDataCorrupted, ERRCODE_DATA_CORRUPTED);
+#undef SCRIBE_SAME_SQLSTATE
+
 class PgError final : public std::exception {
  public:
   explicit PgError(ErrorData* edata) noexcept : edata_(edata) {}
@@ -108,13 +143,13 @@ void run_entry(F&& f) {
     detail::capture(captured, e.sqlstate(), e.what(), e.detail().c_str(), e.hint().c_str());
   } catch (const std::bad_alloc&) {
     failed = true;
-    detail::capture(captured, "53200", "out of memory");
+    detail::capture(captured, sqlstate::kOutOfMemory, "out of memory");
   } catch (const std::exception& e) {
     failed = true;
-    detail::capture(captured, "XX000", e.what());
+    detail::capture(captured, sqlstate::kInternalError, e.what());
   } catch (...) {
     failed = true;
-    detail::capture(captured, "XX000", "unexpected C++ exception");
+    detail::capture(captured, sqlstate::kInternalError, "unexpected C++ exception");
   }
   if (pg_error != nullptr) ReThrowError(pg_error);
   if (failed) detail::raise_captured(captured);
