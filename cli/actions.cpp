@@ -280,12 +280,18 @@ int run_init(const Options& o) {
   }
   const std::string compression = o.compress.empty() ? "none" : o.compress;
   log_line("Creating the slot and taking the base backup...");
-  const Rows r = conn.exec("SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4)",
-                           {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false")});
+  const Rows r =
+      o.repository.empty()
+          ? conn.exec("SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4)",
+                      {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false")})
+          : conn.exec("SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4, $5)",
+                      {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false"),
+                       o.repository});
   log_done("Replication slot '" + r.get(0, 2) + "' created at LSN " + r.get(0, 3));
   log_done("Initial chain created: " + r.get(0, 0));
   log_line("  Location: " + r.get(0, 1) + "/");
   log_done("Streaming started (background worker of the server)");
+  if (!o.repository.empty()) log_done("Sealed files are uploaded to " + o.repository);
   log_line("");
   log_line("Seal a differential with:");
   log_line("  pg_scribe --rotate-diff -d " + conn.database() + " --backup-dir " + o.backup_dir);

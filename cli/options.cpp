@@ -25,6 +25,7 @@ enum LongOnly {
   kOptSlot,
   kOptCompress,
   kOptForce,
+  kOptRepository,
   kOptChainId,
   kOptUpTo,
   kOptIncludeActive,
@@ -86,6 +87,7 @@ void check_applicable(const Options& o) {
   only(o.jobs != 1, "--jobs", restore, "--restore");
   only(!o.chain_id.empty(), "--chain-id", restore || a == Action::kVerify, "--restore and --verify");
   only(!o.compress.empty(), "--compress", a == Action::kInit || a == Action::kNewChain, "--init and --new-chain");
+  only(!o.repository.empty(), "--repository", a == Action::kInit, "--init");
   only(o.force, "--force", a == Action::kInit || restore, "--init and --restore");
   only(o.keep_slot, "--keep-slot", a == Action::kTeardown, "--teardown");
   const bool fs_start = a == Action::kFsBackupStart, fs_stop = a == Action::kFsBackupStop;
@@ -144,6 +146,8 @@ Options parse_options(int argc, char** argv) {
       {"slot", required_argument, nullptr, kOptSlot},
       {"compress", required_argument, nullptr, kOptCompress},
       {"force", no_argument, nullptr, kOptForce},
+      {"repository", required_argument, nullptr, kOptRepository},
+      {"repo", required_argument, nullptr, kOptRepository},
       {"create", no_argument, nullptr, 'C'},
       {"chain-id", required_argument, nullptr, kOptChainId},
       {"up-to", required_argument, nullptr, kOptUpTo},
@@ -215,6 +219,7 @@ Options parse_options(int argc, char** argv) {
       case kOptSlot: o.slot = optarg; break;
       case kOptCompress: o.compress = optarg; break;
       case kOptForce: o.force = true; break;
+      case kOptRepository: o.repository = optarg; break;
       case 'C': o.create = true; break;
       case kOptChainId: o.chain_id = optarg; break;
       case kOptUpTo: o.up_to = optarg; break;
@@ -305,6 +310,9 @@ void print_help() {
       "      --compress=METHOD    gzip, lz4, zstd or none, with an optional level (zstd:9)\n"
       "                           (--init default: none; --new-chain default: as the chain)\n"
       "      --force              --init: back up even though tables lack a replica identity\n"
+      "      --repository=s3://BUCKET[/PREFIX]\n"
+      "                           --init: also upload every sealed file to this object store\n"
+      "                           (the server's scribe.s3_* settings)\n"
       "      --keep-slot          --teardown: keep the replication slot\n"
       "\n"
       "Options for --restore:\n"

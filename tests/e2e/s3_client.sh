@@ -2,8 +2,8 @@
 # The S3 client (src/core/s3.cpp) against a real S3 API server: s3rver on a
 # loopback port, and tests/s3/flaky_proxy.js in front of it answering 503s,
 # cutting a download half-way, or refusing every request (403). Runs the
-# S3Live GoogleTest cases of build/cmake/core_tests (build them first:
-# cmake --build build/cmake).
+# S3Live GoogleTest cases of the newest build/cmake*/core_tests (built when
+# there is none).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/tests/lib/s3.sh"
