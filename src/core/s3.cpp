@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <random>
@@ -272,6 +273,7 @@ struct Client::Request {
   std::uint64_t range_start = 0;
   std::optional<std::uint64_t> range_length;
   std::uint64_t delivered = 0;
+  std::exception_ptr sink_error;  // thrown by sink: held while curl unwinds, then rethrown
   std::size_t max_body = 1u << 20;
 };
 
@@ -344,7 +346,13 @@ struct Callbacks {
     long status = 0;
     curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     if (request->sink != nullptr && status >= 200 && status < 300) {
-      (*request->sink)(data, n);
+      // No exception may cross libcurl's C frames.
+      try {
+        (*request->sink)(data, n);
+      } catch (...) {
+        request->sink_error = std::current_exception();
+        return 0;
+      }
       request->delivered += n;
       return n;
     }
@@ -471,6 +479,7 @@ Client::Response Client::perform(Request& request) {
       }
     }
     Response response = perform_once(request);
+    if (request.sink_error) std::rethrow_exception(request.sink_error);
     if (response.curl_error == "interrupted" || (settings_.interrupted && settings_.interrupted()))
       throw Error(kSqlstateCanceled, "object store request canceled");
     if (response.body_too_large)
