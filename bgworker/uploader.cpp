@@ -307,10 +307,10 @@ Datum scribe_upload_status(PG_FUNCTION_ARGS) {
       }
       auto ts = [](TimestampTz t) { return t == 0 ? std::string() : std::string(timestamptz_to_str(t)); };
       const bool checked = copy.checked_at != 0;
-      rows.push_back({std::to_string(config.database), config.repository,
-                      checked ? std::to_string(copy.files_waiting) : "", checked ? std::to_string(copy.bytes_waiting) : "",
-                      std::to_string(copy.files_uploaded), ts(copy.last_upload_at), copy.last_error,
-                      ts(copy.last_error_at), pid != 0 ? std::to_string(pid) : ""});
+      rows.push_back(
+          {std::to_string(config.database), config.repository, checked ? std::to_string(copy.files_waiting) : "",
+           checked ? std::to_string(copy.bytes_waiting) : "", std::to_string(copy.files_uploaded),
+           ts(copy.last_upload_at), copy.last_error, ts(copy.last_error_at), pid != 0 ? std::to_string(pid) : ""});
     }
     scribe::engine::emit_text_rows(fcinfo, rows);
   });

@@ -289,9 +289,9 @@ int run_init(const Options& o) {
       o.repository.empty()
           ? conn.exec("SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4)",
                       {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false")})
-          : conn.exec("SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4, $5)",
-                      {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false"),
-                       o.repository});
+          : conn.exec(
+                "SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4, $5)",
+                {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false"), o.repository});
   log_done("Replication slot '" + r.get(0, 2) + "' created at LSN " + r.get(0, 3));
   log_done("Initial chain created: " + r.get(0, 0));
   log_line("  Location: " + r.get(0, 1) + "/");

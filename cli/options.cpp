@@ -87,8 +87,9 @@ void check_applicable(const Options& o) {
   only(o.jobs != 1, "--jobs", restore, "--restore");
   only(!o.chain_id.empty(), "--chain-id", restore || a == Action::kVerify, "--restore and --verify");
   only(!o.compress.empty(), "--compress", a == Action::kInit || a == Action::kNewChain, "--init and --new-chain");
-  only(!o.repository.empty(), "--repository", a == Action::kInit || restore || a == Action::kVerify ||
-       a == Action::kStatus, "--init, --restore, --verify and --status");
+  only(!o.repository.empty(), "--repository",
+       a == Action::kInit || restore || a == Action::kVerify || a == Action::kStatus,
+       "--init, --restore, --verify and --status");
   only(o.force, "--force", a == Action::kInit || restore, "--init and --restore");
   only(o.keep_slot, "--keep-slot", a == Action::kTeardown, "--teardown");
   const bool fs_start = a == Action::kFsBackupStart, fs_stop = a == Action::kFsBackupStop;
@@ -263,8 +264,8 @@ Options parse_options(int argc, char** argv) {
   // itself (settings from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
   // AWS_SECRET_ACCESS_KEY), where --backup-dir would name a directory.
   if (!o.repository.empty() && o.action != Action::kInit) {
-    require(o.backup_dir.empty(), "--repository and --backup-dir cannot be used together with " +
-                                      std::string(action_flag(o.action)));
+    require(o.backup_dir.empty(),
+            "--repository and --backup-dir cannot be used together with " + std::string(action_flag(o.action)));
     require(o.repository.rfind("s3://", 0) == 0, "--repository must be an s3:// URL");
     o.backup_dir = o.repository;
   }
@@ -272,7 +273,8 @@ Options parse_options(int argc, char** argv) {
     case Action::kInit:
     case Action::kRestore:
     case Action::kVerify:
-      require(!o.backup_dir.empty(), std::string(action_flag(o.action)) + " requires --backup-dir");
+      require(!o.backup_dir.empty(), std::string(action_flag(o.action)) +
+                                         " requires --backup-dir (or --repo for a repository in an object store)");
       break;
     default: break;
   }

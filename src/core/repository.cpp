@@ -33,7 +33,8 @@ std::map<std::string, std::unique_ptr<s3::Client>>& clients() {
 RemotePath remote(const std::string& path) {
   const s3::Location location = s3::parse_s3_url(path);
   auto& client = clients()[location.bucket];
-  if (!client) client = std::make_unique<s3::Client>(s3::settings_from_environment(), s3::Location{location.bucket, ""});
+  if (!client)
+    client = std::make_unique<s3::Client>(s3::settings_from_environment(), s3::Location{location.bucket, ""});
   return {client.get(), location.prefix};
 }
 
@@ -68,8 +69,7 @@ bool exists(const std::string& path) {
 std::string read_small(const std::string& path, std::size_t max_bytes) {
   if (!is_remote(path)) return read_small_file(path, max_bytes);
   const RemotePath r = remote(path);
-  if (!r.client->head(r.key))
-    throw Error("58P01", "could not open file \"" + path + "\": no such object", {}, {});
+  if (!r.client->head(r.key)) throw Error("58P01", "could not open file \"" + path + "\": no such object", {}, {});
   return r.client->get_string(r.key, max_bytes);
 }
 
@@ -100,8 +100,9 @@ void read_range(const std::string& path, std::uint64_t offset, std::uint64_t len
     std::unique_ptr<char[]> buffer(new char[1 << 20]);
     std::uint64_t done = 0;
     while (done < length) {
-      const ssize_t n = ::pread(file.fd(), buffer.get(), static_cast<std::size_t>(std::min<std::uint64_t>(1 << 20, length - done)),
-                                static_cast<off_t>(offset + done));
+      const ssize_t n =
+          ::pread(file.fd(), buffer.get(), static_cast<std::size_t>(std::min<std::uint64_t>(1 << 20, length - done)),
+                  static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw_io_error("read", path, errno);
       if (n == 0) return;

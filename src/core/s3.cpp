@@ -86,11 +86,16 @@ std::string xml_unescape(std::string_view text) {
       break;
     }
     const std::string_view entity = text.substr(i + 1, semi - i - 1);
-    if (entity == "amp") out += '&';
-    else if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
+    if (entity == "amp")
+      out += '&';
+    else if (entity == "lt")
+      out += '<';
+    else if (entity == "gt")
+      out += '>';
+    else if (entity == "quot")
+      out += '"';
+    else if (entity == "apos")
+      out += '\'';
     else if (!entity.empty() && entity[0] == '#') {
       const long code = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X')
                             ? std::strtol(std::string(entity.substr(2)).c_str(), nullptr, 16)
@@ -232,8 +237,7 @@ ListPage parse_list_objects_v2(std::string_view xml) {
   std::size_t pos = 0;
   while ((pos = xml.find("<Contents>", pos)) != std::string_view::npos) {
     const std::size_t end = xml.find("</Contents>", pos);
-    if (end == std::string_view::npos)
-      throw Error(kSqlstateIoError, "the object store's list of objects is cut short");
+    if (end == std::string_view::npos) throw Error(kSqlstateIoError, "the object store's list of objects is cut short");
     const std::string_view entry = xml.substr(pos, end - pos);
     ObjectInfo info;
     info.key = xml_element(entry, "Key");
@@ -300,8 +304,9 @@ Client::Client(Settings settings, Location location) : settings_(std::move(setti
   global_init();
   while (!settings_.endpoint.empty() && settings_.endpoint.back() == '/') settings_.endpoint.pop_back();
   if (settings_.endpoint.rfind("http://", 0) != 0 && settings_.endpoint.rfind("https://", 0) != 0)
-    throw Error(sqlstate::kInvalidParameterValue, "object store endpoint \"" + settings_.endpoint + "\" is not an http(s) URL",
-                {}, "Set the endpoint as http://host:port or https://host.");
+    throw Error(sqlstate::kInvalidParameterValue,
+                "object store endpoint \"" + settings_.endpoint + "\" is not an http(s) URL", {},
+                "Set the endpoint as http://host:port or https://host.");
   if (settings_.endpoint.find('@') != std::string::npos)
     throw Error(sqlstate::kInvalidParameterValue, "object store endpoint must not contain credentials", {},
                 "Give the access key in its own setting.");
@@ -473,8 +478,8 @@ Client::Response Client::perform(Request& request) {
       const int delay = backoff_delay_ms(settings_, attempt);
       for (int waited = 0; waited < delay; waited += 50) {
         if (settings_.interrupted && settings_.interrupted())
-          throw Error(kSqlstateCanceled, "object store request canceled", "While retrying " + request.method + " " +
-                                                                              request.key + ": " + last_problem);
+          throw Error(kSqlstateCanceled, "object store request canceled",
+                      "While retrying " + request.method + " " + request.key + ": " + last_problem);
         std::this_thread::sleep_for(std::chrono::milliseconds(std::min(50, delay - waited)));
       }
     }
@@ -510,10 +515,10 @@ namespace {
     hint = "Create the bucket, or correct the repository URL.";
   else if (code == "BadDigest" || code == "InvalidDigest" || code == "XAmzContentSHA256Mismatch")
     hint = "The bytes changed on the way; the upload is tried again.";
-  throw Error(kSqlstateIoError, "object store " + where + " refused " + what,
-              "HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code) +
-                  (message.empty() ? "" : ": " + message),
-              hint);
+  throw Error(
+      kSqlstateIoError, "object store " + where + " refused " + what,
+      "HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code) + (message.empty() ? "" : ": " + message),
+      hint);
 }
 
 }  // namespace
@@ -675,9 +680,9 @@ void Client::get(const std::string& key, const std::function<void(const char*, s
     if (!request.range_length) return;
     if (request.delivered >= *request.range_length) return;
     if (round + 1 >= settings_.max_attempts)
-      throw Error(kSqlstateIoError, "object store " + describe() + " ended " + key + " early",
-                  std::to_string(request.delivered) + " of " + std::to_string(*request.range_length) +
-                      " bytes arrived.");
+      throw Error(
+          kSqlstateIoError, "object store " + describe() + " ended " + key + " early",
+          std::to_string(request.delivered) + " of " + std::to_string(*request.range_length) + " bytes arrived.");
   }
 }
 

@@ -52,8 +52,7 @@ class UploadRecord {
     if (!is_directory(dir_)) make_directory(dir_);
     std::string text;
     // Keep earlier lines whose byte counts this process did not see.
-    for (const auto& [n, sha] : entries_)
-      text += lines_.count(n) ? lines_[n] + "\n" : sha + " 0 " + n + "\n";
+    for (const auto& [n, sha] : entries_) text += lines_.count(n) ? lines_[n] + "\n" : sha + " 0 " + n + "\n";
     write_file_atomically(path_, text);
   }
 
@@ -104,8 +103,8 @@ std::optional<ChainWork> chain_work(const std::string& backup_dir, const std::st
   }
   for (const SealedDiff& d : manifest.diffs)
     work.files.push_back({d.stored.file, d.stored.sha256, d.stored.bytes, true});
-  work.files.push_back({std::string(kManifestFileName), sha256_hex(work.manifest_bytes), work.manifest_bytes.size(),
-                        false});
+  work.files.push_back(
+      {std::string(kManifestFileName), sha256_hex(work.manifest_bytes), work.manifest_bytes.size(), false});
   return work;
 }
 

@@ -88,7 +88,12 @@ for k in 1 2 3; do
   expect_exit 0 'Stopped at the target' --restore --repo "$REPO" -d "pit_$k" --create --jobs $jobs --up-to "${moments[$((k - 1))]}"
   same_as_state "pit_$k" $k "restore --repo --up-to moment $k (--jobs $jobs)"
 done
+requests_before=$(grep -cE ' [0-9]+ms ' "$S3_LOG" || true)
 expect_exit 0 'Restore complete' --restore --repo "$REPO" -d whole --create
+requests=$(($(grep -cE ' [0-9]+ms ' "$S3_LOG" || true) - requests_before))
+chain_bytes=$(cat "$s3dir"/data/"$S3_BUCKET"/app/chain-*/*._S3rver_object | wc -c)
+diffs=$(ls "$s3dir"/data/"$S3_BUCKET"/app/chain-*/ | grep -c '^diff-.*_S3rver_object$')
+echo "measured: a whole restore of one chain ($diffs diffs, $chain_bytes bytes stored) made $requests requests"
 same_as_state whole 4 "restore --repo to the last sealed diff"
 expect_exit 0 "chain-" --status --repo "$REPO"
 

@@ -92,8 +92,8 @@ Settings live_settings(const char* endpoint_variable) {
   s.base_delay_ms = 20;
   s.max_delay_ms = 200;
   s.part_size = 5u << 20;
-  s.secret_access_key = env_or_empty("SCRIBE_TEST_S3_SECRET").empty() ? s.secret_access_key
-                                                                      : env_or_empty("SCRIBE_TEST_S3_SECRET");
+  s.secret_access_key =
+      env_or_empty("SCRIBE_TEST_S3_SECRET").empty() ? s.secret_access_key : env_or_empty("SCRIBE_TEST_S3_SECRET");
   return s;
 }
 
@@ -109,7 +109,7 @@ std::string temp_file_with(std::size_t bytes, unsigned seed, std::string* sha) {
   return path;
 }
 
-#define REQUIRE_LIVE(var)                                          \
+#define REQUIRE_LIVE(var) \
   if (env_or_empty(var).empty()) GTEST_SKIP() << var " is not set"
 
 TEST(S3Live, PutHeadSkipGetRangeListRemove) {
@@ -130,7 +130,8 @@ TEST(S3Live, PutHeadSkipGetRangeListRemove) {
   c.get(key, [&](const char* d, std::size_t n) { back.append(d, n); });
   EXPECT_EQ(sha256_hex(back), sha);
   std::string middle;
-  c.get(key, [&](const char* d, std::size_t n) { middle.append(d, n); }, 10, 20);
+  c.get(
+      key, [&](const char* d, std::size_t n) { middle.append(d, n); }, 10, 20);
   EXPECT_EQ(middle, back.substr(10, 20));
   c.put_bytes(c.location().key("chain-1/manifest.json"), "{}");
   const auto objects = c.list(c.location().key(""));
@@ -154,7 +155,10 @@ TEST(S3Live, MultipartUpload) {
   EXPECT_EQ(c.requests() - before, 1u + 1 + 3 + 1 + 1);  // HEAD, create, 3 parts, complete, HEAD
   Sha256 back;
   std::uint64_t bytes = 0;
-  c.get(key, [&](const char* d, std::size_t n) { back.update(d, n); bytes += n; });
+  c.get(key, [&](const char* d, std::size_t n) {
+    back.update(d, n);
+    bytes += n;
+  });
   EXPECT_EQ(bytes, (12u << 20) + 123);
   EXPECT_EQ(back.hex(), sha);
   unlink(path.c_str());
@@ -173,7 +177,8 @@ TEST(S3Live, RefusesALocalFileThatDoesNotMatchItsChecksum) {
 // Through tests/s3/flaky_proxy.js with FAIL_FIRST and CUT_GET.
 TEST(S3Live, RetriesServerErrorsAndResumesACutDownload) {
   REQUIRE_LIVE("SCRIBE_TEST_S3_FLAKY_ENDPOINT");
-  Client c(live_settings("SCRIBE_TEST_S3_FLAKY_ENDPOINT"), parse_s3_url(env_or_empty("SCRIBE_TEST_S3_REPO") + "/flaky"));
+  Client c(live_settings("SCRIBE_TEST_S3_FLAKY_ENDPOINT"),
+           parse_s3_url(env_or_empty("SCRIBE_TEST_S3_REPO") + "/flaky"));
   std::string sha;
   const std::string path = temp_file_with(300000, 4, &sha);
   const std::string key = c.location().key("diff.sql");

@@ -32,13 +32,13 @@ struct Settings {
   std::string region = "us-east-1";
   std::string access_key_id;
   std::string secret_access_key;
-  std::string session_token;                  // optional (temporary credentials)
-  std::uint64_t part_size = 16u << 20;        // multipart above this size, parts of this size
-  int max_attempts = 6;                       // per request, first try included
-  int base_delay_ms = 250;                    // back-off: base * 2^n, capped at max_delay_ms
+  std::string session_token;            // optional (temporary credentials)
+  std::uint64_t part_size = 16u << 20;  // multipart above this size, parts of this size
+  int max_attempts = 6;                 // per request, first try included
+  int base_delay_ms = 250;              // back-off: base * 2^n, capped at max_delay_ms
   int max_delay_ms = 8000;
   int connect_timeout_s = 10;
-  int stall_timeout_s = 60;                   // abort a transfer that moved nothing for this long
+  int stall_timeout_s = 60;  // abort a transfer that moved nothing for this long
   // Asked between attempts and during transfers: true stops the request
   // (scribe::Error 57014), so a worker can exit while the store is slow.
   std::function<bool()> interrupted;
@@ -91,8 +91,8 @@ class Client {
   void put_bytes(const std::string& key, std::string_view body);
   // Streams the object (from `offset`, `length` bytes or to its end) to
   // `sink`; a transfer broken in the middle resumes with a Range request.
-  void get(const std::string& key, const std::function<void(const char*, std::size_t)>& sink,
-           std::uint64_t offset = 0, std::optional<std::uint64_t> length = std::nullopt);
+  void get(const std::string& key, const std::function<void(const char*, std::size_t)>& sink, std::uint64_t offset = 0,
+           std::optional<std::uint64_t> length = std::nullopt);
   std::string get_string(const std::string& key, std::size_t max_bytes = 64u << 20);
   // Every object whose key starts with `prefix` (ListObjectsV2, all pages), sorted by key.
   std::vector<ObjectInfo> list(const std::string& prefix);
@@ -107,8 +107,7 @@ class Client {
   Response perform(Request& request);
   Response perform_once(Request& request);
   std::string object_url(const std::string& key, const std::string& query) const;
-  void put_single(const std::string& key, const std::string& path, std::uint64_t size,
-                  const std::string& sha256_hex);
+  void put_single(const std::string& key, const std::string& path, std::uint64_t size, const std::string& sha256_hex);
   void put_multipart(const std::string& key, const std::string& path, std::uint64_t size,
                      const std::string& sha256_hex);
 
