@@ -204,6 +204,70 @@ Location parse_s3_url(std::string_view text) {
   return location;
 }
 
+std::vector<std::pair<std::string, std::string>> read_aws_profile(const std::string& text,
+                                                                 const std::string& section) {
+  std::vector<std::pair<std::string, std::string>> values;
+  bool inside = false;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = trim(std::string_view(text).substr(pos, end - pos));
+    pos = end + 1;
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      inside = trim(std::string_view(line).substr(1, line.size() - 2)) == section;
+      continue;
+    }
+    const std::size_t eq = line.find('=');
+    if (inside && eq != std::string::npos)
+      values.emplace_back(trim(std::string_view(line).substr(0, eq)), trim(std::string_view(line).substr(eq + 1)));
+  }
+  return values;
+}
+
+namespace {
+
+// A setting the environment left empty, from the AWS CLI's files.
+void fill_from_aws_files(Settings& settings, bool region_set, bool endpoint_set) {
+  // Keys come as a pair: from the environment, or both from the file.
+  const bool keys_set = !settings.access_key_id.empty() || !settings.secret_access_key.empty();
+  const std::string home = env("HOME");
+  std::string profile = env("AWS_PROFILE");
+  if (profile.empty()) profile = "default";
+  auto file_text = [](const std::string& path) -> std::string {
+    if (path.empty() || !path_exists(path)) return {};
+    try {
+      return read_small_file(path, 1u << 20);
+    } catch (const std::exception&) {
+      return {};
+    }
+  };
+  std::string credentials = env("AWS_SHARED_CREDENTIALS_FILE");
+  if (credentials.empty() && !home.empty()) credentials = home + "/.aws/credentials";
+  std::string config = env("AWS_CONFIG_FILE");
+  if (config.empty() && !home.empty()) config = home + "/.aws/config";
+  const std::string config_section = profile == "default" ? "default" : "profile " + profile;
+  auto apply = [&](const std::vector<std::pair<std::string, std::string>>& values) {
+    for (const auto& [key, value] : values) {
+      if (key == "aws_access_key_id" && !keys_set) settings.access_key_id = value;
+      else if (key == "aws_secret_access_key" && !keys_set) settings.secret_access_key = value;
+      else if (key == "aws_session_token" && !keys_set) settings.session_token = value;
+      else if (key == "region" && !region_set) {
+        settings.region = value;
+        region_set = true;
+      } else if (key == "endpoint_url" && !endpoint_set) {
+        settings.endpoint = value;
+        endpoint_set = true;
+      }
+    }
+  };
+  apply(read_aws_profile(file_text(credentials), profile));
+  apply(read_aws_profile(file_text(config), config_section));
+}
+
+}  // namespace
+
 Settings settings_from_environment() {
   Settings settings;
   settings.endpoint = env("AWS_ENDPOINT_URL_S3");
@@ -211,10 +275,11 @@ Settings settings_from_environment() {
   std::string region = env("AWS_REGION");
   if (region.empty()) region = env("AWS_DEFAULT_REGION");
   if (!region.empty()) settings.region = region;
-  if (settings.endpoint.empty()) settings.endpoint = "https://s3." + settings.region + ".amazonaws.com";
   settings.access_key_id = env("AWS_ACCESS_KEY_ID");
   settings.secret_access_key = env("AWS_SECRET_ACCESS_KEY");
   settings.session_token = env("AWS_SESSION_TOKEN");
+  fill_from_aws_files(settings, !region.empty(), !settings.endpoint.empty());
+  if (settings.endpoint.empty()) settings.endpoint = "https://s3." + settings.region + ".amazonaws.com";
   const std::string part_mb = env("SCRIBE_S3_PART_SIZE_MB");
   if (!part_mb.empty()) settings.part_size = std::max<std::uint64_t>(5, std::stoull(part_mb)) << 20;
   return settings;

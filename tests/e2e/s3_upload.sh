@@ -180,6 +180,15 @@ done
 ok "every file the manifests list is in the store"
 writer_stop w
 
+# A server restart: the uploader starts with the server (registered at
+# start because a backup has a repository) and goes on.
+as_pg "$PG_BINDIR/pg_ctl" -D "$work/cluster/data" -l "$work/cluster/server.log" -w -m fast restart >/dev/null
+wait_streaming src
+q -d src -c "INSERT INTO orders (customer) VALUES ('after restart')" -c "SELECT scribe.rotate_diff()" >/dev/null
+if wait_uploaded && [ -n "$(psql -X -At -d src -c "SELECT uploader_pid FROM scribe.upload_status()")" ]; then
+  ok "after a server restart the uploader runs and uploads the next diff"
+else fail "no uploads after a server restart"; fi
+
 # Credentials: not in any log line, status column or setting a plain role sees.
 if grep -rq "$SECRET" "$S3_LOG" "$work/cluster/server.log"; then fail "the secret key is in a log"; else ok "the secret key is in no log"; fi
 if psql -X -At -d src -c "SELECT s::text FROM scribe.status s" | grep -q "$SECRET\|S3RVER"; then fail "credentials in scribe.status"

@@ -53,6 +53,58 @@ TEST(S3Xml, ListObjectsV2Page) {
   EXPECT_EQ(xml_element("<Error></Error>", "Code"), "");
 }
 
+TEST(S3Settings, AwsProfileFiles) {
+  const std::string text =
+      "# comment\n[default]\naws_access_key_id = AK1\n\n[profile backup]\nregion=eu-west-1\n"
+      "endpoint_url = http://127.0.0.1:9000 \n[other]\nregion = x\n";
+  const auto def = read_aws_profile(text, "default");
+  ASSERT_EQ(def.size(), 1u);
+  EXPECT_EQ(def[0].first, "aws_access_key_id");
+  EXPECT_EQ(def[0].second, "AK1");
+  const auto backup = read_aws_profile(text, "profile backup");
+  ASSERT_EQ(backup.size(), 2u);
+  EXPECT_EQ(backup[1].second, "http://127.0.0.1:9000");
+  EXPECT_TRUE(read_aws_profile(text, "missing").empty());
+}
+
+TEST(S3Settings, EnvironmentFirstThenTheAwsFiles) {
+  char dir[] = "/tmp/scribe-aws-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string credentials = std::string(dir) + "/credentials", config = std::string(dir) + "/config";
+  std::ofstream(credentials) << "[ci]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n";
+  std::ofstream(config) << "[profile ci]\nregion = eu-north-1\nendpoint_url = http://127.0.0.1:9\n";
+  // The live tests after this one read the environment: put it back after.
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const char* v : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION",
+                        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"})
+    if (const char* value = std::getenv(v)) saved.emplace_back(v, value);
+  for (const char* v : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION",
+                        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"})
+    unsetenv(v);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", credentials.c_str(), 1);
+  setenv("AWS_CONFIG_FILE", config.c_str(), 1);
+  setenv("AWS_PROFILE", "ci", 1);
+  Settings s = settings_from_environment();
+  EXPECT_EQ(s.access_key_id, "FILEKEY");
+  EXPECT_EQ(s.secret_access_key, "FILESECRET");
+  EXPECT_EQ(s.region, "eu-north-1");
+  EXPECT_EQ(s.endpoint, "http://127.0.0.1:9");
+  setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+  setenv("AWS_REGION", "us-west-2", 1);
+  s = settings_from_environment();
+  EXPECT_EQ(s.access_key_id, "ENVKEY");
+  EXPECT_EQ(s.secret_access_key, "ENVSECRET");
+  EXPECT_EQ(s.region, "us-west-2");
+  for (const char* v : {"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_PROFILE", "AWS_ACCESS_KEY_ID",
+                        "AWS_SECRET_ACCESS_KEY", "AWS_REGION"})
+    unsetenv(v);
+  for (const auto& [name, value] : saved) setenv(name.c_str(), value.c_str(), 1);
+  unlink(credentials.c_str());
+  unlink(config.c_str());
+  rmdir(dir);
+}
+
 TEST(S3Retry, BackoffDoublesUpToTheCap) {
   Settings s;
   s.base_delay_ms = 100;

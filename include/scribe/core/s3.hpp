@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace scribe::s3 {
@@ -45,8 +46,16 @@ struct Settings {
 };
 // AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3), AWS_REGION (or
 // AWS_DEFAULT_REGION), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// AWS_SESSION_TOKEN; SCRIBE_S3_PART_SIZE_MB.
+// AWS_SESSION_TOKEN; SCRIBE_S3_PART_SIZE_MB. What the environment leaves
+// unset comes from the AWS CLI's files, as the AWS tools read them: the
+// profile AWS_PROFILE (default "default") of AWS_SHARED_CREDENTIALS_FILE
+// (~/.aws/credentials: aws_access_key_id, aws_secret_access_key,
+// aws_session_token) and AWS_CONFIG_FILE (~/.aws/config, section
+// "profile NAME" or "default": region, endpoint_url).
 Settings settings_from_environment();
+// One profile's keys of an INI file in the AWS CLI's format (exposed for
+// the unit tests); `section` is matched exactly ("default", "profile x").
+std::vector<std::pair<std::string, std::string>> read_aws_profile(const std::string& text, const std::string& section);
 
 struct ObjectInfo {
   std::string key;
