@@ -204,8 +204,7 @@ Location parse_s3_url(std::string_view text) {
   return location;
 }
 
-std::vector<std::pair<std::string, std::string>> read_aws_profile(const std::string& text,
-                                                                 const std::string& section) {
+std::vector<std::pair<std::string, std::string>> read_aws_profile(const std::string& text, const std::string& section) {
   std::vector<std::pair<std::string, std::string>> values;
   bool inside = false;
   std::size_t pos = 0;
@@ -250,9 +249,12 @@ void fill_from_aws_files(Settings& settings, bool region_set, bool endpoint_set)
   const std::string config_section = profile == "default" ? "default" : "profile " + profile;
   auto apply = [&](const std::vector<std::pair<std::string, std::string>>& values) {
     for (const auto& [key, value] : values) {
-      if (key == "aws_access_key_id" && !keys_set) settings.access_key_id = value;
-      else if (key == "aws_secret_access_key" && !keys_set) settings.secret_access_key = value;
-      else if (key == "aws_session_token" && !keys_set) settings.session_token = value;
+      if (key == "aws_access_key_id" && !keys_set)
+        settings.access_key_id = value;
+      else if (key == "aws_secret_access_key" && !keys_set)
+        settings.secret_access_key = value;
+      else if (key == "aws_session_token" && !keys_set)
+        settings.session_token = value;
       else if (key == "region" && !region_set) {
         settings.region = value;
         region_set = true;
