@@ -69,7 +69,7 @@ bool exists(const std::string& path) {
 std::string read_small(const std::string& path, std::size_t max_bytes) {
   if (!is_remote(path)) return read_small_file(path, max_bytes);
   const RemotePath r = remote(path);
-  if (!r.client->head(r.key)) throw Error("58P01", "could not open file \"" + path + "\": no such object", {}, {});
+  // No HEAD first: a missing object is a 404 to the GET (58P01).
   return r.client->get_string(r.key, max_bytes);
 }
 
@@ -82,7 +82,7 @@ void read(const std::string& path, const std::function<bool(const char*, std::si
     return;
   }
   const RemotePath r = remote(path);
-  if (!r.client->head(r.key)) throw Error("58P01", "could not open file \"" + path + "\": no such object");
+  // No HEAD first: a missing object is a 404 to the GET (58P01).
   struct Stop {};
   try {
     r.client->get(r.key, [&](const char* data, std::size_t n) {

@@ -582,8 +582,9 @@ namespace {
     hint = "Create the bucket, or correct the repository URL.";
   else if (code == "BadDigest" || code == "InvalidDigest" || code == "XAmzContentSHA256Mismatch")
     hint = "The bytes changed on the way; the upload is tried again.";
+  // 404: the object is not there, as ENOENT is for a file (58P01, undefined_file).
   throw Error(
-      kSqlstateIoError, "object store " + where + " refused " + what,
+      status == 404 ? "58P01" : kSqlstateIoError, "object store " + where + " refused " + what,
       "HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code) + (message.empty() ? "" : ": " + message),
       hint);
 }

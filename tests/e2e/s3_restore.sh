@@ -110,6 +110,11 @@ if [ $status != 0 ] && ! psql -X -At -d postgres -c "SELECT 1 FROM pg_database W
   ok "restore refuses a chain with an altered object (exit $status)"
 else fail "restore applied an altered object (exit $status)"; fi
 
+# An object missing from the store (deleted by a lifecycle rule or by hand).
+gone=$(ls "$s3dir"/data/"$S3_BUCKET"/app/chain-*/diff-*._S3rver_object | sort | sed -n 3p)
+rm -f "${gone%._S3rver_object}"._S3rver_*
+expect_exit 4 "$(basename "${gone%._S3rver_object}"): file is missing" --verify --repo "$REPO"
+
 q -d app -c "SELECT scribe.teardown()" >/dev/null
 echo "s3_restore: $passed passed, $failed failed"
 [ "$failed" = 0 ]
