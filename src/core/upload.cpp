@@ -38,29 +38,25 @@ class UploadRecord {
       const std::size_t a = line.find(' ');
       const std::size_t b = a == std::string::npos ? a : line.find(' ', a + 1);
       if (b == std::string::npos) continue;
-      entries_[line.substr(b + 1)] = line.substr(0, a);
+      entries_[line.substr(b + 1)] = line.substr(0, b);  // "<sha256> <bytes>"
     }
   }
   bool confirmed(const std::string& name, const std::string& sha256) const {
     const auto it = entries_.find(name);
-    return it != entries_.end() && it->second == sha256;
+    return it != entries_.end() && it->second.compare(0, it->second.find(' '), sha256) == 0;
   }
-  bool has(const std::string& name) const { return entries_.count(name) != 0; }
   void record(const std::string& name, const std::string& sha256, std::uint64_t bytes) {
-    entries_[name] = sha256;
-    lines_[name] = sha256 + " " + std::to_string(bytes) + " " + name;
+    entries_[name] = sha256 + " " + std::to_string(bytes);
     if (!is_directory(dir_)) make_directory(dir_);
     std::string text;
-    // Keep earlier lines whose byte counts this process did not see.
-    for (const auto& [n, sha] : entries_) text += lines_.count(n) ? lines_[n] + "\n" : sha + " 0 " + n + "\n";
+    for (const auto& [n, value] : entries_) text += value + " " + n + "\n";
     write_file_atomically(path_, text);
   }
 
  private:
   std::string dir_;
   std::string path_;
-  std::map<std::string, std::string> entries_;
-  std::map<std::string, std::string> lines_;
+  std::map<std::string, std::string> entries_;  // name -> "<sha256> <bytes>"
 };
 
 std::string file_sha256(const std::string& path, std::uint64_t* bytes) {
