@@ -16,7 +16,7 @@
 #                     make install. Run as root, it runs as the postgres OS
 #                     user (initdb and postgres refuse root).
 EXTENSION = scribe
-DATA = sql/scribe--0.1.sql sql/scribe--0.2.sql sql/scribe--0.1--0.2.sql
+DATA = sql/scribe--0.1.sql sql/scribe--0.2.sql sql/scribe--0.1--0.2.sql sql/scribe--0.3.sql sql/scribe--0.2--0.3.sql
 
 REGRESS = wal2sql_options wal2sql_types wal2sql_identity wal2sql_toast wal2sql_truncate \
 	wal2sql_partitions wal2sql_generated wal2sql_messages wal2sql_filters wal2sql_names \

@@ -17,6 +17,7 @@
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
 #include "api_internal.hpp"
+#include "uploader.hpp"
 
 extern "C" {
 #include "access/relation.h"
@@ -217,6 +218,9 @@ Datum init(FunctionCallInfo fcinfo) {
   const std::string slot = NameStr(*PG_GETARG_NAME(1));
   const std::string compression_text = text_arg(fcinfo, 2, "compression");
   const bool force = !PG_ARGISNULL(3) && PG_GETARG_BOOL(3);
+  // The fifth argument, from 0.3 on: the object-store repository.
+  const std::string repository = PG_NARGS() > 4 && !PG_ARGISNULL(4) ? text_arg(fcinfo, 4, "repository") : "";
+  if (!repository.empty()) scribe::uploader::check_repository(repository);
   require_own_transaction("scribe.init()");
   const CompressionSpec compression = compression_arg(compression_text);
   lock_api();
@@ -275,9 +279,11 @@ Datum init(FunctionCallInfo fcinfo) {
   config.slot_base = slot;
   config.compression = to_string(compression);
   config.chain_id = request.chain_id;
+  config.repository = repository;
   save_config(config);
   undo.config_saved = true;
   start_worker(MyDatabaseId);
+  if (!repository.empty()) scribe::uploader::ensure_running();
   undo.armed = false;
   slot_undo.armed = false;
 

@@ -34,6 +34,7 @@ struct BackupConfig {
   std::string slot_base;  // the name given to init; new chains derive theirs from it
   std::string compression;
   std::string chain_id;
+  std::string repository;  // s3://bucket/prefix the uploader copies sealed files to; empty: none
 };
 
 std::string config_path(Oid database);

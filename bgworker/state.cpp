@@ -132,6 +132,8 @@ std::optional<BackupConfig> load_config(Oid database) {
       config.compression = value;
     else if (key == "chain")
       config.chain_id = value;
+    else if (key == "repository")
+      config.repository = value;
   }
   if (config.backup_dir.empty() || config.slot.empty() || config.chain_id.empty())
     throw Error(sqlstate::kDataCorrupted, "pg_scribe configuration file \"" + path + "\" is incomplete", {},
@@ -150,6 +152,7 @@ void save_config(const BackupConfig& config) {
   text += "slot_base=" + config.slot_base + "\n";
   text += "compression=" + config.compression + "\n";
   text += "chain=" + config.chain_id + "\n";
+  if (!config.repository.empty()) text += "repository=" + config.repository + "\n";
   write_file_atomically(config_path(config.database), text);
 }
 

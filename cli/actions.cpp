@@ -15,6 +15,8 @@
 
 #include "connection.hpp"
 #include "report.hpp"
+#include "repository_read.hpp"
+#include "scribe/core/repository.hpp"
 #include "scribe/core/chain.hpp"
 #include "scribe/core/chain_files.hpp"
 #include "scribe/core/compression.hpp"
@@ -35,7 +37,7 @@ ConnectionOptions connection_for(const Options& o) {
   if (c.dbname.empty() && !o.backup_dir.empty() && o.action != Action::kInit) {
     try {
       const auto owner = scribe::parse_json(
-          scribe::read_small_file(scribe::join_path(o.backup_dir, std::string(scribe::kOwnerFileName)), 1 << 16),
+          scribe::repository::read_small(scribe::join_path(o.backup_dir, std::string(scribe::kOwnerFileName)), 1 << 16),
           "file \"scribe.json\"");
       c.dbname = scribe::json_string_at(owner, "database");
       log_verbose("connecting to database \"" + c.dbname + "\" named by " + o.backup_dir + "/scribe.json");
@@ -173,7 +175,7 @@ void show_chains(const std::string& backup_dir, const std::string& streaming_cha
     log_line("");
     log_line("  chain-" + id + (id == streaming_chain ? " (ACTIVE - streaming)" : ""));
     try {
-      const scribe::Manifest m = scribe::load_manifest(dir);
+      const scribe::Manifest m = load_chain_manifest(dir);
       std::uint64_t diff_bytes = 0;
       for (const auto& d : m.diffs) diff_bytes += d.stored.bytes;
       total += m.base.bytes + m.globals.bytes + diff_bytes;
@@ -185,7 +187,7 @@ void show_chains(const std::string& backup_dir, const std::string& streaming_cha
       }
       if (m.closed) log_line("    Closed at " + scribe::lsn_text(m.end_lsn) + "; continued by chain-" + m.next_chain);
       const std::string active = scribe::join_path(dir, std::string(scribe::kActiveFileName));
-      if (scribe::path_exists(active)) {
+      if (scribe::repository::exists(active)) {
         struct stat st {};
         const std::uint64_t size = stat(active.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
         total += size;
@@ -206,6 +208,7 @@ bool decompress_file(const std::string& path, const std::string& name,
                      const std::function<void(const char*, std::size_t)>& sink,
                      const std::function<bool(std::size_t)>& after_block) {
   constexpr std::size_t kBlock = 1 << 20;
+  if (scribe::repository::is_remote(path)) return decompress_remote_file(path, name, sink, after_block);
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
   struct Closer {
@@ -230,9 +233,11 @@ bool decompress_file(const std::string& path, const std::string& name,
 
 std::vector<std::string> list_chain_ids(const std::string& backup_dir) {
   std::vector<std::string> ids;
-  for (const std::string& name : scribe::list_directory(backup_dir)) {
+  const bool remote = scribe::repository::is_remote(backup_dir);
+  for (const std::string& name : scribe::repository::list(backup_dir)) {
     auto id = scribe::chain_id_from_dir_name(name);
-    if (id && scribe::is_directory(scribe::join_path(backup_dir, name))) ids.push_back(*id);
+    // (In a store, a chain-* name in the listing is a key prefix: a directory.)
+    if (id && (remote || scribe::is_directory(scribe::join_path(backup_dir, name)))) ids.push_back(*id);
   }
   std::sort(ids.begin(), ids.end());
   return ids;
@@ -274,12 +279,18 @@ int run_init(const Options& o) {
   }
   const std::string compression = o.compress.empty() ? "none" : o.compress;
   log_line("Creating the slot and taking the base backup...");
-  const Rows r = conn.exec("SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4)",
-                           {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false")});
+  const Rows r =
+      o.repository.empty()
+          ? conn.exec("SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4)",
+                      {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false")})
+          : conn.exec(
+                "SELECT chain_id, chain_dir, slot_name, start_lsn FROM scribe.init($1, $2, $3, $4, $5)",
+                {o.backup_dir, slot_or_default(o), compression, std::string(o.force ? "true" : "false"), o.repository});
   log_done("Replication slot '" + r.get(0, 2) + "' created at LSN " + r.get(0, 3));
   log_done("Initial chain created: " + r.get(0, 0));
   log_line("  Location: " + r.get(0, 1) + "/");
   log_done("Streaming started (background worker of the server)");
+  if (!o.repository.empty()) log_done("Sealed files are uploaded to " + o.repository);
   log_line("");
   log_line("Seal a differential with:");
   log_line("  pg_scribe --rotate-diff -d " + conn.database() + " --backup-dir " + o.backup_dir);

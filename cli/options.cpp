@@ -25,6 +25,7 @@ enum LongOnly {
   kOptSlot,
   kOptCompress,
   kOptForce,
+  kOptRepository,
   kOptChainId,
   kOptUpTo,
   kOptIncludeActive,
@@ -86,6 +87,9 @@ void check_applicable(const Options& o) {
   only(o.jobs != 1, "--jobs", restore, "--restore");
   only(!o.chain_id.empty(), "--chain-id", restore || a == Action::kVerify, "--restore and --verify");
   only(!o.compress.empty(), "--compress", a == Action::kInit || a == Action::kNewChain, "--init and --new-chain");
+  only(!o.repository.empty(), "--repository",
+       a == Action::kInit || restore || a == Action::kVerify || a == Action::kStatus,
+       "--init, --restore, --verify and --status");
   only(o.force, "--force", a == Action::kInit || restore, "--init and --restore");
   only(o.keep_slot, "--keep-slot", a == Action::kTeardown, "--teardown");
   const bool fs_start = a == Action::kFsBackupStart, fs_stop = a == Action::kFsBackupStop;
@@ -147,6 +151,8 @@ Options parse_options(int argc, char** argv) {
       {"slot", required_argument, nullptr, kOptSlot},
       {"compress", required_argument, nullptr, kOptCompress},
       {"force", no_argument, nullptr, kOptForce},
+      {"repository", required_argument, nullptr, kOptRepository},
+      {"repo", required_argument, nullptr, kOptRepository},  // short for --repository
       {"create", no_argument, nullptr, 'C'},
       {"chain-id", required_argument, nullptr, kOptChainId},
       {"up-to", required_argument, nullptr, kOptUpTo},
@@ -220,6 +226,7 @@ Options parse_options(int argc, char** argv) {
       case kOptSlot: o.slot = optarg; break;
       case kOptCompress: o.compress = optarg; break;
       case kOptForce: o.force = true; break;
+      case kOptRepository: o.repository = optarg; break;
       case 'C': o.create = true; break;
       case kOptChainId: o.chain_id = optarg; break;
       case kOptUpTo: o.up_to = optarg; break;
@@ -259,11 +266,21 @@ Options parse_options(int argc, char** argv) {
                      "--teardown, --fs-backup-start or --fs-backup-stop. Try \"pg_scribe --help\" for more "
                      "information.");
   check_applicable(o);
+  // --restore, --verify and --status read the chains from the object store
+  // itself (settings from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
+  // AWS_SECRET_ACCESS_KEY), where --backup-dir would name a directory.
+  if (!o.repository.empty() && o.action != Action::kInit) {
+    require(o.backup_dir.empty(),
+            "--repository and --backup-dir cannot be used together with " + std::string(action_flag(o.action)));
+    require(o.repository.rfind("s3://", 0) == 0, "--repository must be an s3:// URL");
+    o.backup_dir = o.repository;
+  }
   switch (o.action) {
     case Action::kInit:
     case Action::kRestore:
     case Action::kVerify:
-      require(!o.backup_dir.empty(), std::string(action_flag(o.action)) + " requires --backup-dir");
+      require(!o.backup_dir.empty(), std::string(action_flag(o.action)) +
+                                         " requires --backup-dir (or --repo for a repository in an object store)");
       break;
     default: break;
   }
@@ -311,6 +328,11 @@ void print_help() {
       "      --compress=METHOD    gzip, lz4, zstd or none, with an optional level (zstd:9)\n"
       "                           (--init default: none; --new-chain default: as the chain)\n"
       "      --force              --init: back up even though tables lack a replica identity\n"
+      "      --repository=s3://BUCKET[/PREFIX]\n"
+      "                           --init: also upload every sealed file to this object store\n"
+      "                           (the server's scribe.s3_* settings); --restore, --verify,\n"
+      "                           --status: read the chains from it (AWS_ENDPOINT_URL,\n"
+      "                           AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)\n"
       "      --keep-slot          --teardown: keep the replication slot\n"
       "\n"
       "Options for --restore:\n"

@@ -37,6 +37,7 @@ struct Options {
   std::string slot;  // empty: pg_scribe
   std::string compress;
   bool force = false;
+  std::string repository;  // --init: s3://bucket/prefix
 
   // --restore
   bool create = false;

@@ -1,4 +1,5 @@
 #include "parallel_base.hpp"
+#include "scribe/core/repository.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -88,17 +89,37 @@ struct Range {
 void read_ranges(const std::string& path, const std::string& name, const std::vector<Range>& ranges,
                  const std::function<void(std::size_t, const char*, std::size_t)>& sink) {
   if (ranges.empty()) return;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
+  const bool remote = scribe::repository::is_remote(path);
+  int fd = -1;
+  if (!remote) {
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
+  }
   struct Closer {
     int fd;
-    ~Closer() { close(fd); }
+    ~Closer() {
+      if (fd >= 0) close(fd);
+    }
   } closer{fd};
   std::unique_ptr<char[]> buffer(new char[kReadBytes]);
   auto read_error = [&] {
     return ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
   };
   const auto method = scribe::method_for_file_name(name);
+  if (method == scribe::CompressionMethod::kNone && remote) {
+    // Ranged GETs: each connection fetches only its own tables' bytes.
+    for (std::size_t i = 0; i < ranges.size(); i++) {
+      std::uint64_t got = 0;
+      scribe::repository::read_range(path, ranges[i].start, ranges[i].end - ranges[i].start,
+                                     [&](const char* data, std::size_t n) {
+                                       sink(i, data, n);
+                                       got += n;
+                                     });
+      if (got != ranges[i].end - ranges[i].start)
+        throw ActionError(kExitBackup, "file " + name + " is shorter than when it was read", path);
+    }
+    return;
+  }
   if (method == scribe::CompressionMethod::kNone) {
     for (std::size_t i = 0; i < ranges.size(); i++) {
       std::uint64_t at = ranges[i].start;
@@ -142,7 +163,17 @@ void read_ranges(const std::string& path, const std::string& name, const std::ve
     }
     pos += len;
   });
-  while (current < ranges.size()) {
+  if (remote) {
+    // Streamed from the store up to the end of the last range.
+    bool whole = true;
+    scribe::repository::read(path, [&](const char* data, std::size_t n) {
+      decompressor->write(data, n);
+      whole = current < ranges.size();
+      return whole;
+    });
+    if (whole) decompressor->finish();
+  }
+  while (!remote && current < ranges.size()) {
     const ssize_t n = read(fd, buffer.get(), kReadBytes);
     if (n < 0) {
       if (errno == EINTR) continue;

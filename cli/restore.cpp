@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "actions.hpp"
+#include "repository_read.hpp"
 #include "confinement.hpp"
 #include "connection.hpp"
 #include "parallel_base.hpp"
@@ -153,7 +154,7 @@ Metadata read_metadata(const std::string& chain_dir) {
   Metadata m;
   try {
     const auto doc = scribe::parse_json(
-        scribe::read_small_file(scribe::join_path(chain_dir, std::string(scribe::kMetadataFileName)), 1 << 20),
+        read_chain_file(scribe::join_path(chain_dir, std::string(scribe::kMetadataFileName)), 1 << 20),
         "file \"metadata.json\"");
     if (const auto* v = scribe::json_find(doc, "encoding"); v && v->is_string()) m.encoding = v->get<std::string>();
     if (const auto* v = scribe::json_find(doc, "lc_collate"); v && v->is_string()) m.lc_collate = v->get<std::string>();
@@ -355,7 +356,7 @@ int run_restore(const Options& o) {
 
   scribe::Manifest manifest;
   try {
-    manifest = scribe::load_manifest(chain_dir);
+    manifest = load_chain_manifest(chain_dir);
   } catch (const scribe::Error& e) {
     throw ActionError(kExitBackup, std::string("cannot read the manifest of chain ") + chain_id + ": " + e.what(),
                       e.detail(), "Run pg_scribe --verify; another chain may be restored with --chain-id.");
@@ -549,7 +550,7 @@ int run_restore(const Options& o) {
   for (const auto& name : applied) log_line("  - " + name);
   if (use_active && !reached) {
     const std::string active = scribe::join_path(chain_dir, std::string(scribe::kActiveFileName));
-    if (!scribe::path_exists(active)) {
+    if (!chain_file_exists(active)) {
       log_warning("--include-active: the chain has no active.sql");
     } else {
       const std::uint64_t before = transactions;
@@ -627,7 +628,7 @@ int run_verify(const Options& o) {
     }
     // active.sql is not sealed: only how much of it a restore would use.
     const std::string active = scribe::join_path(chain_dir, std::string(scribe::kActiveFileName));
-    if (scribe::path_exists(active)) {
+    if (chain_file_exists(active)) {
       try {
         scribe::DiffScanner scanner;
         const int fd = open(active.c_str(), O_RDONLY | O_CLOEXEC);

@@ -102,7 +102,7 @@ for t in "${targets[@]}"; do
     echo "fuzz: no target fuzz/$t.cpp" >&2
     exit 2
   }
-  "$CXX" "${cxxflags[@]}" -fsanitize=fuzzer "fuzz/$t.cpp" "$out/libscribe_core_fuzz.a" -lzstd -llz4 -lz -lcrypto -lfmt -o "$out/$t" &
+  "$CXX" "${cxxflags[@]}" -fsanitize=fuzzer "fuzz/$t.cpp" "$out/libscribe_core_fuzz.a" -lzstd -llz4 -lz -lcurl -lcrypto -lfmt -o "$out/$t" &
   pids+=($!)
   if [ ${#pids[@]} -ge "$jobs_max" ]; then
     wait "${pids[0]}" || exit 1

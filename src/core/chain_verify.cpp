@@ -24,6 +24,7 @@
 #include "scribe/core/fileio.hpp"
 #include "scribe/core/format.hpp"
 #include "scribe/core/digest.hpp"
+#include "scribe/core/repository.hpp"
 
 namespace scribe {
 
@@ -284,6 +285,7 @@ class Verifier {
   template <class Consume>
   bool read_file(const std::string& name, bool counted, Consume consume) {
     const std::string path = join_path(dir_, name);
+    if (repository::is_remote(dir_)) return read_remote_file(path, name, counted, consume);
     int fd;
     // O_NONBLOCK: a FIFO in place of a file must not hang the open.
     do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -325,8 +327,34 @@ class Verifier {
     return true;
   }
 
+  // read_file for a chain in an object store: streamed, never staged.
+  template <class Consume>
+  bool read_remote_file(const std::string& path, const std::string& name, bool counted, Consume consume) {
+    std::uint64_t done = 0;
+    try {
+      repository::read(path, [&](const char* data, std::size_t n) {
+        done += n;
+        if (counted) report_.bytes_checked += n;
+        if (!consume(data, n)) return false;
+        if (counted && options_.on_progress && report_.bytes_checked - progress_reported_ >= kProgressStep)
+          report_progress();
+        return true;
+      });
+    } catch (const ProgressAbort&) {
+      throw;
+    } catch (const Error& e) {
+      if (std::string(e.sqlstate()) == "58P01")
+        error(name, "file is missing");
+      else
+        error(name, "could not read the object after " + std::to_string(done) + " bytes: " + describe(e));
+      return false;
+    }
+    return true;
+  }
+
   // Step 1: the manifest, and that it belongs to this directory.
   bool load_manifest() {
+    if (repository::is_remote(dir_)) return load_manifest_text(dir_.substr(dir_.rfind('/') + 1));
     struct stat st;
     if (::stat(dir_.c_str(), &st) != 0) {
       const int err = errno;
@@ -345,9 +373,13 @@ class Verifier {
     }
     while (base_name.size() > 1 && base_name.back() == '/') base_name.pop_back();
     if (const std::size_t slash = base_name.rfind('/'); slash != std::string::npos) base_name.erase(0, slash + 1);
+    return load_manifest_text(base_name);
+  }
+
+  // The manifest, and that it names the chain of the directory `base_name`.
+  bool load_manifest_text(const std::string& base_name) {
     const std::optional<std::string> dir_id = chain_id_from_dir_name(base_name);
     if (dir_id) report_.chain_id = *dir_id;
-
     const std::string name(kManifestFileName);
     std::string text;
     bool too_large = false;
@@ -569,7 +601,7 @@ class Verifier {
   // manifest on disk by now (verify may run beside a live worker).
   bool listed_in_current_manifest(const std::string& file) {
     try {
-      const Manifest now = parse_manifest(read_small_file(join_path(dir_, std::string(kManifestFileName))));
+      const Manifest now = parse_manifest(repository::read_small(join_path(dir_, std::string(kManifestFileName))));
       if (now.chain_id != report_.manifest.chain_id) return false;
       return std::any_of(now.diffs.begin(), now.diffs.end(),
                          [&](const SealedDiff& d) { return d.stored.file == file; });
@@ -583,7 +615,7 @@ class Verifier {
     const Manifest& m = report_.manifest;
     std::vector<std::string> names;
     try {
-      names = list_directory(dir_);
+      names = repository::list(dir_);
     } catch (const std::exception& e) {
       error("", "could not list the chain directory: " + describe(e));
       return;
