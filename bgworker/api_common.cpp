@@ -287,7 +287,6 @@ std::string text_arg(FunctionCallInfo fcinfo, int n, const char* name) {
   return value;
 }
 
-
 }  // namespace scribe::engine::api
 
 namespace scribe::engine {

@@ -378,7 +378,8 @@ class BaseUndo {
       try {
         remove_tree(chain_dir);
       } catch (const std::exception& e) {
-        ereport(WARNING, (errmsg("pg_scribe: could not remove \"%s\" after a failure: %s", chain_dir.c_str(), e.what())));
+        ereport(WARNING,
+                (errmsg("pg_scribe: could not remove \"%s\" after a failure: %s", chain_dir.c_str(), e.what())));
       }
     }
   }

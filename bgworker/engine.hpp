@@ -136,7 +136,7 @@ void refuse_drop_while_configured(Node* statement);
 
 // ---- text forms used in files, results and messages
 // (lsn_text and the other formats: scribe/core/format.hpp)
-std::string now_iso();  // the current time, ISO 8601 UTC with microseconds
+std::string now_iso();                      // the current time, ISO 8601 UTC with microseconds
 std::string timestamp_text(TimestampTz t);  // utc_timestamp_text, "" for 0 (none)
 std::string current_database_name();
 

@@ -178,8 +178,8 @@ std::string chain_dir_of(const BackupConfig& config) {
 }
 
 void request_shared_memory() {
-  DefineCustomIntVariable("scribe.max_databases", "Maximum number of databases pg_scribe can back up at once.",
-                          nullptr, &max_databases, 16, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("scribe.max_databases", "Maximum number of databases pg_scribe can back up at once.", nullptr,
+                          &max_databases, 16, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
   previous_shmem_request = shmem_request_hook;
   shmem_request_hook = on_shmem_request;
   previous_shmem_startup = shmem_startup_hook;
@@ -207,9 +207,7 @@ DatabaseEntry* find_entry(Oid database, bool create) {
 
 namespace {
 
-bool fault_armed(const char* point) {
-  return fault_injection != nullptr && std::strcmp(fault_injection, point) == 0;
-}
+bool fault_armed(const char* point) { return fault_injection != nullptr && std::strcmp(fault_injection, point) == 0; }
 
 // The hook of scribe::fault_point: while scribe.fault_injection names this
 // point, the process waits here (the tests kill it, or change the setting
@@ -217,9 +215,8 @@ bool fault_armed(const char* point) {
 // setting cannot hang a server for good.
 void pause_at_fault_point(const char* point) {
   if (!fault_armed(point)) return;
-  scribe::pg::call_pg([&] {
-    ereport(LOG, (errmsg("pg_scribe: paused at fault point \"%s\" (pid %d)", point, MyProcPid)));
-  });
+  scribe::pg::call_pg(
+      [&] { ereport(LOG, (errmsg("pg_scribe: paused at fault point \"%s\" (pid %d)", point, MyProcPid))); });
   const TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 600 * 1000);
   while (fault_armed(point) && GetCurrentTimestamp() < until) {
     scribe::pg::call_pg([&] {
@@ -232,9 +229,8 @@ void pause_at_fault_point(const char* point) {
       }
     });
   }
-  scribe::pg::call_pg([&] {
-    ereport(LOG, (errmsg("pg_scribe: resumed at fault point \"%s\" (pid %d)", point, MyProcPid)));
-  });
+  scribe::pg::call_pg(
+      [&] { ereport(LOG, (errmsg("pg_scribe: resumed at fault point \"%s\" (pid %d)", point, MyProcPid))); });
 }
 
 }  // namespace
@@ -243,9 +239,8 @@ void define_gucs() {
   DefineCustomIntVariable("scribe.batch_size",
                           "Decoded SQL the worker writes before it makes it durable and advances the slot.", nullptr,
                           &batch_bytes_kb, 8192, 64, 1024 * 1024, PGC_SIGHUP, GUC_UNIT_KB, nullptr, nullptr, nullptr);
-  DefineCustomIntVariable("scribe.idle_timeout", "How long an idle worker sleeps before it looks for new WAL.",
-                          nullptr, &idle_timeout_ms, 200, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
-                          nullptr);
+  DefineCustomIntVariable("scribe.idle_timeout", "How long an idle worker sleeps before it looks for new WAL.", nullptr,
+                          &idle_timeout_ms, 200, 10, 60000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("scribe.sync_interval",
                           "Shortest time between two fdatasyncs of active.sql while the worker keeps up with new WAL.",
                           "Under a steady write load the worker gathers this long's transactions into one batch, "

@@ -71,14 +71,14 @@ struct Stream {
   std::string chain_dir;
   Manifest manifest;
   File active;
-  std::uint64_t active_size = 0;       // durable bytes of active.sql
-  std::uint64_t last_commit_lsn = 0;   // of the last transaction written in this chain
+  std::uint64_t active_size = 0;      // durable bytes of active.sql
+  std::uint64_t last_commit_lsn = 0;  // of the last transaction written in this chain
   LogicalDecodingContext* ctx = nullptr;
   bool reading = false;
-  std::uint64_t batch_written = 0;     // bytes written since the last fdatasync
+  std::uint64_t batch_written = 0;  // bytes written since the last fdatasync
   TimestampTz last_slot_save = 0;
-  TimestampTz last_sync = 0;           // of the last batch that wrote something
-  std::string next_chain;  // set while switching to a new chain
+  TimestampTz last_sync = 0;      // of the last batch that wrote something
+  std::string next_chain;         // set while switching to a new chain
   XLogRecPtr standby_target = 0;  // held back until the failover standbys have it
   TimestampTz held_since = 0;
   bool hold_reported = false;
@@ -284,9 +284,8 @@ void check_not_older_copy(const Stream& s) {
   const std::uint64_t bytes = has_active ? static_cast<std::uint64_t>(st.st_size) : 0;
   bool orphan_diff = false;
   for (const std::string& name : list_directory(s.chain_dir))
-    if (is_diff_file_name(name) &&
-        std::none_of(s.manifest.diffs.begin(), s.manifest.diffs.end(),
-                     [&](const SealedDiff& d) { return d.stored.file == name; }))
+    if (is_diff_file_name(name) && std::none_of(s.manifest.diffs.begin(), s.manifest.diffs.end(),
+                                                [&](const SealedDiff& d) { return d.stored.file == name; }))
       orphan_diff = true;
   if (orphan_diff || diffs > known_diffs || (diffs == known_diffs && has_active && bytes >= known_bytes)) return;
   throw Error(sqlstate::kDataCorrupted,
@@ -303,9 +302,9 @@ void drop_previous_slot(const std::string& old_slot) {
   try {
     call_pg([&] { ReplicationSlotDrop(old_slot.c_str(), true); });
   } catch (const std::exception& e) {
-    ereport(WARNING, (errmsg("pg_scribe: could not drop the previous chain's slot \"%s\": %s", old_slot.c_str(),
-                             e.what()),
-                      errhint("Drop it with pg_drop_replication_slot(); it retains WAL.")));
+    ereport(WARNING,
+            (errmsg("pg_scribe: could not drop the previous chain's slot \"%s\": %s", old_slot.c_str(), e.what()),
+             errhint("Drop it with pg_drop_replication_slot(); it retains WAL.")));
   }
 }
 
@@ -394,7 +393,8 @@ void open_stream(Stream& s) {
   if (reconcile_chain(s.chain_dir, s.manifest, now_iso()))
     ereport(LOG, (errmsg("pg_scribe: repaired chain %s after an interrupted rotation", s.config.chain_id.c_str())));
   const std::string active_path = join_path(s.chain_dir, std::string(kActiveFileName));
-  if (!path_exists(active_path)) create_active_file(s.chain_dir, s.config.chain_id, s.manifest.stream_position(), encoding);
+  if (!path_exists(active_path))
+    create_active_file(s.chain_dir, s.config.chain_id, s.manifest.stream_position(), encoding);
   const ActiveFileState active =
       recover_active_file(s.chain_dir, s.config.chain_id, s.manifest.stream_position(), encoding);
   if (active.unsealed)
@@ -721,8 +721,8 @@ bool pace_syncs(const Stream& s) {
 
 void wait_for_work() {
   call_pg([&] {
-    const int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, idle_timeout_ms,
-                             PG_WAIT_EXTENSION);
+    const int rc =
+        WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, idle_timeout_ms, PG_WAIT_EXTENSION);
     (void)rc;
     ResetLatch(MyLatch);
     CHECK_FOR_INTERRUPTS();
@@ -754,7 +754,7 @@ void back_off_after_failures() {
       std::memset(&r, 0, sizeof r);
       snprintf(r.sqlstate, sizeof r.sqlstate, "%s", sqlstate::kObjectNotInPrerequisiteState);
       snprintf(r.message, sizeof r.message, "the pg_scribe worker is recovering from an error: %s",
-                    my_entry->last_error);
+               my_entry->last_error);
       snprintf(r.hint, sizeof r.hint, "See scribe.status and the server log.");
       respond(r, seq);
     }

@@ -90,10 +90,10 @@ Configured require_backup(Connection& conn, const Options& o) {
     throw ActionError(kExitBackup, "database \"" + conn.database() + "\" is not backed up by pg_scribe", {},
                       "Initialize it with pg_scribe --init --backup-dir=DIR.");
   if (!o.backup_dir.empty() && strip_trailing_slashes(o.backup_dir) != strip_trailing_slashes(c.backup_dir))
-    throw ActionError(kExitInvalid,
-                      "database \"" + conn.database() + "\" is backed up to \"" + c.backup_dir + "\", not \"" +
-                          o.backup_dir + "\"",
-                      {}, "Give --backup-dir=" + c.backup_dir + " or leave it out.");
+    throw ActionError(
+        kExitInvalid,
+        "database \"" + conn.database() + "\" is backed up to \"" + c.backup_dir + "\", not \"" + o.backup_dir + "\"",
+        {}, "Give --backup-dir=" + c.backup_dir + " or leave it out.");
   return c;
 }
 
@@ -179,11 +179,14 @@ void show_chains(const std::string& backup_dir, const std::string& streaming_cha
       std::uint64_t diff_bytes = 0;
       for (const auto& d : m.diffs) diff_bytes += d.stored.bytes;
       total += m.base.bytes + m.globals.bytes + diff_bytes;
-      log_line("    Base: " + m.base.file + " (" + scribe::size_text(m.base.bytes) + "), stream from " + scribe::lsn_text(m.start_lsn));
-      log_line("    Differentials: " + std::to_string(m.diffs.size()) + " files (" + scribe::size_text(diff_bytes) + " total)");
+      log_line("    Base: " + m.base.file + " (" + scribe::size_text(m.base.bytes) + "), stream from " +
+               scribe::lsn_text(m.start_lsn));
+      log_line("    Differentials: " + std::to_string(m.diffs.size()) + " files (" + scribe::size_text(diff_bytes) +
+               " total)");
       if (!m.diffs.empty()) {
         const auto& last = m.diffs.back();
-        log_line("    Last sealed: " + last.stored.file + " at " + last.sealed_at + ", up to " + scribe::lsn_text(last.end_lsn));
+        log_line("    Last sealed: " + last.stored.file + " at " + last.sealed_at + ", up to " +
+                 scribe::lsn_text(last.end_lsn));
       }
       if (m.closed) log_line("    Closed at " + scribe::lsn_text(m.end_lsn) + "; continued by chain-" + m.next_chain);
       const std::string active = scribe::join_path(dir, std::string(scribe::kActiveFileName));
@@ -302,8 +305,8 @@ int run_start(const Options& o) {
   Connection conn(connection_for(o));
   const Configured c = require_backup(conn, o);
   if (!o.slot.empty() && o.slot != c.slot)
-    throw ActionError(kExitSlot, "database \"" + conn.database() + "\" streams from slot \"" + c.slot + "\", not \"" +
-                                     o.slot + "\"");
+    throw ActionError(
+        kExitSlot, "database \"" + conn.database() + "\" streams from slot \"" + c.slot + "\", not \"" + o.slot + "\"");
   log_done("Found latest chain: " + c.chain_id);
   const Rows r = conn.exec("SELECT scribe.start()");
   log_done(r.get(0, 0) == "t" ? "Started streaming from slot '" + c.slot + "'"
@@ -328,8 +331,9 @@ int run_rotate_diff(const Options& o) {
   const Rows r =
       conn.exec("SELECT diff_file, first_lsn, last_lsn, transactions, bytes, sha256 FROM scribe.rotate_diff()");
   const std::string path = r.get(0, 0);
-  log_done("Rotated differential: " + path.substr(path.find_last_of('/') + 1) + " (" + scribe::size_text(std::stoull(r.get(0, 4))) + ", " +
-           scribe::count_text(std::stoull(r.get(0, 3))) + " transactions, WAL " + r.get(0, 1) + " to " + r.get(0, 2) + ")");
+  log_done("Rotated differential: " + path.substr(path.find_last_of('/') + 1) + " (" +
+           scribe::size_text(std::stoull(r.get(0, 4))) + ", " + scribe::count_text(std::stoull(r.get(0, 3))) +
+           " transactions, WAL " + r.get(0, 1) + " to " + r.get(0, 2) + ")");
   log_done("New differential started");
   std::printf("%s\n", r.get(0, 0).c_str());
   return kExitOk;
@@ -339,8 +343,9 @@ int run_new_chain(const Options& o) {
   Connection conn(connection_for(o));
   const Configured c = require_backup(conn, o);
   log_line("Taking new base backup...");
-  const Rows r = conn.exec("SELECT scribe.new_chain($1)",
-                           {o.compress.empty() ? std::optional<std::string>() : std::optional<std::string>(o.compress)});
+  const Rows r =
+      conn.exec("SELECT scribe.new_chain($1)",
+                {o.compress.empty() ? std::optional<std::string>() : std::optional<std::string>(o.compress)});
   const std::string id = r.get(0, 0);
   log_done("Base backup complete: chain-" + id);
   log_line("");

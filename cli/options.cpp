@@ -101,7 +101,8 @@ void check_applicable(const Options& o) {
   only(!o.wal_list_file.empty(), "--wal-list-file", fs_stop, "--fs-backup-stop");
   only(o.no_wait_for_archive, "--no-wait-for-archive", fs_stop, "--fs-backup-stop");
   only(!o.backup_dir.empty(), "--backup-dir", !fs_start && !fs_stop, "the backup actions");
-  only(!o.slot.empty(), "--slot", a == Action::kInit || a == Action::kStatus || a == Action::kStart, "--init, --start and --status");
+  only(!o.slot.empty(), "--slot", a == Action::kInit || a == Action::kStatus || a == Action::kStart,
+       "--init, --start and --status");
 }
 
 }  // namespace
@@ -258,7 +259,8 @@ Options parse_options(int argc, char** argv) {
     }
     // clang-format on
   }
-  if (optind < argc) throw UsageError(std::string("too many command-line arguments (first is \"") + argv[optind] + "\")");
+  if (optind < argc)
+    throw UsageError(std::string("too many command-line arguments (first is \"") + argv[optind] + "\")");
   if (o.show_help || o.show_version) return o;
   if (o.action == Action::kNone)
     throw UsageError("no action specified",
@@ -282,7 +284,8 @@ Options parse_options(int argc, char** argv) {
       require(!o.backup_dir.empty(), std::string(action_flag(o.action)) +
                                          " requires --backup-dir (or --repo for a repository in an object store)");
       break;
-    default: break;
+    default:
+      break;
   }
   if (o.action == Action::kRestore)
     require(!o.connection.dbname.empty(), "--restore requires the target database (-d/--dbname)");

@@ -47,8 +47,8 @@ void init_report() {
   const char* pg_color = std::getenv("PG_COLOR");
   if (pg_color == nullptr) return;
   const char* term = std::getenv("TERM");
-  if (std::strcmp(pg_color, "always") == 0 ||
-      (std::strcmp(pg_color, "auto") == 0 && isatty(STDERR_FILENO) && term != nullptr && std::strcmp(term, "dumb") != 0))
+  if (std::strcmp(pg_color, "always") == 0 || (std::strcmp(pg_color, "auto") == 0 && isatty(STDERR_FILENO) &&
+                                               term != nullptr && std::strcmp(term, "dumb") != 0))
     g_color = true;
 }
 
@@ -91,12 +91,14 @@ void Progress::update(std::uint64_t bytes_done, std::uint64_t transactions) {
   const double rate = elapsed > 0 ? static_cast<double>(bytes_done) / elapsed : 0;
   std::string line = what_ + ": " + scribe::size_text(bytes_done);
   if (total_ > 0) {
-    line += fmt::format(" of {} ({}%)", scribe::size_text(total_),
-                        static_cast<int>(100.0 * static_cast<double>(std::min(bytes_done, total_)) / static_cast<double>(total_)));
+    line += fmt::format(
+        " of {} ({}%)", scribe::size_text(total_),
+        static_cast<int>(100.0 * static_cast<double>(std::min(bytes_done, total_)) / static_cast<double>(total_)));
   }
   if (transactions > 0) line += ", " + scribe::count_text(transactions) + " transactions";
   line += ", " + scribe::size_text(static_cast<std::uint64_t>(rate)) + "/s";
-  if (total_ > bytes_done && rate > 0) line += ", ETA " + scribe::duration_text(static_cast<double>(total_ - bytes_done) / rate);
+  if (total_ > bytes_done && rate > 0)
+    line += ", ETA " + scribe::duration_text(static_cast<double>(total_ - bytes_done) / rate);
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);
 }

@@ -22,7 +22,6 @@ void log_line(const std::string& text);
 void log_done(const std::string& text);
 void log_verbose(const std::string& text);
 
-
 // "bytes done of total, transactions, rate, ETA", redrawn in place at most
 // a few times a second, only when stderr is a terminal.
 class Progress {

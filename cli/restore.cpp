@@ -33,9 +33,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Streams a backup file through its decompressor into `runner`, stopping
 // early once the runner has passed the stop target.
@@ -316,8 +314,8 @@ std::pair<int, int> sync_sequences(Connection& conn) {
     const std::string seq = pairs.get(i, 0), table = pairs.get(i, 1), column = pairs.get(i, 2);
     checked++;
     const Rows r = conn.exec(
-        "SELECT pg_catalog.setval($1::pg_catalog.regclass, m, true) FROM (SELECT max(" + column + ")::bigint AS m FROM " +
-            table + ") x, (SELECT last_value, is_called FROM " + seq +
+        "SELECT pg_catalog.setval($1::pg_catalog.regclass, m, true) FROM (SELECT max(" + column +
+            ")::bigint AS m FROM " + table + ") x, (SELECT last_value, is_called FROM " + seq +
             ") s WHERE m IS NOT NULL AND m >= CASE WHEN s.is_called THEN s.last_value + 1 ELSE s.last_value END",
         {seq});
     if (r.count() > 0) {
@@ -383,8 +381,8 @@ int run_restore(const Options& o) {
   if (target.kind == StopTarget::Kind::kTime && !meta.created_at.empty()) {
     const auto created = parse_commit_time(meta.created_at);
     if (created && target.unix_micros < *created)
-      throw ActionError(kExitInvalid, "--up-to " + target.text + " is before chain " + chain_id + " begins (" +
-                                          meta.created_at + ")",
+      throw ActionError(kExitInvalid,
+                        "--up-to " + target.text + " is before chain " + chain_id + " begins (" + meta.created_at + ")",
                         {}, "Restore an older chain with --chain-id.");
   }
 
@@ -417,8 +415,8 @@ int run_restore(const Options& o) {
                           "Restore another chain with --chain-id, or give --force to apply the files anyway.");
       log_warning("applying files that failed verification (--force)");
     } else {
-      log_done("Verified " + std::to_string(report.files_checked) + " files (" + scribe::size_text(report.bytes_checked) +
-               ") against the manifest");
+      log_done("Verified " + std::to_string(report.files_checked) + " files (" +
+               scribe::size_text(report.bytes_checked) + ") against the manifest");
     }
   }
 
@@ -445,8 +443,8 @@ int run_restore(const Options& o) {
     ~IncompleteWarning() {
       if (std::uncaught_exceptions() <= exceptions) return;
       try {
-        log_warning("database \"" + database + "\" is incomplete: the restore stopped part way",
-                    {}, "Drop it (DROP DATABASE) before restoring again.");
+        log_warning("database \"" + database + "\" is incomplete: the restore stopped part way", {},
+                    "Drop it (DROP DATABASE) before restoring again.");
       } catch (...) {
       }
     }
@@ -460,8 +458,8 @@ int run_restore(const Options& o) {
   Progress progress("restoring", total_bytes);
   if (!o.no_globals) {
     ScriptRunner runner(conn.get(), ScriptRunner::Kind::kGlobals, manifest.globals.file);
-    apply_file(scribe::join_path(chain_dir, manifest.globals.file), manifest.globals.file, runner, progress,
-               bytes_done, 0);
+    apply_file(scribe::join_path(chain_dir, manifest.globals.file), manifest.globals.file, runner, progress, bytes_done,
+               0);
     const ApplyStats& s = runner.finish(false);
     progress.finish();
     log_done("Restored globals (" + std::to_string(s.roles_existing) + " roles already existed" +
@@ -545,8 +543,8 @@ int run_restore(const Options& o) {
   }
   progress.finish();
   log_done("Applied " + std::to_string(applied.size()) + " differentials (" + scribe::count_text(transactions) +
-           " transactions, " + scribe::count_text(rows) + " rows, took " + scribe::duration_text(seconds_since(diffs_started)) +
-           ")");
+           " transactions, " + scribe::count_text(rows) + " rows, took " +
+           scribe::duration_text(seconds_since(diffs_started)) + ")");
   for (const auto& name : applied) log_line("  - " + name);
   if (use_active && !reached) {
     const std::string active = scribe::join_path(chain_dir, std::string(scribe::kActiveFileName));

@@ -118,8 +118,8 @@ std::optional<std::int64_t> parse_commit_time(const std::string& text) {
   int year, month, day, hour, minute, second;
   char t, c1, c2, d1, d2;
   int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d%c%2d%c%2d%c%2d%c%2d%c%2d%n", &year, &d1, &month, &d2, &day, &t, &hour, &c1, &minute,
-                  &c2, &second, &consumed) != 11 ||
+  if (std::sscanf(text.c_str(), "%4d%c%2d%c%2d%c%2d%c%2d%c%2d%n", &year, &d1, &month, &d2, &day, &t, &hour, &c1,
+                  &minute, &c2, &second, &consumed) != 11 ||
       d1 != '-' || d2 != '-' || t != 'T' || c1 != ':' || c2 != ':' || consumed != 19)
     return std::nullopt;
   std::int64_t micros = 0;
@@ -164,7 +164,8 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
   }
   if (kind_ == Kind::kDiff) {
     read_update_unsafe();
-    batcher_.set_update_filter([this](std::string_view table) { return update_unsafe_.count(std::string(table)) == 0; });
+    batcher_.set_update_filter(
+        [this](std::string_view table) { return update_unsafe_.count(std::string(table)) == 0; });
     batcher_.set_collapse_updates(true, batch_);
   }
 }
@@ -1060,10 +1061,10 @@ const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
     send_batch();
     wait_for_results();
     if (!may_be_torn)
-      throw ApplyError("file " + file_name_ + " ends inside " + describe(open_tx_), "XX001",
-                       "The last " + std::to_string(stats_.torn_bytes) +
-                           " bytes are an incomplete transaction; it was rolled back.",
-                       "A sealed file is always whole: it was truncated or damaged. Run pg_scribe --verify.");
+      throw ApplyError(
+          "file " + file_name_ + " ends inside " + describe(open_tx_), "XX001",
+          "The last " + std::to_string(stats_.torn_bytes) + " bytes are an incomplete transaction; it was rolled back.",
+          "A sealed file is always whole: it was truncated or damaged. Run pg_scribe --verify.");
   } else if (!done() && tx_open_) {
     // The file ends inside a transaction: nothing of it may be committed.
     stats_.torn = true;

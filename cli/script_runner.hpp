@@ -44,7 +44,10 @@ std::optional<std::int64_t> parse_commit_time(const std::string& text);
 class ApplyError : public std::runtime_error {
  public:
   ApplyError(const std::string& message, std::string sqlstate, std::string detail, std::string hint)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)), detail_(std::move(detail)), hint_(std::move(hint)) {}
+      : std::runtime_error(message),
+        sqlstate_(std::move(sqlstate)),
+        detail_(std::move(detail)),
+        hint_(std::move(hint)) {}
   const std::string& sqlstate() const { return sqlstate_; }
   const std::string& detail() const { return detail_; }
   const std::string& hint() const { return hint_; }
@@ -57,18 +60,18 @@ struct ApplyStats {
   std::uint64_t transactions = 0;  // committed on the target
   std::uint64_t rows = 0;          // rows inserted, updated, deleted or copied
   std::uint64_t copy_rows = 0;
-  std::uint64_t copies = 0;        // COPY statements (tables with data in a dump)
+  std::uint64_t copies = 0;  // COPY statements (tables with data in a dump)
   std::uint64_t statements = 0;
   std::uint64_t messages = 0;
-  std::uint64_t rows_merged = 0;   // INSERT/UPDATE/DELETE sent as rows of a merged statement
-  bool reached_target = false;     // a transaction after the target was found: stop here
+  std::uint64_t rows_merged = 0;  // INSERT/UPDATE/DELETE sent as rows of a merged statement
+  bool reached_target = false;    // a transaction after the target was found: stop here
   std::optional<scribe::DiffTransaction> last_applied;
   // The end of the file was inside a transaction (or a statement).
   bool torn = false;
   std::uint64_t torn_bytes = 0;
   std::uint32_t torn_xid = 0;
-  std::uint64_t globals_failed = 0;    // globals: statements refused (reported as warnings)
-  std::uint64_t roles_existing = 0;    // globals: roles that already existed
+  std::uint64_t globals_failed = 0;  // globals: statements refused (reported as warnings)
+  std::uint64_t roles_existing = 0;  // globals: roles that already existed
 };
 
 // Which statements of a pg_dump base are its ACL entries' (GRANT, REVOKE
@@ -144,10 +147,10 @@ class ScriptRunner {
   std::uint64_t bytes_fed() const { return scanner_.bytes_fed(); }
 
  private:
-  struct Pending {  // one commit of a message, to name it in errors
-    scribe::DiffTransaction tx;        // the (last) source transaction it commits
-    scribe::DiffTransaction first;     // a group: its first one
-    std::uint64_t count = 1;           // source transactions it commits
+  struct Pending {                  // one commit of a message, to name it in errors
+    scribe::DiffTransaction tx;     // the (last) source transaction it commits
+    scribe::DiffTransaction first;  // a group: its first one
+    std::uint64_t count = 1;        // source transactions it commits
   };
 
   void on_statement(const scribe::DiffStatement& statement);
@@ -185,8 +188,8 @@ class ScriptRunner {
   void read_update_unsafe();
   struct GroupTable;
   void apply_group_table(const GroupTable& table);
-  bool copy_rows(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
-                 std::size_t to, std::size_t head);
+  bool copy_rows(const std::string& table, const std::vector<std::string>& statements, std::size_t from, std::size_t to,
+                 std::size_t head);
   bool update_by_copy(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
                       std::size_t& end);
   void copy_in(const std::string& copy, const std::string& data, bool count);
@@ -210,11 +213,11 @@ class ScriptRunner {
   scribe::DiffScanner scanner_;
   scribe::InsertBatcher batcher_;
 
-  std::string window_;             // file bytes from window_base_ on
+  std::string window_;  // file bytes from window_base_ on
   std::uint64_t window_base_ = 0;
-  std::uint64_t consumed_ = 0;     // bytes before this are no longer needed
+  std::uint64_t consumed_ = 0;  // bytes before this are no longer needed
 
-  std::string batch_;              // the message being built
+  std::string batch_;  // the message being built
   std::vector<Pending> batch_txs_;
   std::size_t batch_tx_start_ = 0;  // where the open transaction's text starts in batch_
   bool tx_open_ = false;            // inside BEGIN ... COMMIT in the file
@@ -252,7 +255,7 @@ class ScriptRunner {
   std::string group_revokes_;                         // what to revoke after the group's call (see confine_statement)
   std::set<std::string, std::less<>> group_granted_;  // tables whose owner's rights the group granted
   std::string ddl_group_;                             // the confined role's statements up to RESET ROLE
-  bool ddl_role_open_ = false;                                 // between SET ROLE and RESET ROLE of captured DDL
+  bool ddl_role_open_ = false;                        // between SET ROLE and RESET ROLE of captured DDL
   bool ddl_confined_ = false;
   std::string ddl_role_;
 
@@ -267,9 +270,9 @@ class ScriptRunner {
   std::vector<GroupTable> group_tables_;
   std::map<std::string, std::size_t, std::less<>> group_table_index_;
   std::size_t group_bytes_ = 0;
-  Pending group_{{}, {}, 0};             // count 0: no group
-  bool tx_buffered_ = false;             // the open transaction is held in tx_statements_
-  bool tx_grouped_ = false;              // its COMMIT came: it joins the group at on_transaction
+  Pending group_{{}, {}, 0};  // count 0: no group
+  bool tx_buffered_ = false;  // the open transaction is held in tx_statements_
+  bool tx_grouped_ = false;   // its COMMIT came: it joins the group at on_transaction
   std::string tx_begin_;
   std::vector<std::string> tx_statements_;
   std::size_t tx_bytes_ = 0;

@@ -133,7 +133,8 @@ Scan scan(std::string_view text, NextChunk next_chunk, std::size_t throw_at = 0)
       scanner.feed(text.data() + i, n);
       i += n;
     } catch (const Thrown&) {
-      if (scanner.bytes_fed() < i || scanner.bytes_fed() > i + n) failure("bytes_fed() outside the call that threw", text);
+      if (scanner.bytes_fed() < i || scanner.bytes_fed() > i + n)
+        failure("bytes_fed() outside the call that threw", text);
       i = scanner.bytes_fed();
     }
     if (scanner.in_copy_data()) {
@@ -194,10 +195,11 @@ std::uint64_t rng_next(std::uint64_t& state) {
 
 void check_header_trailer(const std::uint8_t* data, std::size_t size) {
   std::uint64_t a = 0, b = 0, c = 0;
-  for (std::size_t i = 0; i < size && i < 24; ++i) (i < 8 ? a : i < 16 ? b : c) = (i < 8 ? a : i < 16 ? b : c) << 8 | data[i];
+  for (std::size_t i = 0; i < size && i < 24; ++i)
+    (i < 8 ? a : i < 16 ? b : c) = (i < 8 ? a : i < 16 ? b : c) << 8 | data[i];
   const std::string chain_id = scribe::utc_name_timestamp(static_cast<std::int64_t>(a % 4102444800ULL));
-  const std::string text = scribe::diff_header_line(chain_id, b) + "-- scribe xid=7 lsn=0/1 commit=x\nBEGIN;\nCOMMIT;\n" +
-                           scribe::diff_trailer_line(c, a);
+  const std::string text = scribe::diff_header_line(chain_id, b) +
+                           "-- scribe xid=7 lsn=0/1 commit=x\nBEGIN;\nCOMMIT;\n" + scribe::diff_trailer_line(c, a);
   const Scan s = scan(text, [&] { return text.size() + 1; });
   if (s.info.chain_id != chain_id || !s.info.has_start || s.info.start_lsn != b || !s.info.sealed ||
       s.info.end_lsn != c || s.info.sealed_transactions != a || s.transactions != 1 || !s.at_clean_end)
@@ -228,8 +230,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!whole.events.empty()) {
     const std::size_t throw_at = 1 + (seed >> 8) % whole.events.size();
     std::uint64_t state2 = seed | 1;
-    const Scan resumed =
-        scan(text, [&] { return static_cast<std::size_t>(1 + rng_next(state2) % (max_chunk * 4)); }, throw_at);
+    const Scan resumed = scan(
+        text, [&] { return static_cast<std::size_t>(1 + rng_next(state2) % (max_chunk * 4)); }, throw_at);
     if (!(resumed == whole)) failure("scan resumed after a callback threw differs", text, &whole, &resumed);
   }
 

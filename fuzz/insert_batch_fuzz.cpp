@@ -37,9 +37,11 @@ namespace {
 
 [[noreturn]] void failure(const char* what, std::string_view a, std::string_view b = {}) {
   std::fprintf(stderr, "PROPERTY VIOLATED: %s\n  statement/input (%zu bytes): ", what, a.size());
-  for (unsigned char c : a.substr(0, 4000)) std::fprintf(stderr, c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
+  for (unsigned char c : a.substr(0, 4000))
+    std::fprintf(stderr, c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
   std::fprintf(stderr, "\n  output (%zu bytes): ", b.size());
-  for (unsigned char c : b.substr(0, 4000)) std::fprintf(stderr, c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
+  for (unsigned char c : b.substr(0, 4000))
+    std::fprintf(stderr, c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
   std::fprintf(stderr, "\n");
   std::abort();
 }
@@ -174,8 +176,7 @@ void check_parsers(const Built& b, const Table& t) {
     scribe::KeyedDml k;
     if (scribe::parse_keyed_dml(b.text, k)) {
       if (k.kind != b.keyed.kind || k.table != t.qualified || !same(k.set_columns, b.set_columns) ||
-          !same(k.set_values, b.set_values) || !same(k.key_columns, b.key_columns) ||
-          !same(k.key_values, b.key_values))
+          !same(k.set_values, b.set_values) || !same(k.key_columns, b.key_columns) || !same(k.key_values, b.key_values))
         failure("parse_keyed_dml() read other parts than the statement was built from", b.text);
     }
   }

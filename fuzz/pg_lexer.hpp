@@ -170,12 +170,23 @@ inline bool read_string_literal(std::string_view t, std::size_t& pos, std::strin
     } else {  // xeescape [\\][^0-7]
       char out = static_cast<char>(e);
       switch (e) {
-        case 'b': out = '\b'; break;
-        case 'f': out = '\f'; break;
-        case 'n': out = '\n'; break;
-        case 'r': out = '\r'; break;
-        case 't': out = '\t'; break;
-        default: break;
+        case 'b':
+          out = '\b';
+          break;
+        case 'f':
+          out = '\f';
+          break;
+        case 'n':
+          out = '\n';
+          break;
+        case 'r':
+          out = '\r';
+          break;
+        case 't':
+          out = '\t';
+          break;
+        default:
+          break;
       }
       value.push_back(out);
       p += 2;
@@ -238,7 +249,8 @@ bool read_identifier(std::string_view t, std::size_t& pos, std::string& name, Is
 // (\$({dolq_start}{dolq_cont}*)?\$), dolqfailed (\${dolq_start}{dolq_cont}*)
 // and a single '$'; a dolqdelim other than the opening tag is text except
 // its final '$', scanned again.
-inline bool read_dollar_quoted(std::string_view t, std::size_t& pos, std::string& body, std::string* tag_out = nullptr) {
+inline bool read_dollar_quoted(std::string_view t, std::size_t& pos, std::string& body,
+                               std::string* tag_out = nullptr) {
   const std::size_t n = t.size();
   if (pos >= n || t[pos] != '$') return false;
   std::size_t p = pos + 1;

@@ -65,8 +65,8 @@ bool reserved_for_names(const std::string& word) {
   std::abort();
 }
 
-#define CHECK(cond, what, input, rendered) \
-  do {                                     \
+#define CHECK(cond, what, input, rendered)       \
+  do {                                           \
     if (!(cond)) failure(what, input, rendered); \
   } while (0)
 
@@ -131,8 +131,8 @@ void check_qualified(std::string_view schema, std::string_view name) {
   ++pos;
   CHECK(pglex::read_identifier(r, pos, n, reserved_for_names) && pos == r.size(), "name part does not read back", name,
         r);
-  CHECK(s == schema && n == name, "qualified name reads back as another name", std::string(schema) + "." + std::string(name),
-        r);
+  CHECK(s == schema && n == name, "qualified name reads back as another name",
+        std::string(schema) + "." + std::string(name), r);
   check_one_statement("DELETE FROM ONLY " + r + " WHERE a = 1;", name);
 }
 
@@ -230,8 +230,8 @@ void check_ddl(std::string_view search_path, std::string_view role, std::string_
     pos += 2;
     const std::string exec = "BEGIN EXECUTE ";
     std::size_t at = exec.size();
-    CHECK(body.compare(0, exec.size(), exec) == 0 && pglex::read_string_literal(body, at, back) &&
-              back == statement && body.substr(at) == "; END",
+    CHECK(body.compare(0, exec.size(), exec) == 0 && pglex::read_string_literal(body, at, back) && back == statement &&
+              body.substr(at) == "; END",
           "DDL replay: the EXECUTE literal does not read back to the statement", statement, body);
   } else {
     CHECK(replay.compare(pos, statement.size(), statement) == 0 &&

@@ -366,7 +366,8 @@ bool sets_replica_identity(Node* tree) {
 }
 
 void append_type_and_collation(StringInfo out, Oid type, int32 typmod, Oid collation) {
-  appendStringInfoString(out, format_type_extended(type, typmod, FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+  appendStringInfoString(out,
+                         format_type_extended(type, typmod, FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
   if (OidIsValid(collation) && collation != get_typcollation(type)) {
     HeapTuple tup = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
     if (!HeapTupleIsValid(tup)) elog(ERROR, "cache lookup failed for collation %u", collation);
@@ -392,8 +393,7 @@ void emit_create_table_as(CreateTableAsStmt* stmt) {
 
   StringInfoData sql;
   initStringInfo(&sql);
-  appendStringInfo(&sql, "CREATE %sTABLE %s (",
-                   into->rel->relpersistence == RELPERSISTENCE_UNLOGGED ? "UNLOGGED " : "",
+  appendStringInfo(&sql, "CREATE %sTABLE %s (", into->rel->relpersistence == RELPERSISTENCE_UNLOGGED ? "UNLOGGED " : "",
                    quote_qualified_identifier(get_namespace_name(nsp), into->rel->relname));
   ListCell* name_cell = list_head(into->colNames);
   int ncolumns = 0;
@@ -515,7 +515,8 @@ void capture_after_utility_without_event_trigger(Node* utility) {
 // Runs `query` (one row, one boolean or NULL column) through SPI.
 bool query_bool(const char* query, bool* isnull) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
-  if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "pg_scribe: \"%s\" failed", query);
+  if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+    elog(ERROR, "pg_scribe: \"%s\" failed", query);
   const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
   const bool result = !*isnull && DatumGetBool(value);
   SPI_finish();

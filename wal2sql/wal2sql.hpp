@@ -120,7 +120,7 @@ struct RelationInfo {
   // and back on to their mode. Empty (data() null) when there are none.
   std::string_view triggers_off;  // "ALTER TABLE ONLY s.t DISABLE TRIGGER a, DISABLE TRIGGER b;"
   std::string_view triggers_on;   // "ALTER TABLE ONLY s.t ENABLE ALWAYS TRIGGER a, ENABLE REPLICA TRIGGER b;"
-  char replident;  // REPLICA_IDENTITY_* of pg_class.relreplident
+  char replident;                 // REPLICA_IDENTITY_* of pg_class.relreplident
   char relkind;
   bool has_key;  // some column identifies rows
   bool has_identity_always;
@@ -152,7 +152,7 @@ struct PluginState {
   scribe::pg::DdlKey ddl_key;                                       // authenticates scribe.ddl messages
   const char* output_encoding;                                      // for the replay prologue's client_encoding
   bool settings_written;
-  bool xact_written;  // header and BEGIN of the current transaction are out
+  bool xact_written;        // header and BEGIN of the current transaction are out
   GlobalsTracker* globals;  // option include_globals (globals.cpp)
   // Relations whose triggers the current transaction switched off, and the
   // statements that switch them on again (before the next DDL and COMMIT);

@@ -151,7 +151,8 @@ std::string manifest_to_json(const Manifest& m) {
 Manifest parse_manifest(std::string_view json) {
   const Json doc = parse_json(json);
   if (!doc.is_object()) bad_manifest("not a JSON object");
-  if (json_string_at(doc, "format") != "pg_scribe manifest 1") bad_manifest("unknown format \"" + json_string_at(doc, "format") + "\"");
+  if (json_string_at(doc, "format") != "pg_scribe manifest 1")
+    bad_manifest("unknown format \"" + json_string_at(doc, "format") + "\"");
   Manifest m;
   m.chain_id = json_string_at(doc, "chain_id");
   try {

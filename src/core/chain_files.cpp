@@ -265,10 +265,10 @@ bool reconcile_chain(const std::string& chain_dir, Manifest& manifest, const std
   // compressed file was completed (it is renamed into place only then).
   for (auto it = orphans.begin(); it != orphans.end();) {
     const std::string plain = *it;
-    const bool has_compressed =
-        plain.size() > 4 && plain.compare(plain.size() - 4, 4, ".sql") == 0 &&
-        std::any_of(orphans.begin(), orphans.end(),
-                    [&](const std::string& other) { return other != plain && other.rfind(plain, 0) == 0; });
+    const bool has_compressed = plain.size() > 4 && plain.compare(plain.size() - 4, 4, ".sql") == 0 &&
+                                std::any_of(orphans.begin(), orphans.end(), [&](const std::string& other) {
+                                  return other != plain && other.rfind(plain, 0) == 0;
+                                });
     if (has_compressed) {
       remove_file(join_path(chain_dir, plain));
       it = orphans.erase(it);

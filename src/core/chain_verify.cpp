@@ -175,9 +175,9 @@ class DiffContent {
       return;
     }
     if (have_previous_ && txn.commit_lsn <= previous_commit_ && order_problem_.empty())
-      order_problem_ = fmt::format("commit lsn {} (xid {}) does not follow the previous commit at {}{}",
-                                   lsn_text(txn.commit_lsn), txn.xid, lsn_text(previous_commit_),
-                                   count_ == 1 ? " in an earlier diff" : "");
+      order_problem_ =
+          fmt::format("commit lsn {} (xid {}) does not follow the previous commit at {}{}", lsn_text(txn.commit_lsn),
+                      txn.xid, lsn_text(previous_commit_), count_ == 1 ? " in an earlier diff" : "");
     have_previous_ = true;
     previous_commit_ = txn.commit_lsn;
   }
@@ -554,8 +554,8 @@ class Verifier {
     if (scanner.in_transaction())
       error(name, fmt::format("incomplete transaction at the end of the file (after offset {})", scanner.clean_end()));
     else if (!scanner.at_clean_end())
-      error(name, fmt::format("the file ends inside a statement, quote or comment (after offset {})",
-                              scanner.clean_end()));
+      error(name,
+            fmt::format("the file ends inside a statement, quote or comment (after offset {})", scanner.clean_end()));
 
     if (!info.sealed) {
       error(name, "not sealed: the file has no trailer line");

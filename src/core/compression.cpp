@@ -535,9 +535,9 @@ namespace {
 template <class State, class Work>
 void guarded_write(State& state, const char* what, Work work) {
   if (state != State::kOpen)
-    throw Error(sqlstate::kInternalError, std::string(what) + (state == State::kFinished
-                                                                   ? " written to after finish"
-                                                                   : " used after an earlier error"));
+    throw Error(
+        sqlstate::kInternalError,
+        std::string(what) + (state == State::kFinished ? " written to after finish" : " used after an earlier error"));
   try {
     work();
   } catch (...) {

@@ -243,11 +243,20 @@ bool append_copy_line(std::string_view row, std::string& out) {
           i++;
         }
         switch (c) {
-          case '\\': out.append("\\\\"); break;
-          case '\n': out.append("\\n"); break;
-          case '\r': out.append("\\r"); break;
-          case '\t': out.append("\\t"); break;
-          default: out.push_back(c);
+          case '\\':
+            out.append("\\\\");
+            break;
+          case '\n':
+            out.append("\\n");
+            break;
+          case '\r':
+            out.append("\\r");
+            break;
+          case '\t':
+            out.append("\\t");
+            break;
+          default:
+            out.push_back(c);
         }
       }
     }
@@ -369,8 +378,8 @@ void render_key(const KeyedDml& statement, std::string& key) {
 
 bool collect_update_run(const std::vector<std::string>& statements, std::size_t from, UpdateRun& out) {
   KeyedDml first, next;
-  if (from >= statements.size() || !parse_keyed_dml(statements[from], first) ||
-      first.kind != KeyedDml::Kind::kUpdate || !distinct_columns(first))
+  if (from >= statements.size() || !parse_keyed_dml(statements[from], first) || first.kind != KeyedDml::Kind::kUpdate ||
+      !distinct_columns(first))
     return false;
   std::unordered_map<std::string, std::size_t> row_of_key;
   std::vector<std::string> lines;
@@ -378,9 +387,9 @@ bool collect_update_run(const std::vector<std::string>& statements, std::size_t 
   std::size_t i = from;
   for (; i < statements.size(); i++) {
     const KeyedDml& statement = i == from ? first : next;
-    if (i > from && (!parse_keyed_dml(statements[i], next) || next.kind != KeyedDml::Kind::kUpdate ||
-                     next.table != first.table || !same_list(next.key_columns, first.key_columns) ||
-                     !same_list(next.set_columns, first.set_columns)))
+    if (i > from &&
+        (!parse_keyed_dml(statements[i], next) || next.kind != KeyedDml::Kind::kUpdate || next.table != first.table ||
+         !same_list(next.key_columns, first.key_columns) || !same_list(next.set_columns, first.set_columns)))
       break;
     render_row(statement, row);
     std::string line;
@@ -495,8 +504,8 @@ bool DmlBatcher::joins_keyed() const {
 }
 
 bool DmlBatcher::collapses_update() const {
-  return collapse_updates_ && open_ == Open::kUpdate && next_.kind == KeyedDml::Kind::kUpdate &&
-         bytes_ < max_bytes_ && next_.table == table_ && same_list(next_.key_columns, key_columns_) &&
+  return collapse_updates_ && open_ == Open::kUpdate && next_.kind == KeyedDml::Kind::kUpdate && bytes_ < max_bytes_ &&
+         next_.table == table_ && same_list(next_.key_columns, key_columns_) &&
          same_list(next_.set_columns, set_columns_) && keys_.count(key_text_) != 0;
 }
 

@@ -14,8 +14,8 @@ TEST(ChainNames, TimestampsRoundTripAndSort) {
   EXPECT_EQ(scribe::utc_name_timestamp(0), "19700101T000000Z");
   EXPECT_EQ(scribe::utc_name_timestamp(1795262400), "20261121T120000Z");
   EXPECT_EQ(scribe::parse_name_timestamp("20261121T120000Z"), 1795262400);
-  for (const char* bad : {"", "20261121T120000", "20261321T120000Z", "20261121T126000Z", "2026112xT120000Z",
-                          "20260230T120000Z"})
+  for (const char* bad :
+       {"", "20261121T120000", "20261321T120000Z", "20261121T126000Z", "2026112xT120000Z", "20260230T120000Z"})
     EXPECT_FALSE(scribe::parse_name_timestamp(bad).has_value()) << bad;
   // Two rotations in one second still get ordered, distinct names.
   EXPECT_EQ(scribe::next_name_timestamp(1795262400, ""), "20261121T120000Z");
@@ -121,8 +121,8 @@ TEST_F(ChainFiles, RecoveryCutsTheTornTail) {
 TEST_F(ChainFiles, RecoveryUndoesASealInterruptedBeforeItsRename) {
   // seal_active_file() appends the sequence values and the trailer, syncs,
   // then renames: a crash in between leaves them in active.sql.
-  const std::string tail = "SELECT pg_catalog.setval('public.t_id_seq', 5, true);\n" +
-                           scribe::diff_trailer_line(0x3100000, 2);
+  const std::string tail =
+      "SELECT pg_catalog.setval('public.t_id_seq', 5, true);\n" + scribe::diff_trailer_line(0x3100000, 2);
   scribe::create_active_file(dir_, "20261121T120000Z", 0x2000000, "UTF8");
   append(kTxn1);
   append(kTxn2);
@@ -155,8 +155,8 @@ TEST_F(ChainFiles, RecoveryRewritesATornPrologue) {
   const scribe::ActiveFileState state = scribe::recover_active_file(dir_, "20261121T120000Z", 0x2000000, "UTF8");
   EXPECT_EQ(state.start_lsn, 0x2000000u);
   EXPECT_EQ(state.transactions, 0u);
-  EXPECT_EQ(scribe::read_small_file(active()).rfind("-- pg_scribe diff chain=20261121T120000Z start_lsn=0/2000000\n", 0),
-            0u);
+  EXPECT_EQ(
+      scribe::read_small_file(active()).rfind("-- pg_scribe diff chain=20261121T120000Z start_lsn=0/2000000\n", 0), 0u);
 }
 
 TEST_F(ChainFiles, SealThenReconcileIsIdempotent) {

@@ -23,7 +23,8 @@ std::string ts(std::int64_t v) {
 constexpr std::int64_t kUsecPerDay = 86400LL * 1000000LL;
 
 TEST(ParseLsn, ReadsWhatFormatLsnWrites) {
-  for (std::uint64_t v : {0ULL, 0x3A1F2B8ULL, 0x16ABCDEF01ULL, 0xFFFFFFFFFFFFFFFFULL}) EXPECT_EQ(scribe::parse_lsn(lsn(v)), v);
+  for (std::uint64_t v : {0ULL, 0x3A1F2B8ULL, 0x16ABCDEF01ULL, 0xFFFFFFFFFFFFFFFFULL})
+    EXPECT_EQ(scribe::parse_lsn(lsn(v)), v);
   EXPECT_EQ(scribe::parse_lsn("16/abcdef"), 0x1600ABCDEFULL);
   for (const char* bad : {"", "/", "0/", "/0", "0x1/2", "1/2/3", "123456789/0", "0/G", " 0/1", "0/1 "})
     EXPECT_FALSE(scribe::parse_lsn(bad).has_value()) << bad;
@@ -57,7 +58,8 @@ TEST(FormatTimestamp, SpecialValues) {
 }
 
 TEST(FormatLsn, StringFormEqualsBufferForm) {
-  for (std::uint64_t v : {0ULL, 0x3A1F2B8ULL, 0x16ABCDEF01ULL, 0xFFFFFFFFFFFFFFFFULL}) EXPECT_EQ(scribe::lsn_text(v), lsn(v));
+  for (std::uint64_t v : {0ULL, 0x3A1F2B8ULL, 0x16ABCDEF01ULL, 0xFFFFFFFFFFFFFFFFULL})
+    EXPECT_EQ(scribe::lsn_text(v), lsn(v));
 }
 
 TEST(FormatTimestamp, StringFormEqualsBufferForm) {

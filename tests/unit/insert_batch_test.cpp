@@ -28,15 +28,15 @@ TEST(InsertBatchHead, RecognisesWhatWal2sqlWrites) {
 TEST(InsertBatchHead, LeavesEverythingElseAlone) {
   for (const char* s : {
            "INSERT INTO public.t DEFAULT VALUES;",
-           "INSERT INTO t (a) VALUES (1);",                        // not schema-qualified
-           "INSERT INTO public.t (a) VALUES (1), (2);",            // two rows
-           "INSERT INTO public.t (a) VALUES (1) RETURNING a;",     // a clause after the row
+           "INSERT INTO t (a) VALUES (1);",                     // not schema-qualified
+           "INSERT INTO public.t (a) VALUES (1), (2);",         // two rows
+           "INSERT INTO public.t (a) VALUES (1) RETURNING a;",  // a clause after the row
            "INSERT INTO public.t (a) VALUES (1) ON CONFLICT DO NOTHING;",
            "INSERT INTO public.t (a) SELECT 1;",
-           "INSERT INTO public.t (a) VALUES ($$x$$);",             // not what wal2sql writes
+           "INSERT INTO public.t (a) VALUES ($$x$$);",  // not what wal2sql writes
            "INSERT INTO public.t (a) VALUES (1 -- c\n);",
            "INSERT INTO public.t (a) VALUES ('unterminated);",
-           "INSERT INTO public.t (A) VALUES (1);",                 // upper case is always quoted
+           "INSERT INTO public.t (A) VALUES (1);",  // upper case is always quoted
            "UPDATE ONLY public.t SET a = 1 WHERE id = 1;",
            "insert into public.t (a) values (1);",
        })
@@ -135,8 +135,8 @@ TEST(DmlBatcher, ParsesWhatWal2sqlWrites) {
       d));
   EXPECT_EQ(d.kind, KeyedDml::Kind::kUpdate);
   EXPECT_EQ(d.set_columns, (std::vector<std::string_view>{"b", "v", "w", "x", "y", "z", "bin"}));
-  EXPECT_EQ(d.set_values, (std::vector<std::string_view>{"'101'", "-7.25", "NULL", "1e+20", "true",
-                                                         "'{1}'::public.d[]", "'\\x0102'"}));
+  EXPECT_EQ(d.set_values, (std::vector<std::string_view>{"'101'", "-7.25", "NULL", "1e+20", "true", "'{1}'::public.d[]",
+                                                         "'\\x0102'"}));
   EXPECT_EQ(d.key_values, (std::vector<std::string_view>{"'{abc}'::pg_catalog.bpchar[]"}));
 
   // Names and strings hold what would end a clause elsewhere.
@@ -334,8 +334,8 @@ TEST(DmlBatcher, KeyChangeIsNotMerged) {
   DmlBatcher b;
   std::vector<std::string> in;
   for (int i = 0; i < 5; i++)
-    in.push_back("UPDATE ONLY public.t SET id = " + std::to_string(i + 10) + ", v = 'b' WHERE id = " +
-                 std::to_string(i) + ";");
+    in.push_back("UPDATE ONLY public.t SET id = " + std::to_string(i + 10) +
+                 ", v = 'b' WHERE id = " + std::to_string(i) + ";");
   // The same column quoted, or one of several key columns.
   for (int i = 0; i < 5; i++)
     in.push_back("UPDATE ONLY public.t SET \"id\" = " + std::to_string(i + 10) + " WHERE id = " + std::to_string(i) +
@@ -424,8 +424,8 @@ TEST(DmlBatcher, InterleavedKindsFlushInOrder) {
 
 TEST(DmlBatcher, HostileNamesAndStrings) {
   const std::string table = R"X("s WHERE "."t AND (")X";
-  const std::string set_value = R"X(' WHERE k = 1 AND x = (2);''')X";   // " WHERE k = 1 AND x = (2);'"
-  const std::string key_value = R"X(''' AND ''('' ;')X";                // "' AND '(' ;"
+  const std::string set_value = R"X(' WHERE k = 1 AND x = (2);''')X";  // " WHERE k = 1 AND x = (2);'"
+  const std::string key_value = R"X(''' AND ''('' ;')X";               // "' AND '(' ;"
   std::vector<std::string> in;
   for (int i = 0; i < 4; i++)
     in.push_back("UPDATE ONLY " + table + R"X( SET " = " = )X" + set_value + R"X(, ";" = '=' WHERE "k AND j" = )X" +
@@ -518,8 +518,7 @@ TEST(DmlBatcher, RowLimits) {
 TEST(DmlBatcher, ByteLimit) {
   DmlBatcher b(1000, 100);
   std::vector<std::string> in;
-  for (char c = 'a'; c <= 'e'; c++)
-    in.push_back("DELETE FROM ONLY public.t WHERE id = '" + std::string(40, c) + "';");
+  for (char c = 'a'; c <= 'e'; c++) in.push_back("DELETE FROM ONLY public.t WHERE id = '" + std::string(40, c) + "';");
   // A statement is 80 bytes: the second one passes the limit.
   EXPECT_EQ(run(b, in),
             "DELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY[(NULL::public.t).id, '" +
@@ -554,10 +553,14 @@ TEST(DmlBatcher, ResetForgetsTheOpenStatement) {
 
 TEST(DmlBatcher, MergeMaskChoosesKinds) {
   const std::vector<std::string> in = {
-      "INSERT INTO public.t (a) VALUES (1);",    "INSERT INTO public.t (a) VALUES (2);",
-      "DELETE FROM ONLY public.t WHERE id = 1;", "DELETE FROM ONLY public.t WHERE id = 2;",
-      t_update("1", "1"),                        t_update("2", "1"),
-      t_update("3", "1"),                        t_update("4", "1"),
+      "INSERT INTO public.t (a) VALUES (1);",
+      "INSERT INTO public.t (a) VALUES (2);",
+      "DELETE FROM ONLY public.t WHERE id = 1;",
+      "DELETE FROM ONLY public.t WHERE id = 2;",
+      t_update("1", "1"),
+      t_update("2", "1"),
+      t_update("3", "1"),
+      t_update("4", "1"),
   };
   const std::string inserts_and_deletes =
       "INSERT INTO public.t (a) VALUES (1),\n(2);\nDELETE FROM ONLY public.t WHERE id OPERATOR(pg_catalog.=) ANY "
@@ -616,8 +619,7 @@ class RandomStatements {
             s += " WHERE " + where(key, keys_used) + ";";
             break;
           case 8:  // a key change
-            s = "UPDATE ONLY " + table + " SET a = " + value() + ", id = " + number() + " WHERE id = " + number() +
-                ";";
+            s = "UPDATE ONLY " + table + " SET a = " + value() + ", id = " + number() + " WHERE id = " + number() + ";";
             break;
           case 9:  // REPLICA IDENTITY FULL
             s = "UPDATE ONLY " + table + " SET a = " + value() + " WHERE ctid = (SELECT ctid FROM ONLY " + table +

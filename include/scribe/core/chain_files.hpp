@@ -24,7 +24,7 @@ struct ActiveFileState {
   std::uint64_t torn_bytes = 0;    // how much was cut
   std::uint64_t transactions = 0;  // whole transactions in the file
   std::uint64_t last_commit_lsn = 0;
-  bool unsealed = false;           // the cut bytes were the trailer of an interrupted seal
+  bool unsealed = false;  // the cut bytes were the trailer of an interrupted seal
 };
 
 // Reads active.sql, cuts what follows its last whole transaction (a crash

@@ -51,8 +51,8 @@ void make_directory(const std::string& path, int permissions = 0700);
 void fsync_directory(const std::string& path);
 void fsync_file(const std::string& path);
 void rename_durably(const std::string& from, const std::string& to);  // rename, fsync of the directory
-void remove_file(const std::string& path);                           // missing is fine
-void remove_tree(const std::string& path);                           // missing is fine; symlinks not followed
+void remove_file(const std::string& path);                            // missing is fine
+void remove_tree(const std::string& path);                            // missing is fine; symlinks not followed
 // Whole small file (JSON documents); refuses anything over max_bytes.
 std::string read_small_file(const std::string& path, std::size_t max_bytes = 64u << 20);
 // Write to a temporary name, fsync, rename over `path`, fsync the directory:

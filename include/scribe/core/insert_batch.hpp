@@ -125,7 +125,7 @@ bool append_copy_line(std::string_view row, std::string& out);
 // parts (views into the statement text).
 struct KeyedDml {
   enum class Kind { kDelete, kUpdate } kind = Kind::kDelete;
-  std::string_view table;  // "s.t" as written
+  std::string_view table;                                 // "s.t" as written
   std::vector<std::string_view> set_columns, set_values;  // UPDATE only
   std::vector<std::string_view> key_columns, key_values;
 };
@@ -142,11 +142,11 @@ bool parse_keyed_dml(std::string_view statement, KeyedDml& out);
 // its newest values (see DmlBatcher::set_collapse_updates), in the order
 // the rows first came.
 struct UpdateRun {
-  std::string table;  // "s.t" as written
+  std::string table;                                  // "s.t" as written
   std::vector<std::string> key_columns, set_columns;  // as written
-  std::string copy_data;  // COPY text lines
-  std::size_t rows = 0;   // distinct rows
-  std::size_t end = 0;    // the statement after the run
+  std::string copy_data;                              // COPY text lines
+  std::size_t rows = 0;                               // distinct rows
+  std::size_t end = 0;                                // the statement after the run
 };
 
 // The run that starts at statements[from], if that statement is such an
@@ -252,9 +252,9 @@ class DmlBatcher {
   // its statements, to be written at its end.
   std::vector<std::string> run_rows_, run_statements_;
   std::uint64_t rows_collapsed_ = 0;
-  KeyedDml next_;                         // scratch: the statement being added
-  std::string row_;                       // scratch: its row
-  std::string key_text_;                  // scratch: its key
+  KeyedDml next_;         // scratch: the statement being added
+  std::string row_;       // scratch: its row
+  std::string key_text_;  // scratch: its key
   std::size_t rows_ = 0;
   std::size_t bytes_ = 0;
   std::uint64_t rows_merged_ = 0;

@@ -20,8 +20,8 @@ struct DecoderOptions {
   // Roles, memberships and this database's properties, at their place in
   // the stream (wal2sql/globals.cpp); keeps a state file per slot.
   bool include_globals = false;
-  TableFilter add_tables;           // when not empty, only these tables are emitted
-  TableFilter filter_tables;        // these tables are never emitted
+  TableFilter add_tables;     // when not empty, only these tables are emitted
+  TableFilter filter_tables;  // these tables are never emitted
   // Transactions whose commit record is at or before this LSN are not
   // written: a consumer that already made them durable resumes exactly once.
   std::uint64_t start_after_lsn = 0;

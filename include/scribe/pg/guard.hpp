@@ -161,9 +161,9 @@ void run_entry(F&& f) {
 // `impl(fcinfo)` (returning Datum): C++ exceptions become ereport(ERROR)
 // through run_entry. `name` must be declared with C linkage
 // (PG_FUNCTION_INFO_V1 in an extern "C" block).
-#define SCRIBE_SQL_FUNCTION(name, impl)                              \
-  Datum name(PG_FUNCTION_ARGS) {                                     \
-    Datum scribe_result = 0;                                         \
-    scribe::pg::run_entry([&] { scribe_result = impl(fcinfo); });    \
-    return scribe_result;                                            \
+#define SCRIBE_SQL_FUNCTION(name, impl)                           \
+  Datum name(PG_FUNCTION_ARGS) {                                  \
+    Datum scribe_result = 0;                                      \
+    scribe::pg::run_entry([&] { scribe_result = impl(fcinfo); }); \
+    return scribe_result;                                         \
   }
