@@ -120,13 +120,17 @@ subscription_apply() { # seconds for the subscription in sub to catch up with th
     -c "DROP SUBSCRIPTION bench_sub"
 }
 
+seconds_of() { # "12.34 s" or "1m 5s" (pg_scribe's durations) -> seconds
+  awk '{ if ($0 ~ /m /) { split($0, p, /m |s/); print p[1] * 60 + p[2] } else { print $1 } }' <<<"$1"
+}
+
 scribe_apply() { # seconds of pg_scribe --restore's diff phase into dst
   "$PG_SCRIBE" --restore --backup-dir "$backups/src" -d dst --create --no-globals >"$work/restore.log" 2>&1 ||
     { cat "$work/restore.log" >&2; exit 1; }
   # The restore time objective: the base and the whole restore too.
-  base_secs=$(sed -n 's/.*Restored base backup (.*took \([0-9.]*\) s).*/\1/p' "$work/restore.log")
-  total_secs=$(sed -n 's/^Restore complete: .*(took \([0-9.]*\) s).*/\1/p' "$work/restore.log")
-  sed -n 's/.*Applied [0-9]* differentials (.*took \([0-9.]*\) s).*/\1/p' "$work/restore.log"
+  base_secs=$(seconds_of "$(sed -n 's/.*Restored base backup (.*took \([0-9.ms ]*\)).*/\1/p' "$work/restore.log")")
+  total_secs=$(seconds_of "$(sed -n 's/^Restore complete: .*(took \([0-9.ms ]*\)).*/\1/p' "$work/restore.log")")
+  seconds_of "$(sed -n 's/.*Applied [0-9]* differentials (.*took \([0-9.ms ]*\)).*/\1/p' "$work/restore.log")"
 }
 
 psql_apply() { # seconds of psql -f of the diffs into dst_psql (holding the base)
