@@ -4,8 +4,9 @@
 # slot made before the workload (same cluster, as a user would compare),
 # and by pg_scribe --restore of the chain; psql -f of the same diffs as the
 # floor. Two workloads:
-#   batch  N inserts into t in 1,000-row transactions, N updates in
-#          10,000-row transactions, N/2 deletes (N = 300,000 × SCALE)
+#   batch  bench/run.sh's table t: N inserts in 1,000-row transactions, N
+#          updates in 10,000-row transactions, N/2 deletes (N = 300,000 ×
+#          SCALE)
 #   oltp   pgbench's TPC-B-like script: OLTP_TX transactions of 3 UPDATEs
 #          and an INSERT each, PGBENCH_CLIENTS clients, scale PGBENCH_SCALE
 #
@@ -66,7 +67,8 @@ setup_source() { # WORKLOAD: a fresh database src with the workload's tables and
   createdb src
   case $1 in
     batch)
-      q -d src -c "CREATE TABLE t (id bigint PRIMARY KEY, a int, b text, c timestamptz, d numeric, e jsonb)" ;;
+      # bench/run.sh's tables and procedure (its table u stays empty here).
+      q -d src -f bench/workload.sql >/dev/null ;;
     oltp)
       "$PG_BINDIR/pgbench" -q -i -s "$PGBENCH_SCALE" src >/dev/null 2>&1
       # pg_scribe's init wants a replica identity on every table; the
@@ -79,26 +81,7 @@ setup_source() { # WORKLOAD: a fresh database src with the workload's tables and
 run_workload() { # WORKLOAD: its changes; prints how many decoded changes
   case $1 in
     batch)
-      q -d src >/dev/null <<SQL
-CREATE PROCEDURE pg_temp_load(n bigint) LANGUAGE plpgsql AS \$\$
-BEGIN
-  FOR i IN 0 .. n / 1000 - 1 LOOP
-    INSERT INTO t SELECT g, g % 1000, 'row ' || g || ' ' || md5(g::text),
-      '2026-01-01 00:00:00+00'::timestamptz + g * interval '1 second', g * 1.25,
-      jsonb_build_object('k', g, 'tag', 'x' || (g % 97))
-    FROM generate_series(i * 1000 + 1, i * 1000 + 1000) g;
-    COMMIT;
-  END LOOP;
-  FOR i IN 0 .. n / 10000 - 1 LOOP
-    UPDATE t SET a = a + 1, d = d + 1 WHERE id > i * 10000 AND id <= (i + 1) * 10000;
-    COMMIT;
-  END LOOP;
-  DELETE FROM t WHERE id % 2 = 0;
-  COMMIT;
-END \$\$;
-CALL pg_temp_load($n);
-DROP PROCEDURE pg_temp_load(bigint);
-SQL
+      q -d src -c "CALL bench_load($n, 0, 0)" >/dev/null
       echo $((n + n + n / 2)) ;;
     oltp)
       "$PG_BINDIR/pgbench" -n -c "$PGBENCH_CLIENTS" -j 2 -t $((OLTP_TX / PGBENCH_CLIENTS)) src >/dev/null 2>&1

@@ -30,17 +30,6 @@ trap cleanup EXIT
 make_backups_dir
 REPO=s3://$S3_BUCKET/app
 
-expect_exit() {
-  local code=$1 pattern=$2 status=0
-  shift 2
-  "$PG_SCRIBE" "$@" >"$work/out" 2>"$work/err" || status=$?
-  if [ "$status" = "$code" ] && grep -Eq -- "$pattern" "$work/err" "$work/out"; then
-    ok "exit $code: pg_scribe ${*:1:6}"
-  else
-    fail "pg_scribe $*: expected exit $code and /$pattern/, got $status:"
-    sed 's/^/    /' "$work/err" | head -20 >&2
-  fi
-}
 same_as_state() {
   local db=$1 k=$2 what=$3
   table_checksums "$db" >"$work/$db.sums"
