@@ -229,13 +229,20 @@ struct TemporaryIndex {
   std::string table;
 };
 
-std::vector<TemporaryIndex> create_lookup_indexes(Connection& conn) {
-  std::vector<TemporaryIndex> created;
+// A hash index on the most distinctive column of `table` ("s.t" as the
+// diffs write it), if it is a REPLICA IDENTITY FULL table without any
+// index: its UPDATEs and DELETEs then find their row by index instead of a
+// scan each. Built when the replay meets the table's first such change
+// (ScriptRunner::set_full_identity_hook), inside the open transaction, so
+// on the rows the table has by then; dropped at the end of the restore.
+void create_lookup_index(Connection& conn, const std::string& written, std::vector<TemporaryIndex>& created) {
   const Rows tables = conn.exec(
       "SELECT c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
-      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind = 'r' AND c.relreplident = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid)");
+      "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+      "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1) AND c.relkind OPERATOR(pg_catalog.=) 'r' "
+      "AND c.relreplident OPERATOR(pg_catalog.=) 'f' "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid)",
+      {written});
   for (int i = 0; i < tables.count(); i++) {
     const std::string oid = tables.get(i, 0), table = tables.get(i, 1);
     conn.exec("ANALYZE " + table);
@@ -256,9 +263,14 @@ std::vector<TemporaryIndex> create_lookup_indexes(Connection& conn) {
         {oid});
     if (col.count() == 0) continue;
     const std::string name = "pg_scribe_restore_" + oid;
+    // In the replay's transaction: a failure must not end it.
+    conn.exec("SAVEPOINT pg_scribe_lookup_index");
     try {
       conn.exec("CREATE INDEX " + name + " ON " + table + " USING hash (" + col.get(0, 0) + ")");
+      conn.exec("RELEASE SAVEPOINT pg_scribe_lookup_index");
     } catch (const DbError& e) {
+      conn.exec("ROLLBACK TO SAVEPOINT pg_scribe_lookup_index");
+      conn.exec("RELEASE SAVEPOINT pg_scribe_lookup_index");
       log_verbose("no lookup index on " + table + ": " + e.what());
       continue;
     }
@@ -269,7 +281,6 @@ std::vector<TemporaryIndex> create_lookup_indexes(Connection& conn) {
     if (idx.count() == 1) created.push_back({idx.get(0, 0), table});
     log_verbose("lookup index on " + table + " (" + col.get(0, 0) + ") for its REPLICA IDENTITY FULL changes");
   }
-  return created;
 }
 
 void drop_lookup_indexes(Connection& conn, const std::vector<TemporaryIndex>& indexes) {
@@ -515,8 +526,7 @@ int run_restore(const Options& o) {
   }
   // Only for the diffs' changes: a restore of the base alone builds none.
   const auto diffs_started = Clock::now();
-  const bool replays = diff_count > 0 || use_active;
-  const std::vector<TemporaryIndex> lookup = replays ? create_lookup_indexes(conn) : std::vector<TemporaryIndex>{};
+  std::vector<TemporaryIndex> lookup;
 
   std::uint64_t transactions = 0, rows = 0;
   std::optional<scribe::DiffTransaction> last;
@@ -526,6 +536,7 @@ int run_restore(const Options& o) {
     ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDiff, name, target);
     runner.set_confined(confined);
     runner.set_fire_triggers(o.fire_triggers);
+    runner.set_full_identity_hook([&](const std::string& table) { create_lookup_index(conn, table, lookup); });
     apply_file(scribe::join_path(chain_dir, name), name, runner, progress, bytes_done, transactions);
     ApplyStats s = runner.finish(may_be_torn);
     transactions += s.transactions;

@@ -610,7 +610,27 @@ bool ScriptRunner::copy_rows(const std::string& table, const std::vector<std::st
   return true;  // the rows are in stats_.copy_rows, added to stats_.rows at the end
 }
 
+// The first UPDATE or DELETE of a table that finds its row by all its
+// columns (wal2sql's "ctid OPERATOR(pg_catalog.=) (SELECT ctid FROM ONLY
+// s.t WHERE ..."): the hook may build an index for those lookups now, on
+// the rows the table has by then; a table that only ever gets INSERTs
+// (a log, pgbench_history) then pays for no index.
+void ScriptRunner::note_full_identity(std::string_view text) {
+  if (!full_identity_hook_ || !(starts_with_ci(text, "UPDATE ONLY ") || starts_with_ci(text, "DELETE FROM ONLY ")))
+    return;
+  const std::string_view table = scribe::dml_target_table(text);
+  if (table.empty() || full_identity_seen_.count(table) != 0) return;
+  const std::string lookup = "ctid OPERATOR(pg_catalog.=) (SELECT ctid FROM ONLY " + std::string(table) + " WHERE ";
+  if (text.find(lookup) == std::string_view::npos) return;
+  full_identity_seen_.emplace(table);
+  close_confined_group();
+  send_batch();
+  wait_for_results();
+  full_identity_hook_(std::string(table));
+}
+
 void ScriptRunner::transaction_statement(std::string_view text) {
+  note_full_identity(text);
   // Inside a transaction. A statement that cannot run in a transaction
   // block (CREATE INDEX CONCURRENTLY, ...) is written between END; and
   // START TRANSACTION;: those run alone, as psql would run them.

@@ -144,6 +144,12 @@ class ScriptRunner {
   // flush_group). On by default, off while triggers fire (they could
   // observe the order); off: each as it came.
   void set_group_transactions(bool on) { grouping_ = on; }
+  // Diffs: called (nothing in flight, inside the open transaction) before
+  // the first UPDATE or DELETE that finds its row by a REPLICA IDENTITY
+  // FULL comparison, with its table as written ("s.t"); once per table.
+  void set_full_identity_hook(std::function<void(const std::string& table)> hook) {
+    full_identity_hook_ = std::move(hook);
+  }
   std::uint64_t bytes_fed() const { return scanner_.bytes_fed(); }
 
  private:
@@ -194,6 +200,9 @@ class ScriptRunner {
                       std::size_t& end);
   void copy_in(const std::string& copy, const std::string& data, bool count);
   std::uint64_t temp_tables_ = 0;
+  std::function<void(const std::string&)> full_identity_hook_;
+  std::set<std::string, std::less<>> full_identity_seen_;
+  void note_full_identity(std::string_view text);
   // Confinement (set_confined): true when `text` was taken care of.
   bool confine_statement(std::string_view text);
   void close_confined_group();

@@ -17,6 +17,8 @@
 # - runs of INSERTs that go as COPY, with quotes, backslashes, control
 #   characters, NULLs, bytea, json, arrays, a domain, NaN and infinities,
 #   into an identity column GENERATED ALWAYS;
+# - REPLICA IDENTITY FULL tables without an index, updated or only
+#   inserted into (the restore's temporary lookup index must be gone);
 # - a --up-to target between two transactions that would share a group.
 # Each restore is compared with the source (pg_dump and every table).
 set -euo pipefail
@@ -39,6 +41,11 @@ CREATE DOMAIN short AS text CHECK (length(VALUE) < 40);
 CREATE TABLE odd (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t text, b bytea, j jsonb, a text[], d short,
                   n numeric, f float8, m mood);
 CREATE TABLE moods (id int PRIMARY KEY, m mood);
+CREATE TABLE full_log (a int, b text);
+ALTER TABLE full_log REPLICA IDENTITY FULL;
+CREATE TABLE full_rows (a int, b text);
+ALTER TABLE full_rows REPLICA IDENTITY FULL;
+INSERT INTO full_rows SELECT g, 'r' || g FROM generate_series(1, 50) g;
 INSERT INTO acct SELECT g, 0, 'n' || g FROM generate_series(1, 200) g;
 INSERT INTO teller SELECT g, 0 FROM generate_series(1, 3) g;
 INSERT INTO uniq VALUES (1, 10), (2, 20);
@@ -59,6 +66,14 @@ wait_streaming app 60
     echo "INSERT INTO odd (t, b, j, a, d, n, f, m) VALUES (E'q''\\\\t\\n\\r\\t$i', '\\x00ff', '{\"k\": \"v\\\\u0041\"}', '{\"x,y\",NULL,\"z\\\\\\\\\"}', 's$i', 'NaN', '-Infinity', 'ok');"
     echo "INSERT INTO odd (t, d, n, f) VALUES (NULL, NULL, $i.5, 1e-300);"
   done
+  # REPLICA IDENTITY FULL tables without an index: one only inserted into,
+  # one updated and deleted from (the restore builds a lookup index for
+  # it when it meets the first such change, and drops it at the end).
+  for i in $(seq 1 40); do
+    echo "INSERT INTO full_log VALUES ($i, 'l$i');"
+    echo "UPDATE full_rows SET b = b || '+' WHERE a = $(( i % 50 + 1 ));"
+  done
+  echo "DELETE FROM full_rows WHERE a IN (7, 8);"
   # u = 10 moves from row 1 to row 2 and back, one transaction each.
   echo "UPDATE uniq SET u = 30 WHERE id = 2;"
   echo "UPDATE uniq SET u = 20 WHERE id = 1;"
@@ -87,11 +102,14 @@ for i in $(seq 1 100); do echo "UPDATE teller SET bal = bal + 1, tag = 'x$i' WHE
 "$PG_SCRIBE" --rotate-diff -d app >/dev/null 2>&1
 chain=$(ls -d "$backups"/app/chain-* | tail -1)
 
-if "$PG_SCRIBE" --restore --backup-dir "$backups/app" -d app_cli --create >"$work/cli.out" 2>&1; then
+if "$PG_SCRIBE" --restore --backup-dir "$backups/app" -d app_cli --create -v >"$work/cli.out" 2>&1; then
   ok "pg_scribe --restore restores the chain"
 else fail "pg_scribe --restore failed: $(tail -3 "$work/cli.out")"; fi
 if compare_databases app app_cli "$work"; then ok "the restore equals the source (schema and every table)"; else
   fail "the restore differs from the source"; fi
+if grep -q "lookup index on public.full_rows" "$work/cli.out" && ! grep -q "lookup index on public.full_log" "$work/cli.out"; then
+  ok "a lookup index only for the FULL-identity table that has UPDATEs and DELETEs"
+else fail "lookup indexes: $(grep 'lookup index' "$work/cli.out" | tr '\n' ' ')"; fi
 transactions=$(sed -n 's/.*Applied [0-9]* differentials (\([0-9,]*\) transactions.*/\1/p' "$work/cli.out" | tr -d ,)
 in_file=$(decompress_to_stdout "$(ls "$chain"/diff-* | head -1)" | grep -c '^COMMIT;$')
 if [ "$transactions" = "$in_file" ]; then ok "every source transaction is counted once ($transactions)"; else
