@@ -357,72 +357,111 @@ bool require_confinement(Connection& conn) {
 
 }  // namespace
 
-int run_restore(const Options& o) {
-  const auto started = Clock::now();
-  const std::string chain_id = pick_chain(o.backup_dir, o.chain_id);
-  const std::string chain_dir = scribe::join_path(o.backup_dir, scribe::chain_dir_name(chain_id));
-  log_line("Restoring from chain: " + chain_id);
+namespace {
 
-  scribe::Manifest manifest;
-  try {
-    manifest = load_chain_manifest(chain_dir);
-  } catch (const scribe::Error& e) {
-    throw ActionError(kExitBackup, std::string("cannot read the manifest of chain ") + chain_id + ": " + e.what(),
-                      e.detail(), "Run pg_scribe --verify; another chain may be restored with --chain-id.");
+// A restore that fails after the target is prepared leaves it half
+// restored: say so, so that nobody takes it for a backup.
+struct IncompleteWarning {
+  std::string database;
+  int exceptions = std::uncaught_exceptions();
+  ~IncompleteWarning() {
+    if (std::uncaught_exceptions() <= exceptions) return;
+    try {
+      log_warning("database \"" + database + "\" is incomplete: the restore stopped part way", {},
+                  "Drop it (DROP DATABASE) before restoring again.");
+    } catch (...) {
+    }
   }
-  const Metadata meta = read_metadata(chain_dir);
-  const std::string target_db = target_database_name(o.connection.dbname);
+};
 
-  // The target's server parses --up-to, so any timestamptz input works.
-  // With --create the database is made only once the files verified.
-  std::unique_ptr<Connection> admin;
-  std::unique_ptr<Connection> target_conn;
-  if (o.create)
-    admin = maintenance_connection(o.connection);
-  else
-    target_conn = std::make_unique<Connection>(o.connection);
-  StopTarget target = o.up_to.empty() ? no_target() : parse_target(admin ? *admin : *target_conn, o.up_to);
-  // Refused before anything is created or restored.
-  const bool confined = !o.unconfined && require_confinement(admin ? *admin : *target_conn);
-  if (target.kind == StopTarget::Kind::kLsn && target.lsn < manifest.start_lsn)
-    throw ActionError(kExitInvalid,
-                      "--up-to " + scribe::lsn_text(target.lsn) + " is before chain " + chain_id + " begins (" +
-                          scribe::lsn_text(manifest.start_lsn) + ")",
-                      {}, "Restore an older chain with --chain-id.");
-  if (target.kind == StopTarget::Kind::kTime && !meta.created_at.empty()) {
-    const auto created = parse_commit_time(meta.created_at);
-    if (created && target.unix_micros < *created)
+// One run of --restore, a member per phase, in the order they run:
+// open_chain (the chain, the connections, --up-to), verify_files (nothing is
+// created before every file to apply checks out), prepare_target,
+// restore_globals, restore_base, apply_diffs, finish (sequences, the one
+// synchronous commit, the summary).
+class ChainRestore {
+ public:
+  explicit ChainRestore(const Options& o) : o_(o) {}
+
+  int run() {
+    open_chain();
+    verify_files();
+    prepare_target();
+    IncompleteWarning incomplete{target_db_};
+    Progress progress("restoring", total_bytes_);
+    restore_globals(progress);
+    restore_base(progress);
+    apply_diffs(progress);
+    finish();
+    return kExitOk;
+  }
+
+ private:
+  Connection& conn() { return *target_conn_; }
+
+  void open_chain() {
+    chain_id_ = pick_chain(o_.backup_dir, o_.chain_id);
+    chain_dir_ = scribe::join_path(o_.backup_dir, scribe::chain_dir_name(chain_id_));
+    log_line("Restoring from chain: " + chain_id_);
+    try {
+      manifest_ = load_chain_manifest(chain_dir_);
+    } catch (const scribe::Error& e) {
+      throw ActionError(kExitBackup, std::string("cannot read the manifest of chain ") + chain_id_ + ": " + e.what(),
+                        e.detail(), "Run pg_scribe --verify; another chain may be restored with --chain-id.");
+    }
+    meta_ = read_metadata(chain_dir_);
+    target_db_ = target_database_name(o_.connection.dbname);
+
+    // The target's server parses --up-to, so any timestamptz input works.
+    // With --create the database is made only once the files verified.
+    if (o_.create)
+      admin_ = maintenance_connection(o_.connection);
+    else
+      target_conn_ = std::make_unique<Connection>(o_.connection);
+    Connection& server = admin_ ? *admin_ : *target_conn_;
+    target_ = o_.up_to.empty() ? no_target() : parse_target(server, o_.up_to);
+    // Refused before anything is created or restored.
+    confined_ = !o_.unconfined && require_confinement(server);
+    if (target_.kind == StopTarget::Kind::kLsn && target_.lsn < manifest_.start_lsn)
       throw ActionError(kExitInvalid,
-                        "--up-to " + target.text + " is before chain " + chain_id + " begins (" + meta.created_at + ")",
+                        "--up-to " + scribe::lsn_text(target_.lsn) + " is before chain " + chain_id_ + " begins (" +
+                            scribe::lsn_text(manifest_.start_lsn) + ")",
                         {}, "Restore an older chain with --chain-id.");
+    if (target_.kind == StopTarget::Kind::kTime && !meta_.created_at.empty()) {
+      const auto created = parse_commit_time(meta_.created_at);
+      if (created && target_.unix_micros < *created)
+        throw ActionError(kExitInvalid,
+                          "--up-to " + target_.text + " is before chain " + chain_id_ + " begins (" +
+                              meta_.created_at + ")",
+                          {}, "Restore an older chain with --chain-id.");
+    }
+    // The diffs to apply: all, or up to the one that holds the target.
+    while (diff_count_ < manifest_.diffs.size() && !diff_after_target(manifest_.diffs[diff_count_], target_))
+      diff_count_++;
+    use_active_ = o_.include_active && diff_count_ == manifest_.diffs.size();
   }
-
-  // The diffs to apply: all, or up to the one that holds the target.
-  std::size_t diff_count = 0;
-  while (diff_count < manifest.diffs.size() && !diff_after_target(manifest.diffs[diff_count], target)) diff_count++;
-  const bool use_active = o.include_active && diff_count == manifest.diffs.size();
 
   // Every file to apply is checked before anything is applied.
-  scribe::VerifyOptions vo;
-  vo.diff_limit = diff_count;
-  vo.include_globals = !o.no_globals;
-  std::uint64_t total_bytes = manifest.base.bytes + (o.no_globals ? 0 : manifest.globals.bytes);
-  for (std::size_t i = 0; i < diff_count; i++) total_bytes += manifest.diffs[i].stored.bytes;
-  {
-    Progress progress("verifying", total_bytes);
+  void verify_files() {
+    scribe::VerifyOptions vo;
+    vo.diff_limit = diff_count_;
+    vo.include_globals = !o_.no_globals;
+    total_bytes_ = manifest_.base.bytes + (o_.no_globals ? 0 : manifest_.globals.bytes);
+    for (std::size_t i = 0; i < diff_count_; i++) total_bytes_ += manifest_.diffs[i].stored.bytes;
+    Progress progress("verifying", total_bytes_);
     vo.on_progress = [&](std::uint64_t bytes) { progress.update(bytes, 0); };
-    const scribe::VerifyReport report = scribe::verify_chain(chain_dir, vo);
+    const scribe::VerifyReport report = scribe::verify_chain(chain_dir_, vo);
     progress.finish();
     for (const auto& p : report.problems) {
-      const std::string text = (p.file.empty() ? "chain " + chain_id : p.file) + ": " + p.message;
+      const std::string text = (p.file.empty() ? "chain " + chain_id_ : p.file) + ": " + p.message;
       if (p.severity == scribe::Severity::kError)
         log_error(text);
       else
         log_warning(text);
     }
     if (!report.ok()) {
-      if (!o.force)
-        throw ActionError(kExitBackup, "chain " + chain_id + " failed verification: nothing was restored", {},
+      if (!o_.force)
+        throw ActionError(kExitBackup, "chain " + chain_id_ + " failed verification: nothing was restored", {},
                           "Restore another chain with --chain-id, or give --force to apply the files anyway.");
       log_warning("applying files that failed verification (--force)");
     } else {
@@ -431,174 +470,186 @@ int run_restore(const Options& o) {
     }
   }
 
-  if (o.create) {
-    create_database(*admin, target_db, meta);
-    admin.reset();
-    target_conn = std::make_unique<Connection>(o.connection);
-  }
-  Connection& conn = *target_conn;
-  if (confined && admin == nullptr && o.create) require_confinement(conn);  // the new database's session
-  if (o.unconfined) log_warning("--unconfined: the code of every role in the backup runs with the restorer's rights");
-  if (!o.allow_non_empty) {
-    const std::string objects = existing_objects(conn);
-    if (objects != "0")
-      throw ActionError(kExitBackup, "database \"" + conn.database() + "\" is not empty (" + objects + " objects)", {},
-                        "Restore into a new database with --create, or give --allow-non-empty to restore into this "
-                        "one anyway.");
-  }
-  // A restore that fails after this point leaves the target half restored:
-  // say so, so that nobody takes it for a backup.
-  struct IncompleteWarning {
-    std::string database;
-    int exceptions = std::uncaught_exceptions();
-    ~IncompleteWarning() {
-      if (std::uncaught_exceptions() <= exceptions) return;
-      try {
-        log_warning("database \"" + database + "\" is incomplete: the restore stopped part way", {},
-                    "Drop it (DROP DATABASE) before restoring again.");
-      } catch (...) {
-      }
+  void prepare_target() {
+    if (o_.create) {
+      create_database(*admin_, target_db_, meta_);
+      admin_.reset();
+      target_conn_ = std::make_unique<Connection>(o_.connection);
+      if (confined_) require_confinement(conn());  // the new database's session
     }
-  } incomplete{target_db};
-  // A crash of the target mid-restore leaves an unfinished restore either
-  // way, so commits need not wait for the WAL flush; the end of the restore
-  // waits for all of it.
-  conn.exec("SET synchronous_commit = off");
+    if (o_.unconfined)
+      log_warning("--unconfined: the code of every role in the backup runs with the restorer's rights");
+    if (!o_.allow_non_empty) {
+      const std::string objects = existing_objects(conn());
+      if (objects != "0")
+        throw ActionError(kExitBackup,
+                          "database \"" + conn().database() + "\" is not empty (" + objects + " objects)", {},
+                          "Restore into a new database with --create, or give --allow-non-empty to restore into "
+                          "this one anyway.");
+    }
+    // A crash of the target mid-restore leaves an unfinished restore either
+    // way, so commits need not wait for the WAL flush; the end of the
+    // restore waits for all of it.
+    conn().exec("SET synchronous_commit = off");
+  }
 
-  std::uint64_t bytes_done = 0;
-  Progress progress("restoring", total_bytes);
-  if (!o.no_globals) {
-    ScriptRunner runner(conn.get(), ScriptRunner::Kind::kGlobals, manifest.globals.file);
-    apply_file(scribe::join_path(chain_dir, manifest.globals.file), manifest.globals.file, runner, progress, bytes_done,
-               0);
+  // Back to the restore's own session settings after a file's SETs.
+  void reset_session() {
+    conn().exec("RESET ALL");
+    conn().exec("SET synchronous_commit = off");
+  }
+
+  void restore_globals(Progress& progress) {
+    if (o_.no_globals) return;
+    ScriptRunner runner(conn().get(), ScriptRunner::Kind::kGlobals, manifest_.globals.file);
+    apply_file(scribe::join_path(chain_dir_, manifest_.globals.file), manifest_.globals.file, runner, progress,
+               bytes_done_, 0);
     const ApplyStats& s = runner.finish(false);
     progress.finish();
     log_done("Restored globals (" + std::to_string(s.roles_existing) + " roles already existed" +
              (s.globals_failed > 0 ? ", " + std::to_string(s.globals_failed) + " statements failed" : "") + ")");
     // Each globals statement ran on its own; the session is as it was,
     // except for the SETs pg_dumpall writes, which the base sets again.
-    conn.exec("RESET ALL");
-    conn.exec("SET synchronous_commit = off");
+    reset_session();
   }
-  const std::string base_path = scribe::join_path(chain_dir, manifest.base.file);
-  const auto base_started = Clock::now();
-  std::optional<BaseLayout> layout;
-  if (o.jobs > 1) {
-    const auto scan_start = Clock::now();
-    layout = scan_base_layout(base_path, manifest.base.file);
-    log_verbose("--jobs: the base's entries read in " + scribe::duration_text(seconds_since(scan_start)));
-    if (layout->data_entries == 0) {
-      log_verbose("--jobs: the base has no table data to spread; it is restored on one connection");
+
+  void restore_base(Progress& progress) {
+    const std::string base_path = scribe::join_path(chain_dir_, manifest_.base.file);
+    const auto base_started = Clock::now();
+    std::optional<BaseLayout> layout;
+    if (o_.jobs > 1) {
+      const auto scan_start = Clock::now();
+      layout = scan_base_layout(base_path, manifest_.base.file);
+      log_verbose("--jobs: the base's entries read in " + scribe::duration_text(seconds_since(scan_start)));
+      if (layout->data_entries == 0) {
+        log_verbose("--jobs: the base has no table data to spread; it is restored on one connection");
+        layout.reset();
+      }
+    }
+    if (layout) {
+      ParallelBaseOptions po;
+      po.connection = &o_.connection;
+      po.jobs = o_.jobs;
+      po.confined = confined_;
+      po.path = base_path;
+      po.name = manifest_.base.file;
+      po.stored_bytes = manifest_.base.bytes;
+      po.bytes_before = bytes_done_;
+      const ApplyStats s = restore_base_parallel(conn(), *layout, po, progress);
       layout.reset();
-    }
-  }
-  if (layout) {
-    ParallelBaseOptions po;
-    po.connection = &o.connection;
-    po.jobs = o.jobs;
-    po.confined = confined;
-    po.path = base_path;
-    po.name = manifest.base.file;
-    po.stored_bytes = manifest.base.bytes;
-    po.bytes_before = bytes_done;
-    const ApplyStats s = restore_base_parallel(conn, *layout, po, progress);
-    layout.reset();
-    bytes_done += manifest.base.bytes;
-    progress.finish();
-    log_done("Restored base backup (" + scribe::count_text(s.copy_rows) + " rows in " + std::to_string(s.copies) +
-             " tables, over " + std::to_string(o.jobs) + " connections, took " +
-             scribe::duration_text(seconds_since(base_started)) + ")");
-    conn.exec("RESET ALL");
-    conn.exec("SET synchronous_commit = off");
-  } else {
-    conn.exec("BEGIN");
-    ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDump, manifest.base.file);
-    runner.set_confined(confined);
-    runner.set_early_acls([&] { return base_acl_statements(base_path, manifest.base.file); });
-    apply_file(scribe::join_path(chain_dir, manifest.base.file), manifest.base.file, runner, progress, bytes_done, 0);
-    const ApplyStats& s = runner.finish(false);
-    conn.exec("COMMIT");
-    progress.finish();
-    log_done("Restored base backup (" + scribe::count_text(s.copy_rows) + " rows in " + std::to_string(s.copies) +
-             " tables, took " + scribe::duration_text(seconds_since(base_started)) + ")");
-    conn.exec("RESET ALL");
-    conn.exec("SET synchronous_commit = off");
-  }
-  // Only for the diffs' changes: a restore of the base alone builds none.
-  const auto diffs_started = Clock::now();
-  std::vector<TemporaryIndex> lookup;
-
-  std::uint64_t transactions = 0, rows = 0;
-  std::optional<scribe::DiffTransaction> last;
-  bool reached = false;
-  std::vector<std::string> applied;
-  auto apply_diff = [&](const std::string& name, bool may_be_torn) -> ApplyStats {
-    ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDiff, name, target);
-    runner.set_confined(confined);
-    runner.set_fire_triggers(o.fire_triggers);
-    runner.set_full_identity_hook([&](const std::string& table) { create_lookup_index(conn, table, lookup); });
-    apply_file(scribe::join_path(chain_dir, name), name, runner, progress, bytes_done, transactions);
-    ApplyStats s = runner.finish(may_be_torn);
-    transactions += s.transactions;
-    rows += s.rows;
-    if (s.last_applied) last = s.last_applied;
-    if (s.reached_target) reached = true;
-    // Each diff begins with its own SET prologue.
-    conn.exec("RESET ALL");
-    conn.exec("SET synchronous_commit = off");
-    return s;
-  };
-  for (std::size_t i = 0; i < diff_count && !reached; i++) {
-    apply_diff(manifest.diffs[i].stored.file, false);
-    applied.push_back(manifest.diffs[i].stored.file);
-  }
-  progress.finish();
-  log_done("Applied " + std::to_string(applied.size()) + " differentials (" + scribe::count_text(transactions) +
-           " transactions, " + scribe::count_text(rows) + " rows, took " +
-           scribe::duration_text(seconds_since(diffs_started)) + ")");
-  for (const auto& name : applied) log_line("  - " + name);
-  if (use_active && !reached) {
-    const std::string active = scribe::join_path(chain_dir, std::string(scribe::kActiveFileName));
-    if (!chain_file_exists(active)) {
-      log_warning("--include-active: the chain has no active.sql");
-    } else {
-      const std::uint64_t before = transactions;
-      const ApplyStats s = apply_diff(std::string(scribe::kActiveFileName), true);
+      bytes_done_ += manifest_.base.bytes;
       progress.finish();
-      log_done("Applied active.sql (" + scribe::count_text(transactions - before) + " transactions)");
-      if (s.torn)
-        log_warning("dropped the torn end of active.sql (" + std::to_string(s.torn_bytes) + " bytes" +
-                        (s.torn_xid != 0 ? ", transaction xid=" + std::to_string(s.torn_xid) : "") + ")",
-                    "The server was writing it when it was copied or crashed: that transaction is not restored.");
+      log_done("Restored base backup (" + scribe::count_text(s.copy_rows) + " rows in " + std::to_string(s.copies) +
+               " tables, over " + std::to_string(o_.jobs) + " connections, took " +
+               scribe::duration_text(seconds_since(base_started)) + ")");
+    } else {
+      conn().exec("BEGIN");
+      ScriptRunner runner(conn().get(), ScriptRunner::Kind::kDump, manifest_.base.file);
+      runner.set_confined(confined_);
+      runner.set_early_acls([&] { return base_acl_statements(base_path, manifest_.base.file); });
+      apply_file(base_path, manifest_.base.file, runner, progress, bytes_done_, 0);
+      const ApplyStats& s = runner.finish(false);
+      conn().exec("COMMIT");
+      progress.finish();
+      log_done("Restored base backup (" + scribe::count_text(s.copy_rows) + " rows in " + std::to_string(s.copies) +
+               " tables, took " + scribe::duration_text(seconds_since(base_started)) + ")");
     }
-  }
-  if (target.kind != StopTarget::Kind::kNone) {
-    if (last)
-      log_done("Stopped at the target: last transaction xid=" + std::to_string(last->xid) + " committed at " +
-               last->commit_time + " (LSN " + scribe::lsn_text(last->commit_lsn) + ")");
-    else
-      log_done("Stopped at the target: no transaction of the chain committed before it (the base alone)");
-    if (!reached && !use_active)
-      log_line("  (the target is after the last sealed transaction; --include-active also applies active.sql)");
+    reset_session();
   }
 
-  drop_lookup_indexes(conn, lookup);
-  if (!o.no_sync_sequences) {
-    const auto [checked, moved] = sync_sequences(conn);
-    log_done("Synchronized " + std::to_string(checked) + " sequences (" + std::to_string(moved) + " moved forward)");
+  ApplyStats apply_diff(const std::string& name, bool may_be_torn, Progress& progress) {
+    ScriptRunner runner(conn().get(), ScriptRunner::Kind::kDiff, name, target_);
+    runner.set_confined(confined_);
+    runner.set_fire_triggers(o_.fire_triggers);
+    runner.set_full_identity_hook([&](const std::string& table) { create_lookup_index(conn(), table, lookup_); });
+    apply_file(scribe::join_path(chain_dir_, name), name, runner, progress, bytes_done_, transactions_);
+    ApplyStats s = runner.finish(may_be_torn);
+    transactions_ += s.transactions;
+    rows_ += s.rows;
+    if (s.last_applied) last_ = s.last_applied;
+    if (s.reached_target) reached_ = true;
+    reset_session();  // each diff begins with its own SET prologue
+    return s;
   }
-  // Everything above committed without waiting for the WAL flush: one
-  // synchronous commit now makes all of it durable.
-  conn.exec("SET synchronous_commit = on");
-  conn.exec("BEGIN; SELECT pg_catalog.txid_current(); COMMIT;");
-  const Rows tables = conn.exec(
-      "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
-      "'^pg_toast'");
-  log_line("Restore complete: " + tables.get(0, 0) + " tables, " + scribe::count_text(transactions) +
-           " transactions applied (took " + scribe::duration_text(seconds_since(started)) + ")");
-  return kExitOk;
-}
+
+  void apply_diffs(Progress& progress) {
+    const auto diffs_started = Clock::now();
+    std::vector<std::string> applied;
+    for (std::size_t i = 0; i < diff_count_ && !reached_; i++) {
+      apply_diff(manifest_.diffs[i].stored.file, false, progress);
+      applied.push_back(manifest_.diffs[i].stored.file);
+    }
+    progress.finish();
+    log_done("Applied " + std::to_string(applied.size()) + " differentials (" + scribe::count_text(transactions_) +
+             " transactions, " + scribe::count_text(rows_) + " rows, took " +
+             scribe::duration_text(seconds_since(diffs_started)) + ")");
+    for (const auto& name : applied) log_line("  - " + name);
+    if (use_active_ && !reached_) {
+      const std::string active = scribe::join_path(chain_dir_, std::string(scribe::kActiveFileName));
+      if (!chain_file_exists(active)) {
+        log_warning("--include-active: the chain has no active.sql");
+      } else {
+        const std::uint64_t before = transactions_;
+        const ApplyStats s = apply_diff(std::string(scribe::kActiveFileName), true, progress);
+        progress.finish();
+        log_done("Applied active.sql (" + scribe::count_text(transactions_ - before) + " transactions)");
+        if (s.torn)
+          log_warning("dropped the torn end of active.sql (" + std::to_string(s.torn_bytes) + " bytes" +
+                          (s.torn_xid != 0 ? ", transaction xid=" + std::to_string(s.torn_xid) : "") + ")",
+                      "The server was writing it when it was copied or crashed: that transaction is not restored.");
+      }
+    }
+    if (target_.kind != StopTarget::Kind::kNone) {
+      if (last_)
+        log_done("Stopped at the target: last transaction xid=" + std::to_string(last_->xid) + " committed at " +
+                 last_->commit_time + " (LSN " + scribe::lsn_text(last_->commit_lsn) + ")");
+      else
+        log_done("Stopped at the target: no transaction of the chain committed before it (the base alone)");
+      if (!reached_ && !use_active_)
+        log_line("  (the target is after the last sealed transaction; --include-active also applies active.sql)");
+    }
+  }
+
+  void finish() {
+    drop_lookup_indexes(conn(), lookup_);
+    if (!o_.no_sync_sequences) {
+      const auto [checked, moved] = sync_sequences(conn());
+      log_done("Synchronized " + std::to_string(checked) + " sequences (" + std::to_string(moved) +
+               " moved forward)");
+    }
+    // Everything above committed without waiting for the WAL flush: one
+    // synchronous commit now makes all of it durable.
+    conn().exec("SET synchronous_commit = on");
+    conn().exec("BEGIN; SELECT pg_catalog.txid_current(); COMMIT;");
+    const Rows tables = conn().exec(
+        "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "
+        "'^pg_toast'");
+    log_line("Restore complete: " + tables.get(0, 0) + " tables, " + scribe::count_text(transactions_) +
+             " transactions applied (took " + scribe::duration_text(seconds_since(started_)) + ")");
+  }
+
+  const Options& o_;
+  const Clock::time_point started_ = Clock::now();
+  std::string chain_id_, chain_dir_, target_db_;
+  scribe::Manifest manifest_;
+  Metadata meta_;
+  std::unique_ptr<Connection> admin_;        // --create: the maintenance database, until it is created
+  std::unique_ptr<Connection> target_conn_;  // the target database
+  StopTarget target_;
+  bool confined_ = false;
+  std::size_t diff_count_ = 0;  // the sealed diffs to apply
+  bool use_active_ = false;
+  std::uint64_t total_bytes_ = 0, bytes_done_ = 0;
+  std::uint64_t transactions_ = 0, rows_ = 0;
+  std::optional<scribe::DiffTransaction> last_;
+  bool reached_ = false;
+  std::vector<TemporaryIndex> lookup_;  // built by the replay (create_lookup_index), dropped at the end
+};
+
+}  // namespace
+
+int run_restore(const Options& o) { return ChainRestore(o).run(); }
 
 int run_verify(const Options& o) {
   std::vector<std::string> ids;
