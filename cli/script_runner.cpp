@@ -619,10 +619,12 @@ void ScriptRunner::note_full_identity(std::string_view text) {
   if (!full_identity_hook_ || !(starts_with_ci(text, "UPDATE ONLY ") || starts_with_ci(text, "DELETE FROM ONLY ")))
     return;
   const std::string_view table = scribe::dml_target_table(text);
-  if (table.empty() || full_identity_seen_.count(table) != 0) return;
+  // A table's first UPDATE or DELETE tells how all of them find their row
+  // (until DDL, which forgets what was seen).
+  if (table.empty() || full_identity_seen_.find(table) != full_identity_seen_.end()) return;
+  full_identity_seen_.emplace(table);
   const std::string lookup = "ctid OPERATOR(pg_catalog.=) (SELECT ctid FROM ONLY " + std::string(table) + " WHERE ";
   if (text.find(lookup) == std::string_view::npos) return;
-  full_identity_seen_.emplace(table);
   close_confined_group();
   send_batch();
   wait_for_results();
@@ -647,6 +649,7 @@ void ScriptRunner::transaction_statement(std::string_view text) {
   if (!update_unsafe_stale_ && !trigger_switch && !starts_with_ci(text, "INSERT ") &&
       !starts_with_ci(text, "UPDATE ") && !starts_with_ci(text, "DELETE ") && !statement_is(text, "COMMIT")) {
     update_unsafe_stale_ = true;
+    full_identity_seen_.clear();
     close_confined_group();
     batcher_.set_merge(scribe::DmlBatcher::kMergeInserts | scribe::DmlBatcher::kMergeDeletes, batch_);
   }
