@@ -13,6 +13,7 @@
 extern "C" {
 #include "executor/spi.h"
 #include "replication/slot.h"
+#include "utils/guc.h"
 }
 
 namespace scribe::engine::api {
