@@ -430,10 +430,10 @@ class ChainRestore {
     if (target_.kind == StopTarget::Kind::kTime && !meta_.created_at.empty()) {
       const auto created = parse_commit_time(meta_.created_at);
       if (created && target_.unix_micros < *created)
-        throw ActionError(kExitInvalid,
-                          "--up-to " + target_.text + " is before chain " + chain_id_ + " begins (" +
-                              meta_.created_at + ")",
-                          {}, "Restore an older chain with --chain-id.");
+        throw ActionError(
+            kExitInvalid,
+            "--up-to " + target_.text + " is before chain " + chain_id_ + " begins (" + meta_.created_at + ")", {},
+            "Restore an older chain with --chain-id.");
     }
     // The diffs to apply: all, or up to the one that holds the target.
     while (diff_count_ < manifest_.diffs.size() && !diff_after_target(manifest_.diffs[diff_count_], target_))
@@ -482,8 +482,8 @@ class ChainRestore {
     if (!o_.allow_non_empty) {
       const std::string objects = existing_objects(conn());
       if (objects != "0")
-        throw ActionError(kExitBackup,
-                          "database \"" + conn().database() + "\" is not empty (" + objects + " objects)", {},
+        throw ActionError(kExitBackup, "database \"" + conn().database() + "\" is not empty (" + objects + " objects)",
+                          {},
                           "Restore into a new database with --create, or give --allow-non-empty to restore into "
                           "this one anyway.");
     }
@@ -614,8 +614,7 @@ class ChainRestore {
     drop_lookup_indexes(conn(), lookup_);
     if (!o_.no_sync_sequences) {
       const auto [checked, moved] = sync_sequences(conn());
-      log_done("Synchronized " + std::to_string(checked) + " sequences (" + std::to_string(moved) +
-               " moved forward)");
+      log_done("Synchronized " + std::to_string(checked) + " sequences (" + std::to_string(moved) + " moved forward)");
     }
     // Everything above committed without waiting for the WAL flush: one
     // synchronous commit now makes all of it durable.
