@@ -310,10 +310,13 @@ for role in nopriv noexec; do
   for call in "${readers[@]}"; do expect 42501 - admindb $role "$call"; done
 done
 for call in "SELECT * FROM scribe.status_rows()" "SELECT * FROM scribe.fs_backup_rows()" \
+  "SELECT * FROM scribe.upload_status()" \
   "SELECT * FROM scribe.chain_files('$backups/app')" "SELECT scribe.assert_preloaded()"; do
   expect 42501 - admindb noexec "$call"
 done
 for call in "${readers[@]}"; do allowed app watcher "$call"; done
+# The uploader's state (scribe.status joins it): pg_monitor may read it.
+allowed app watcher "SELECT * FROM scribe.upload_status()"
 if [ "$(psql -X -At -U watcher -d app -c "SELECT string_agg(database || ':' || state, ',' ORDER BY database) FROM scribe.status")" = \
   "$(psql -X -At -d app -c "SELECT string_agg(database || ':' || state, ',' ORDER BY database) FROM scribe.status")" ]; then
   ok "a pg_monitor member sees the same scribe.status as a superuser"
