@@ -235,14 +235,19 @@ struct TemporaryIndex {
 // scan each. Built when the replay meets the table's first such change
 // (ScriptRunner::set_full_identity_hook), inside the open transaction, so
 // on the rows the table has by then; dropped at the end of the restore.
-void create_lookup_index(Connection& conn, const std::string& written, std::vector<TemporaryIndex>& created) {
+// Only for the tables `candidates` lists (lookup_candidates: such tables
+// when the diffs begin), as when the index was built before the diffs: a
+// table the stream creates gets none, so no DDL of the stream meets an
+// index the source did not have.
+void create_lookup_index(Connection& conn, const std::string& written, const std::string& candidates,
+                         std::vector<TemporaryIndex>& created) {
   const Rows tables = conn.exec(
       "SELECT c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
       "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
       "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1) AND c.relkind OPERATOR(pg_catalog.=) 'r' "
-      "AND c.relreplident OPERATOR(pg_catalog.=) 'f' "
+      "AND c.oid OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.oid[]) AND c.relreplident OPERATOR(pg_catalog.=) 'f' "
       "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid)",
-      {written});
+      {written, candidates});
   for (int i = 0; i < tables.count(); i++) {
     const std::string oid = tables.get(i, 0), table = tables.get(i, 1);
     conn.exec("ANALYZE " + table);
@@ -281,6 +286,18 @@ void create_lookup_index(Connection& conn, const std::string& written, std::vect
     if (idx.count() == 1) created.push_back({idx.get(0, 0), table});
     log_verbose("lookup index on " + table + " (" + col.get(0, 0) + ") for its REPLICA IDENTITY FULL changes");
   }
+}
+
+// The REPLICA IDENTITY FULL tables without any index, as an oid[] literal
+// ("{}" for none).
+std::string lookup_candidates(Connection& conn) {
+  const Rows r = conn.exec(
+      "SELECT pg_catalog.array_agg(c.oid)::pg_catalog.text FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+      "WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND c.relreplident OPERATOR(pg_catalog.=) 'f' "
+      "AND n.nspname <> ALL (ARRAY['pg_catalog', 'information_schema']) "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid)");
+  return r.count() == 1 && !r.get(0, 0).empty() ? r.get(0, 0) : "{}";
 }
 
 void drop_lookup_indexes(Connection& conn, const std::vector<TemporaryIndex>& indexes) {
@@ -561,7 +578,9 @@ class ChainRestore {
     ScriptRunner runner(conn().get(), ScriptRunner::Kind::kDiff, name, target_);
     runner.set_confined(confined_);
     runner.set_fire_triggers(o_.fire_triggers);
-    runner.set_full_identity_hook([&](const std::string& table) { create_lookup_index(conn(), table, lookup_); });
+    if (lookup_candidates_ != "{}")
+      runner.set_full_identity_hook(
+          [&](const std::string& table) { create_lookup_index(conn(), table, lookup_candidates_, lookup_); });
     apply_file(scribe::join_path(chain_dir_, name), name, runner, progress, bytes_done_, transactions_);
     ApplyStats s = runner.finish(may_be_torn);
     transactions_ += s.transactions;
@@ -574,6 +593,7 @@ class ChainRestore {
 
   void apply_diffs(Progress& progress) {
     const auto diffs_started = Clock::now();
+    if (diff_count_ > 0 || use_active_) lookup_candidates_ = lookup_candidates(conn());
     std::vector<std::string> applied;
     for (std::size_t i = 0; i < diff_count_ && !reached_; i++) {
       apply_diff(manifest_.diffs[i].stored.file, false, progress);
@@ -644,6 +664,7 @@ class ChainRestore {
   std::optional<scribe::DiffTransaction> last_;
   bool reached_ = false;
   std::vector<TemporaryIndex> lookup_;  // built by the replay (create_lookup_index), dropped at the end
+  std::string lookup_candidates_ = "{}";
 };
 
 }  // namespace
