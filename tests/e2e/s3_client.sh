@@ -30,7 +30,7 @@ export SCRIBE_TEST_S3_DENY_ENDPOINT=http://127.0.0.1:$DENY_PORT
 
 CORE_TESTS=${SCRIBE_CORE_TESTS:-$(ls -t "$ROOT"/build/cmake*/core_tests 2>/dev/null | head -1 || true)}
 if [ -z "$CORE_TESTS" ]; then
-  cmake -S "$ROOT" -B "$ROOT/build/cmake" -DPG_CONFIG="${PG_CONFIG:-pg_config}" >/dev/null
+  cmake -S "$ROOT" -B "$ROOT/build/cmake" -DPG_CONFIG="${PG_CONFIG:-${PG_BINDIR:+$PG_BINDIR/}pg_config}" >/dev/null
   cmake --build "$ROOT/build/cmake" -j2 >/dev/null
   CORE_TESTS=$ROOT/build/cmake/core_tests
 fi
