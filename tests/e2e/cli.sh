@@ -73,18 +73,6 @@ for k in 1 2 3 4 5 6; do
 done
 expect_exit 0 'Rotated differential: diff-' --rotate-diff -d app
 
-same_as_state() {
-  local db=$1 k=$2 what=$3
-  table_checksums "$db" >"$work/$db.sums"
-  normalized_dump "$db" >"$work/$db.dump"
-  if diff -q "$work/state.$k.sums" "$work/$db.sums" >/dev/null && diff -q "$work/state.$k.dump" "$work/$db.dump" >/dev/null; then
-    ok "$what equals the source at moment $k"
-  else
-    fail "$what differs from the source at moment $k"
-    diff "$work/state.$k.sums" "$work/$db.sums" | head -5 >&2 || true
-    diff "$work/state.$k.dump" "$work/$db.dump" | head -5 >&2 || true
-  fi
-}
 
 echo "-- point-in-time restores"
 for k in 1 3 5; do

@@ -30,18 +30,6 @@ trap cleanup EXIT
 make_backups_dir
 REPO=s3://$S3_BUCKET/app
 
-same_as_state() {
-  local db=$1 k=$2 what=$3
-  table_checksums "$db" >"$work/$db.sums"
-  normalized_dump "$db" >"$work/$db.dump"
-  if diff -q "$work/state.$k.sums" "$work/$db.sums" >/dev/null && diff -q "$work/state.$k.dump" "$work/$db.dump" >/dev/null; then
-    ok "$what equals the source at moment $k"
-  else
-    fail "$what differs from the source at moment $k"
-    diff "$work/state.$k.sums" "$work/$db.sums" | head -5 >&2 || true
-    diff "$work/state.$k.dump" "$work/$db.dump" | head -5 >&2 || true
-  fi
-}
 wait_uploaded() {
   local i
   for i in $(seq 1 300); do

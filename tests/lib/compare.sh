@@ -86,3 +86,19 @@ compare_databases() {
   fi
   return $status
 }
+
+# same_as_state DB K WHAT: DB equals the source as recorded at moment K
+# ($work/state.K.sums from table_checksums, $work/state.K.dump from
+# normalized_dump); counted with ok/fail (tests/lib/assert.sh).
+same_as_state() {
+  local db=$1 k=$2 what=$3
+  table_checksums "$db" >"$work/$db.sums"
+  normalized_dump "$db" >"$work/$db.dump"
+  if diff -q "$work/state.$k.sums" "$work/$db.sums" >/dev/null && diff -q "$work/state.$k.dump" "$work/$db.dump" >/dev/null; then
+    ok "$what equals the source at moment $k"
+  else
+    fail "$what differs from the source at moment $k"
+    diff "$work/state.$k.sums" "$work/$db.sums" | head -5 >&2 || true
+    diff "$work/state.$k.dump" "$work/$db.dump" | head -5 >&2 || true
+  fi
+}
