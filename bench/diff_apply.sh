@@ -16,7 +16,9 @@
 # Knobs (environment): RUNS (3), WORKLOADS ("batch oltp"), SCALE (1),
 # OLTP_TX (100000), PGBENCH_SCALE (5), PGBENCH_CLIENTS (4), PSQL_REPLAY
 # (1: psql -f too, in the first run only; 0: never), OUT (bench/results),
-# PG_BINDIR, PG_SCRIBE.
+# KEEP_CHAIN (a directory: the first run's chain of each workload is copied
+# to KEEP_CHAIN/WORKLOAD, to profile restores of it later), PG_BINDIR,
+# PG_SCRIBE.
 #
 # What is timed: the subscription from ALTER SUBSCRIPTION ... ENABLE until
 # the workload's last transaction (a marker row) is visible on its side;
@@ -152,6 +154,11 @@ for workload in $WORKLOADS; do
       sleep 0.02
     done
     "$PG_SCRIBE" --rotate-diff -d src >/dev/null 2>&1
+    if [ -n "${KEEP_CHAIN:-}" ] && [ "$run" = 1 ]; then
+      rm -rf "${KEEP_CHAIN:?}/$workload"
+      mkdir -p "$KEEP_CHAIN"
+      cp -a "$backups/src" "$KEEP_CHAIN/$workload"
+    fi
     tools=(subscription scribe)
     [ $((run % 2)) = 0 ] && tools=(scribe subscription)
     if [ "$PSQL_REPLAY" = 1 ] && [ "$run" = 1 ]; then tools+=(psql); fi

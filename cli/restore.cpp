@@ -43,7 +43,7 @@ void apply_file(const std::string& path, const std::string& name, ScriptRunner& 
       path, name, [&](const char* data, std::size_t len) { runner.feed(data, len); },
       [&](std::size_t n) {
         bytes_done += n;
-        progress.update(bytes_done, transactions_before + runner.stats().transactions);
+        progress.update(bytes_done, transactions_before + runner.transactions_applied());
         return !runner.done();
       });
 }

@@ -22,6 +22,9 @@ namespace {
 // with the server running this one.
 constexpr std::size_t kSendBytes = 1 << 20;
 constexpr std::size_t kTrimBytes = 4 << 20;
+// A diff's reader waits once this much work is queued for the executor
+// (a few groups: enough to keep the server busy, little memory).
+constexpr std::size_t kQueueBytes = 32 << 20;
 // A group of transactions (ScriptRunner::flush_group) ends at about this
 // much SQL or this many transactions: large enough that runs of one
 // table's changes merge into few statements, small enough to hold.
@@ -167,6 +170,8 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
     batcher_.set_update_filter(
         [this](std::string_view table) { return update_unsafe_.count(std::string(table)) == 0; });
     batcher_.set_collapse_updates(true, batch_);
+    executor_ = true;
+    executor_thread_ = std::thread([this] { executor_loop(); });
   }
 }
 
@@ -185,6 +190,7 @@ void ScriptRunner::read_update_unsafe() {
 }
 
 ScriptRunner::~ScriptRunner() {
+  stop_executor();
   // After an error: results still on the wire are read and dropped so that
   // the connection can be used (or closed) cleanly.
   if (in_flight_ || copy_chunk_in_flight_) {
@@ -255,21 +261,30 @@ void ScriptRunner::send_batch() {
   batcher_.flush(batch_);
   if (batch_.empty()) return;
   refuse_nul(batch_);
-  wait_for_results();
-  if (PQsendQuery(conn_, batch_.c_str()) == 0) fail(nullptr, "");
-  in_flight_ = true;
-  flight_txs_ = std::move(batch_txs_);
+  if (executor_) {
+    Job job;
+    job.sql = std::move(batch_);
+    job.txs = std::move(batch_txs_);
+    if (group_.count != 0 && flushing_group_)
+      job.where = "in " + describe(group_);
+    else if (tx_open_)
+      job.where = "in " + describe(open_tx_);
+    enqueue(std::move(job));
+  } else {
+    wait_for_results();
+    if (PQsendQuery(conn_, batch_.c_str()) == 0) fail(nullptr, "");
+    in_flight_ = true;
+    flight_txs_ = std::move(batch_txs_);
+    flight_commits_ = 0;
+  }
   batch_txs_.clear();
-  flight_commits_ = 0;
   stats_.messages++;
   if (tx_open_) tx_partly_sent_ = true;
   batch_.clear();
   batch_tx_start_ = 0;
 }
 
-void ScriptRunner::wait_for_results() {
-  if (!in_flight_) return;
-  in_flight_ = false;
+PGresult* ScriptRunner::read_results(const std::vector<Pending>& txs, std::size_t& commits, Tally& tally) {
   PGresult* first_error = nullptr;
   while (PGresult* r = PQgetResult(conn_)) {
     switch (PQresultStatus(r)) {
@@ -277,16 +292,16 @@ void ScriptRunner::wait_for_results() {
       case PGRES_TUPLES_OK: {
         const char* status = PQcmdStatus(r);
         if (kind_ == Kind::kDiff && std::strncmp(status, "COMMIT", 6) == 0) {
-          if (flight_commits_ < flight_txs_.size()) {
-            stats_.last_applied = flight_txs_[flight_commits_].tx;
-            stats_.transactions += flight_txs_[flight_commits_].count;
+          if (commits < txs.size()) {
+            tally.last_applied = txs[commits].tx;
+            tally.transactions += txs[commits].count;
           } else {
-            stats_.transactions++;
+            tally.transactions++;
           }
-          flight_commits_++;
+          commits++;
         } else if (std::strncmp(status, "INSERT", 6) == 0 || std::strncmp(status, "UPDATE", 6) == 0 ||
                    std::strncmp(status, "DELETE", 6) == 0) {
-          stats_.rows += std::strtoull(PQcmdTuples(r), nullptr, 10);
+          tally.rows += std::strtoull(PQcmdTuples(r), nullptr, 10);
         }
         break;
       }
@@ -304,21 +319,158 @@ void ScriptRunner::wait_for_results() {
       default:
         if (first_error == nullptr) {
           first_error = r;
-          continue;  // kept: cleared after the loop
+          continue;  // kept: cleared by the caller
         }
         break;
     }
     PQclear(r);
   }
+  return first_error;
+}
+
+void ScriptRunner::wait_for_results() {
+  if (executor_) {
+    sync();
+    return;
+  }
+  if (!in_flight_) return;
+  in_flight_ = false;
+  Tally tally;
+  std::size_t commits = 0;
+  PGresult* first_error = read_results(flight_txs_, commits, tally);
+  stats_.transactions += tally.transactions;
+  stats_.rows += tally.rows;
+  if (tally.last_applied) stats_.last_applied = tally.last_applied;
   if (first_error != nullptr) {
     ResultPtr keep(first_error);
     std::string where;
-    if (flight_commits_ < flight_txs_.size())
-      where = "in " + describe(flight_txs_[flight_commits_]);
+    if (commits < flight_txs_.size())
+      where = "in " + describe(flight_txs_[commits]);
     else if (tx_open_)
       where = "in " + describe(open_tx_);
     fail(first_error, where);
   }
+}
+
+// The executor. A diff's statements are built on the reading thread and
+// run here, in order, so that the client's work (scanning the file,
+// building statements and COPY data) and the server's overlap: one
+// connection, used by one thread at a time (the reader only once
+// everything queued has run, see sync). The first failure ends the
+// executor's work: what is queued after it is dropped, and the reader
+// rethrows the failure at its next enqueue or sync.
+void ScriptRunner::enqueue(Job job) {
+  const std::size_t bytes = job.sql.size() + job.copy_data.size();
+  bool failed = false;
+  {
+    std::unique_lock<std::mutex> lock(executor_mutex_);
+    executor_cv_.wait(lock, [this] { return executor_error_ || queued_bytes_ < kQueueBytes; });
+    failed = executor_error_ != nullptr;
+    if (!failed) {
+      queued_bytes_ += bytes;
+      jobs_.push_back(std::move(job));
+    }
+  }
+  if (failed) sync();  // rethrows the failure
+  executor_cv_.notify_all();
+}
+
+void ScriptRunner::sync() {
+  std::unique_lock<std::mutex> lock(executor_mutex_);
+  executor_cv_.wait(lock, [this] { return jobs_.empty() && !executor_busy_; });
+  stats_.transactions += executor_transactions_.exchange(0);
+  stats_.rows += executor_tally_.rows;
+  stats_.copy_rows += executor_tally_.copy_rows;
+  if (executor_tally_.last_applied) stats_.last_applied = executor_tally_.last_applied;
+  executor_tally_ = Tally{};
+  if (executor_error_) {
+    const std::exception_ptr error = executor_error_;
+    executor_error_ = nullptr;
+    std::rethrow_exception(error);
+  }
+}
+
+void ScriptRunner::executor_loop() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(executor_mutex_);
+      executor_cv_.wait(lock, [this] { return executor_stop_ || !jobs_.empty(); });
+      if (executor_stop_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      executor_busy_ = true;
+    }
+    Tally tally;
+    std::exception_ptr error;
+    try {
+      run_job(job, tally);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(executor_mutex_);
+      queued_bytes_ -= job.sql.size() + job.copy_data.size();
+      executor_busy_ = false;
+      executor_transactions_.fetch_add(tally.transactions, std::memory_order_relaxed);
+      executor_tally_.rows += tally.rows;
+      executor_tally_.copy_rows += tally.copy_rows;
+      if (tally.last_applied) executor_tally_.last_applied = std::move(tally.last_applied);
+      if (error) {
+        executor_error_ = error;
+        jobs_.clear();
+        queued_bytes_ = 0;
+      }
+    }
+    executor_cv_.notify_all();
+  }
+}
+
+void ScriptRunner::run_job(const Job& job, Tally& tally) {
+  if (job.copy) {
+    ResultPtr r(PQexec(conn_, job.sql.c_str()));
+    if (PQresultStatus(r.get()) != PGRES_COPY_IN) fail(r.get(), job.where);
+    if (PQputCopyData(conn_, job.copy_data.data(), static_cast<int>(job.copy_data.size())) != 1 ||
+        PQputCopyEnd(conn_, nullptr) != 1)
+      fail(nullptr, job.where);
+    PGresult* error = nullptr;
+    while (PGresult* result = PQgetResult(conn_)) {
+      if (PQresultStatus(result) == PGRES_COMMAND_OK) {
+        if (job.count_rows) tally.copy_rows += std::strtoull(PQcmdTuples(result), nullptr, 10);
+        PQclear(result);
+      } else if (error == nullptr) {
+        error = result;
+      } else {
+        PQclear(result);
+      }
+    }
+    if (error != nullptr) {
+      ResultPtr keep(error);
+      fail(error, job.where);
+    }
+    return;
+  }
+  if (PQsendQuery(conn_, job.sql.c_str()) == 0) fail(nullptr, job.where);
+  std::size_t commits = 0;
+  PGresult* first_error = read_results(job.txs, commits, tally);
+  if (first_error != nullptr) {
+    ResultPtr keep(first_error);
+    fail(first_error, commits < job.txs.size() ? "in " + describe(job.txs[commits]) : job.where);
+  }
+}
+
+// Drops what is queued and waits for the job running, if any (the reader
+// failed, or the runner is done).
+void ScriptRunner::stop_executor() noexcept {
+  if (!executor_thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(executor_mutex_);
+    executor_stop_ = true;
+    jobs_.clear();
+    queued_bytes_ = 0;
+  }
+  executor_cv_.notify_all();
+  executor_thread_.join();
 }
 
 void ScriptRunner::run_alone(std::string_view sql) {
@@ -480,8 +632,10 @@ void ScriptRunner::flush_group() {
   const bool reading_open = tx_open_;
   start_transaction("BEGIN;");
   open_tx_ = group_.tx;
+  flushing_group_ = true;
   for (const GroupTable& table : group_tables_) apply_group_table(table);
   transaction_statement("COMMIT;");
+  flushing_group_ = false;
   open_tx_ = reading;
   tx_open_ = reading_open;
   batch_txs_.push_back(group_);
@@ -553,7 +707,7 @@ bool ScriptRunner::update_by_copy(const std::string& table, const std::vector<st
   batch_.append("CREATE TEMPORARY TABLE " + rows + " ON COMMIT DROP AS SELECT " + columns + " FROM ONLY " + table +
                 " WITH NO DATA;\n");
   refuse_nul(run.copy_data);
-  copy_in("COPY " + rows + " (" + columns + ") FROM STDIN", run.copy_data, false);
+  copy_in("COPY " + rows + " (" + columns + ") FROM STDIN", std::move(run.copy_data), false);
   // A nested loop over the rows with an index lookup each: the planner
   // knows nothing of the new table's size.
   batch_.append("SET LOCAL enable_hashjoin = off;\nSET LOCAL enable_mergejoin = off;\nUPDATE ONLY " + table +
@@ -574,8 +728,19 @@ bool ScriptRunner::update_by_copy(const std::string& table, const std::vector<st
 
 // COPY `data` (text format lines) with `copy`, after everything built so
 // far has run; its rows count as the stream's when `count`.
-void ScriptRunner::copy_in(const std::string& copy, const std::string& data, bool count) {
+void ScriptRunner::copy_in(const std::string& copy, std::string data, bool count) {
   send_batch();
+  if (executor_) {
+    Job job;
+    job.copy = true;
+    job.sql = copy;
+    job.copy_data = std::move(data);
+    job.count_rows = count;
+    job.where = "in " + describe(group_);
+    enqueue(std::move(job));
+    stats_.messages++;
+    return;
+  }
   wait_for_results();
   ResultPtr r(PQexec(conn_, copy.c_str()));
   stats_.messages++;
@@ -606,7 +771,7 @@ bool ScriptRunner::copy_rows(const std::string& table, const std::vector<std::st
     if (!scribe::append_copy_line(row, data)) return false;
   }
   refuse_nul(data);
-  copy_in(copy, data, true);
+  copy_in(copy, std::move(data), true);
   return true;  // the rows are in stats_.copy_rows, added to stats_.rows at the end
 }
 

@@ -3,7 +3,8 @@
 // and decompressed, split into statements by the psql-compatible scanner,
 // and sent as multi-statement messages (whole transactions, several small
 // ones per message, runs of single-row INSERTs merged into multi-row ones).
-// The next message is built while the server runs the previous one.
+// The next message is built while the server runs the previous one; for a
+// diff, on a thread of its own (see ScriptRunner::enqueue).
 //
 // Files are not trusted: psql meta-commands are never run (pg_dump's
 // \restrict/\unrestrict are the only ones accepted, and ignored), a COPY
@@ -13,14 +14,20 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "scribe/core/diff_scan.hpp"
@@ -107,7 +114,12 @@ class ScriptRunner {
   // transaction is dropped and reported; otherwise it is an error.
   const ApplyStats& finish(bool may_be_torn);
 
+  // After finish (or for the base and globals, at any time).
   const ApplyStats& stats() const { return stats_; }
+  // Source transactions committed so far, for progress (any time).
+  std::uint64_t transactions_applied() const {
+    return stats_.transactions + executor_transactions_.load(std::memory_order_relaxed);
+  }
 
   // Diffs: run the code that other roles control as those roles, confined
   // (needs the run-as function of confinement.hpp in the session): row
@@ -159,6 +171,35 @@ class ScriptRunner {
     std::uint64_t count = 1;        // source transactions it commits
   };
 
+  // What a message's results add up to.
+  struct Tally {
+    std::uint64_t transactions = 0, rows = 0, copy_rows = 0;
+    std::optional<scribe::DiffTransaction> last_applied;
+  };
+  // Reads every result of the query sent; returns the first error (or
+  // null), to be failed once all are read. `commits`: the COMMITs seen of
+  // those that `txs` names.
+  PGresult* read_results(const std::vector<Pending>& txs, std::size_t& commits, Tally& tally);
+
+  // Diffs: what goes to the server runs on a thread of its own, in order,
+  // while this one reads the file and builds what comes next (the client's
+  // work and the server's overlap). Only the executor thread uses the
+  // connection while work is queued; everything else that uses it calls
+  // wait_for_results (sync) first.
+  struct Job {
+    std::string sql;        // statements; or (copy) the COPY statement
+    std::string copy_data;  // copy: its rows, in text format
+    bool copy = false;
+    bool count_rows = false;   // copy: its rows are the stream's
+    std::vector<Pending> txs;  // the commits the statements make, in order
+    std::string where;         // where an error is when not in one of txs
+  };
+  void enqueue(Job job);
+  void sync();  // everything queued has run; rethrows the first failure
+  void executor_loop();
+  void run_job(const Job& job, Tally& tally);
+  void stop_executor() noexcept;
+
   void on_statement(const scribe::DiffStatement& statement);
   void on_transaction(const scribe::DiffTransaction& tx);
   void on_copy_data(std::uint64_t data_start, std::uint64_t data_end, std::uint64_t resume);
@@ -198,7 +239,7 @@ class ScriptRunner {
                  std::size_t head);
   bool update_by_copy(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
                       std::size_t& end);
-  void copy_in(const std::string& copy, const std::string& data, bool count);
+  void copy_in(const std::string& copy, std::string data, bool count);
   std::uint64_t temp_tables_ = 0;
   std::function<void(const std::string&)> full_identity_hook_;
   std::set<std::string, std::less<>> full_identity_seen_;
@@ -279,14 +320,29 @@ class ScriptRunner {
   std::vector<GroupTable> group_tables_;
   std::map<std::string, std::size_t, std::less<>> group_table_index_;
   std::size_t group_bytes_ = 0;
-  Pending group_{{}, {}, 0};  // count 0: no group
-  bool tx_buffered_ = false;  // the open transaction is held in tx_statements_
-  bool tx_grouped_ = false;   // its COMMIT came: it joins the group at on_transaction
+  Pending group_{{}, {}, 0};     // count 0: no group
+  bool flushing_group_ = false;  // its statements are being built: errors name it
+  bool tx_buffered_ = false;     // the open transaction is held in tx_statements_
+  bool tx_grouped_ = false;      // its COMMIT came: it joins the group at on_transaction
   std::string tx_begin_;
   std::vector<std::string> tx_statements_;
   std::size_t tx_bytes_ = 0;
 
   ApplyStats stats_;
+
+  // The executor (diffs only). Under executor_mutex_: the jobs, their
+  // bytes, busy, stop, the error, and the tally of finished jobs.
+  bool executor_ = false;
+  std::thread executor_thread_;
+  std::mutex executor_mutex_;
+  std::condition_variable executor_cv_;
+  std::deque<Job> jobs_;
+  std::size_t queued_bytes_ = 0;
+  bool executor_busy_ = false;
+  bool executor_stop_ = false;
+  std::exception_ptr executor_error_;
+  Tally executor_tally_;                                 // transactions excepted:
+  std::atomic<std::uint64_t> executor_transactions_{0};  // read by transactions_applied
 };
 
 }  // namespace pgscribe
