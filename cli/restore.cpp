@@ -578,11 +578,19 @@ class ChainRestore {
     ScriptRunner runner(conn().get(), ScriptRunner::Kind::kDiff, name, target_);
     runner.set_confined(confined_);
     runner.set_fire_triggers(o_.fire_triggers);
+    if (!more_conns_.empty() && !o_.fire_triggers) {
+      std::vector<PGconn*> more;
+      for (const auto& c : more_conns_) more.push_back(c->get());
+      runner.set_more_connections(more);
+    }
     if (lookup_candidates_ != "{}")
       runner.set_full_identity_hook(
           [&](const std::string& table) { create_lookup_index(conn(), table, lookup_candidates_, lookup_); });
     apply_file(scribe::join_path(chain_dir_, name), name, runner, progress, bytes_done_, transactions_);
     ApplyStats s = runner.finish(may_be_torn);
+    if (s.groups_spread > 0)
+      log_verbose(name + ": " + scribe::count_text(s.groups_spread) + " groups of transactions spread over " +
+                  std::to_string(more_conns_.size() + 1) + " connections");
     transactions_ += s.transactions;
     rows_ += s.rows;
     if (s.last_applied) last_ = s.last_applied;
@@ -594,6 +602,14 @@ class ChainRestore {
   void apply_diffs(Progress& progress) {
     const auto diffs_started = Clock::now();
     if (diff_count_ > 0 || use_active_) lookup_candidates_ = lookup_candidates(conn());
+    // --jobs: the row changes of groups spread over this many connections
+    // (ScriptRunner::set_more_connections).
+    if ((diff_count_ > 0 || use_active_) && o_.jobs > 1 && !o_.fire_triggers) {
+      for (int i = 1; i < o_.jobs; i++) {
+        more_conns_.push_back(std::make_unique<Connection>(o_.connection));
+        more_conns_.back()->exec("SET synchronous_commit = off");
+      }
+    }
     std::vector<std::string> applied;
     for (std::size_t i = 0; i < diff_count_ && !reached_; i++) {
       apply_diff(manifest_.diffs[i].stored.file, false, progress);
@@ -665,6 +681,7 @@ class ChainRestore {
   bool reached_ = false;
   std::vector<TemporaryIndex> lookup_;  // built by the replay (create_lookup_index), dropped at the end
   std::string lookup_candidates_ = "{}";
+  std::vector<std::unique_ptr<Connection>> more_conns_;  // --jobs: the diffs' other connections
 };
 
 }  // namespace

@@ -170,8 +170,10 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
     batcher_.set_update_filter(
         [this](std::string_view table) { return update_unsafe_.count(std::string(table)) == 0; });
     batcher_.set_collapse_updates(true, batch_);
-    executor_ = true;
-    executor_thread_ = std::thread([this] { executor_loop(); });
+    lanes_.push_back(std::make_unique<Lane>());
+    lanes_[0]->conn = conn_;
+    lanes_[0]->thread = std::thread([this] { executor_loop(*lanes_[0]); });
+    lane_batcher_ = batcher_;
   }
 }
 
@@ -230,10 +232,10 @@ std::string ScriptRunner::describe(const Pending& commit) const {
          describe(commit.tx);
 }
 
-void ScriptRunner::fail(const PGresult* result, const std::string& where) {
+void ScriptRunner::fail(PGconn* conn, const PGresult* result, const std::string& where) {
   std::string message = field(result, PG_DIAG_MESSAGE_PRIMARY);
   if (message.empty()) {
-    message = PQerrorMessage(conn_);
+    message = PQerrorMessage(conn);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   }
   std::string detail = field(result, PG_DIAG_MESSAGE_DETAIL);
@@ -241,8 +243,8 @@ void ScriptRunner::fail(const PGresult* result, const std::string& where) {
   detail = "File " + file_name_ + (context.empty() ? "" : ", " + context) + "." + (detail.empty() ? "" : "\n" + detail);
   std::string sqlstate = field(result, PG_DIAG_SQLSTATE);
   // Leave the session usable for the caller's cleanup.
-  if (PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_INERROR) {
-    PGresult* r = PQexec(conn_, "ROLLBACK");
+  if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_INERROR) {
+    PGresult* r = PQexec(conn, "ROLLBACK");
     PQclear(r);
   }
   throw ApplyError("could not apply " + file_name_ + ": " + message, sqlstate, detail,
@@ -261,7 +263,7 @@ void ScriptRunner::send_batch() {
   batcher_.flush(batch_);
   if (batch_.empty()) return;
   refuse_nul(batch_);
-  if (executor_) {
+  if (!lanes_.empty()) {
     Job job;
     job.sql = std::move(batch_);
     job.txs = std::move(batch_txs_);
@@ -284,16 +286,18 @@ void ScriptRunner::send_batch() {
   batch_tx_start_ = 0;
 }
 
-PGresult* ScriptRunner::read_results(const std::vector<Pending>& txs, std::size_t& commits, Tally& tally) {
+PGresult* ScriptRunner::read_results(PGconn* conn, const std::vector<Pending>& txs, std::size_t& commits,
+                                     Tally& tally) {
   PGresult* first_error = nullptr;
-  while (PGresult* r = PQgetResult(conn_)) {
+  while (PGresult* r = PQgetResult(conn)) {
     switch (PQresultStatus(r)) {
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK: {
         const char* status = PQcmdStatus(r);
         if (kind_ == Kind::kDiff && std::strncmp(status, "COMMIT", 6) == 0) {
           if (commits < txs.size()) {
-            tally.last_applied = txs[commits].tx;
+            // count 0: another lane's share of a group, counted by the first
+            if (txs[commits].count > 0) tally.last_applied = txs[commits].tx;
             tally.transactions += txs[commits].count;
           } else {
             tally.transactions++;
@@ -307,11 +311,11 @@ PGresult* ScriptRunner::read_results(const std::vector<Pending>& txs, std::size_
       }
       case PGRES_COPY_IN:
         // Only the base's COPY statements get data, sent one at a time.
-        PQputCopyEnd(conn_, "COPY FROM STDIN is not expected in this file");
+        PQputCopyEnd(conn, "COPY FROM STDIN is not expected in this file");
         break;
       case PGRES_COPY_OUT: {
         char* buffer = nullptr;
-        while (PQgetCopyData(conn_, &buffer, 0) > 0) PQfreemem(buffer);
+        while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
         break;
       }
       case PGRES_EMPTY_QUERY:
@@ -329,7 +333,7 @@ PGresult* ScriptRunner::read_results(const std::vector<Pending>& txs, std::size_
 }
 
 void ScriptRunner::wait_for_results() {
-  if (executor_) {
+  if (!lanes_.empty()) {
     sync();
     return;
   }
@@ -337,7 +341,7 @@ void ScriptRunner::wait_for_results() {
   in_flight_ = false;
   Tally tally;
   std::size_t commits = 0;
-  PGresult* first_error = read_results(flight_txs_, commits, tally);
+  PGresult* first_error = read_results(conn_, flight_txs_, commits, tally);
   stats_.transactions += tally.transactions;
   stats_.rows += tally.rows;
   if (tally.last_applied) stats_.last_applied = tally.last_applied;
@@ -353,88 +357,133 @@ void ScriptRunner::wait_for_results() {
 }
 
 // The executor. A diff's statements are built on the reading thread and
-// run here, in order, so that the client's work (scanning the file,
-// building statements and COPY data) and the server's overlap: one
-// connection, used by one thread at a time (the reader only once
-// everything queued has run, see sync). The first failure ends the
-// executor's work: what is queued after it is dropped, and the reader
-// rethrows the failure at its next enqueue or sync.
+// run on its lanes' threads, each lane's in order, so that the client's
+// work (scanning the file, building statements and COPY data) and the
+// server's overlap: each connection is used by one thread at a time (the
+// reader uses the first only once everything queued has run, see sync).
+// The first failure ends the lanes' work: what is queued is dropped (the
+// other lanes' barriers fail, and they roll back), and the reader rethrows
+// that failure, once, at its next enqueue or sync.
 void ScriptRunner::enqueue(Job job) {
   const std::size_t bytes = job.sql.size() + job.copy_data.size();
   bool failed = false;
   {
     std::unique_lock<std::mutex> lock(executor_mutex_);
-    executor_cv_.wait(lock, [this] { return executor_error_ || queued_bytes_ < kQueueBytes; });
-    failed = executor_error_ != nullptr;
+    Lane& lane = *lanes_[lane_];
+    executor_cv_.wait(lock, [&] { return lane.error || lane.queued_bytes < kQueueBytes; });
+    failed = lane.error != nullptr;
     if (!failed) {
-      queued_bytes_ += bytes;
-      jobs_.push_back(std::move(job));
+      lane.queued_bytes += bytes;
+      lane.jobs.push_back(std::move(job));
     }
   }
   if (failed) sync();  // rethrows the failure
   executor_cv_.notify_all();
 }
 
-void ScriptRunner::sync() {
-  std::unique_lock<std::mutex> lock(executor_mutex_);
-  executor_cv_.wait(lock, [this] { return jobs_.empty() && !executor_busy_; });
-  stats_.transactions += executor_transactions_.exchange(0);
-  stats_.rows += executor_tally_.rows;
-  stats_.copy_rows += executor_tally_.copy_rows;
-  if (executor_tally_.last_applied) stats_.last_applied = executor_tally_.last_applied;
-  executor_tally_ = Tally{};
-  if (executor_error_) {
-    const std::exception_ptr error = executor_error_;
-    executor_error_ = nullptr;
-    std::rethrow_exception(error);
-  }
+void ScriptRunner::enqueue_barrier(const std::shared_ptr<Barrier>& barrier) {
+  Job job;
+  job.barrier = barrier;
+  enqueue(std::move(job));
 }
 
-void ScriptRunner::executor_loop() {
+void ScriptRunner::sync() {
+  std::exception_ptr error, secondary;
+  {
+    std::unique_lock<std::mutex> lock(executor_mutex_);
+    executor_cv_.wait(lock, [this] {
+      for (const auto& lane : lanes_)
+        if (!lane->jobs.empty() || lane->busy) return false;
+      return true;
+    });
+    for (auto& lane : lanes_) {
+      stats_.transactions += lane->transactions.exchange(0);
+      stats_.rows += lane->tally.rows;
+      stats_.copy_rows += lane->tally.copy_rows;
+      if (lane->tally.last_applied) stats_.last_applied = lane->tally.last_applied;
+      lane->tally = Tally{};
+      if (lane->error) {
+        if (!lane->error_secondary && !error) error = lane->error;
+        if (lane->error_secondary && !secondary) secondary = lane->error;
+        lane->error = nullptr;
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  if (secondary) std::rethrow_exception(secondary);
+}
+
+void ScriptRunner::executor_loop(Lane& lane) {
   for (;;) {
     Job job;
     {
       std::unique_lock<std::mutex> lock(executor_mutex_);
-      executor_cv_.wait(lock, [this] { return executor_stop_ || !jobs_.empty(); });
+      executor_cv_.wait(lock, [&] { return executor_stop_ || !lane.jobs.empty(); });
       if (executor_stop_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-      executor_busy_ = true;
+      job = std::move(lane.jobs.front());
+      lane.jobs.pop_front();
+      lane.busy = true;
     }
     Tally tally;
     std::exception_ptr error;
-    try {
-      run_job(job, tally);
-    } catch (...) {
-      error = std::current_exception();
+    bool secondary = false;
+    if (job.barrier) {
+      std::unique_lock<std::mutex> lock(executor_mutex_);
+      Barrier& barrier = *job.barrier;
+      barrier.arrived++;
+      executor_cv_.notify_all();
+      executor_cv_.wait(lock, [&] { return barrier.arrived == barrier.parties || barrier.failed || executor_stop_; });
+      if (barrier.arrived != barrier.parties) {
+        secondary = true;
+        error = std::make_exception_ptr(
+            ApplyError("could not apply " + file_name_ + ": another connection failed", {}, {}, {}));
+      }
+    } else {
+      try {
+        run_job(lane, job, tally);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    if (error) {
+      // Its share of a group is not committed when another's failed.
+      const PGTransactionStatusType status = PQtransactionStatus(lane.conn);
+      if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {
+        ResultPtr r(PQexec(lane.conn, "ROLLBACK"));
+      }
     }
     {
       std::lock_guard<std::mutex> lock(executor_mutex_);
-      queued_bytes_ -= job.sql.size() + job.copy_data.size();
-      executor_busy_ = false;
-      executor_transactions_.fetch_add(tally.transactions, std::memory_order_relaxed);
-      executor_tally_.rows += tally.rows;
-      executor_tally_.copy_rows += tally.copy_rows;
-      if (tally.last_applied) executor_tally_.last_applied = std::move(tally.last_applied);
+      lane.queued_bytes -= job.sql.size() + job.copy_data.size();
+      lane.busy = false;
+      lane.transactions.fetch_add(tally.transactions, std::memory_order_relaxed);
+      lane.tally.rows += tally.rows;
+      lane.tally.copy_rows += tally.copy_rows;
+      if (tally.last_applied) lane.tally.last_applied = std::move(tally.last_applied);
       if (error) {
-        executor_error_ = error;
-        jobs_.clear();
-        queued_bytes_ = 0;
+        lane.error = error;
+        lane.error_secondary = secondary;
+        if (job.barrier) job.barrier->failed = true;
+        for (const Job& dropped : lane.jobs)
+          if (dropped.barrier) dropped.barrier->failed = true;
+        lane.jobs.clear();
+        lane.queued_bytes = 0;
       }
     }
     executor_cv_.notify_all();
   }
 }
 
-void ScriptRunner::run_job(const Job& job, Tally& tally) {
+void ScriptRunner::run_job(Lane& lane, const Job& job, Tally& tally) {
+  PGconn* conn = lane.conn;
   if (job.copy) {
-    ResultPtr r(PQexec(conn_, job.sql.c_str()));
-    if (PQresultStatus(r.get()) != PGRES_COPY_IN) fail(r.get(), job.where);
-    if (PQputCopyData(conn_, job.copy_data.data(), static_cast<int>(job.copy_data.size())) != 1 ||
-        PQputCopyEnd(conn_, nullptr) != 1)
-      fail(nullptr, job.where);
+    ResultPtr r(PQexec(conn, job.sql.c_str()));
+    if (PQresultStatus(r.get()) != PGRES_COPY_IN) fail(conn, r.get(), job.where);
+    if (PQputCopyData(conn, job.copy_data.data(), static_cast<int>(job.copy_data.size())) != 1 ||
+        PQputCopyEnd(conn, nullptr) != 1)
+      fail(conn, nullptr, job.where);
     PGresult* error = nullptr;
-    while (PGresult* result = PQgetResult(conn_)) {
+    while (PGresult* result = PQgetResult(conn)) {
       if (PQresultStatus(result) == PGRES_COMMAND_OK) {
         if (job.count_rows) tally.copy_rows += std::strtoull(PQcmdTuples(result), nullptr, 10);
         PQclear(result);
@@ -446,31 +495,230 @@ void ScriptRunner::run_job(const Job& job, Tally& tally) {
     }
     if (error != nullptr) {
       ResultPtr keep(error);
-      fail(error, job.where);
+      fail(conn, error, job.where);
     }
     return;
   }
-  if (PQsendQuery(conn_, job.sql.c_str()) == 0) fail(nullptr, job.where);
+  if (PQsendQuery(conn, job.sql.c_str()) == 0) fail(conn, nullptr, job.where);
   std::size_t commits = 0;
-  PGresult* first_error = read_results(job.txs, commits, tally);
+  PGresult* first_error = read_results(conn, job.txs, commits, tally);
   if (first_error != nullptr) {
     ResultPtr keep(first_error);
-    fail(first_error, commits < job.txs.size() ? "in " + describe(job.txs[commits]) : job.where);
+    fail(conn, first_error, commits < job.txs.size() ? "in " + describe(job.txs[commits]) : job.where);
   }
 }
 
-// Drops what is queued and waits for the job running, if any (the reader
-// failed, or the runner is done).
+void ScriptRunner::set_more_connections(const std::vector<PGconn*>& conns) {
+  if (lanes_.empty()) return;  // diffs only
+  for (PGconn* conn : conns) {
+    lanes_.push_back(std::make_unique<Lane>());
+    Lane& lane = *lanes_.back();
+    lane.conn = conn;
+    lane.thread = std::thread([this, &lane] { executor_loop(lane); });
+  }
+}
+
+// Whether a table's row changes may be spread over the lanes by key, and
+// its key columns. Each row's changes stay on one lane, in order, and the
+// lanes' transactions of a group commit only once every lane has run its
+// share (a barrier), so the rows come out as on one connection if no
+// change on one lane can depend on, wait for or conflict with one on
+// another:
+//  - the table has a primary key or replica identity index, which is what
+//    wal2sql names rows by, on plain columns, and no other UNIQUE or
+//    EXCLUDE constraint, deferred or not (a value moved between two rows
+//    on two lanes would conflict, or wait on the other lane's lock);
+//  - each key column's equality is its text's: integers, text and
+//    varchar under a deterministic collation, uuid (wal2sql writes a value
+//    as the type's output function does, so a row is always named by the
+//    same text, and two texts never name one row);
+//  - no trigger or rule fires on replay (ENABLE ALWAYS or REPLICA), so
+//    nothing reads other rows; foreign keys are not checked in replay;
+//  - a regular table (or a leaf partition) not confined: its owner is
+//    trusted (confined changes run through the first connection's run-as
+//    function).
+// Each statement must then name its key (split_key); a key changed by an
+// UPDATE keeps the whole table on the first lane for the group.
+const ScriptRunner::SplitInfo& ScriptRunner::split_info(const std::string& table) {
+  auto found = split_info_.find(table);
+  if (found != split_info_.end()) return found->second;
+  send_batch();
+  wait_for_results();
+  SplitInfo info;
+  bool trusted = true;
+  if (confined_) {
+    auto owner = table_owners_.find(table);
+    if (owner == table_owners_.end()) owner = table_owners_.emplace(table, lookup(kTableOwnerQuery, table)).first;
+    trusted = !owner->second.oid.empty() && owner->second.trusted;
+  }
+  if (trusted) {
+    static const char* const kSplitQuery =
+        "SELECT pg_catalog.quote_ident(a.attname), a.atttypid OPERATOR(pg_catalog.=) ANY "
+        "('{int2,int4,int8,text,varchar,uuid}'::pg_catalog.regtype[]::pg_catalog.oid[]) "
+        "AND (a.attcollation OPERATOR(pg_catalog.=) 0 OR co.collisdeterministic) "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) c.oid "
+        "AND (i.indisreplident OR (c.relreplident OPERATOR(pg_catalog.=) 'd' AND i.indisprimary)) "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid "
+        "AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey) "
+        "LEFT JOIN pg_catalog.pg_collation co ON co.oid OPERATOR(pg_catalog.=) a.attcollation "
+        "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1) AND c.relkind OPERATOR(pg_catalog.=) 'r' "
+        "AND c.relreplident OPERATOR(pg_catalog.=) ANY ('{d,i}') AND i.indexprs IS NULL AND i.indpred IS NULL "
+        "AND NOT EXISTS (SELECT FROM pg_catalog.pg_index j WHERE j.indrelid OPERATOR(pg_catalog.=) c.oid "
+        "AND (j.indisunique OR j.indisexclusion) AND j.indexrelid OPERATOR(pg_catalog.<>) i.indexrelid) "
+        "AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) c.oid "
+        "AND t.tgenabled OPERATOR(pg_catalog.=) ANY ('{A,R}')) "
+        "AND NOT EXISTS (SELECT FROM pg_catalog.pg_rewrite w WHERE w.ev_class OPERATOR(pg_catalog.=) c.oid "
+        "AND w.ev_enabled OPERATOR(pg_catalog.=) ANY ('{A,R}')) "
+        "ORDER BY pg_catalog.array_position(i.indkey::pg_catalog.int2[], a.attnum)";
+    const char* values[] = {table.c_str()};
+    ResultPtr r(PQexecParams(conn_, kSplitQuery, 1, nullptr, values, nullptr, nullptr, 0));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "reading the key of " + table);
+    stats_.messages++;
+    info.ok = PQntuples(r.get()) > 0;
+    for (int i = 0; i < PQntuples(r.get()); i++) {
+      info.key_columns.emplace_back(PQgetvalue(r.get(), i, 0));
+      if (std::string_view(PQgetvalue(r.get(), i, 1)) != "t") info.ok = false;
+    }
+  }
+  return split_info_.emplace(table, std::move(info)).first->second;
+}
+
+// The key of the row a statement of a splittable table changes, as COPY
+// text fields (the text wal2sql wrote each value as), if the statement is
+// a single-row INSERT with every key column, or an UPDATE or DELETE by
+// that key (parse_keyed_dml) whose SET has no key column.
+bool ScriptRunner::split_key(std::string_view statement, const SplitInfo& info, std::string& key) const {
+  key.clear();
+  std::string field;
+  auto add_field = [&](std::string_view value) {
+    field.clear();
+    if (!scribe::append_copy_line("(" + std::string(value) + ")", field) || field == "\\N\n") return false;
+    key.append(field);  // ends in '\n', which no field holds
+    return true;
+  };
+  if (starts_with_ci(statement, "INSERT INTO ")) {
+    const std::size_t head = scribe::single_row_insert_head(statement);
+    const std::string_view table = scribe::dml_target_table(statement);
+    if (head == 0 || table.empty()) return false;
+    // The column list after "INSERT INTO s.t (": names plain or quoted.
+    std::size_t pos = std::strlen("INSERT INTO ") + table.size();
+    if (statement.substr(pos, 2) != " (") return false;
+    pos += 2;
+    std::vector<std::string_view> columns;
+    for (;;) {
+      const std::size_t start = pos;
+      if (pos < statement.size() && statement[pos] == '"') {
+        for (pos++; pos < statement.size(); pos++)
+          if (statement[pos] == '"' && !(pos + 1 < statement.size() && statement[pos + 1] == '"'))
+            break;
+          else if (statement[pos] == '"')
+            pos++;
+        pos++;
+      } else {
+        while (pos < statement.size() && statement[pos] != ',' && statement[pos] != ')') pos++;
+      }
+      if (pos >= statement.size()) return false;
+      columns.push_back(statement.substr(start, pos - start));
+      if (statement.substr(pos, 2) == ", ") {
+        pos += 2;
+        continue;
+      }
+      if (statement[pos] != ')') return false;
+      break;
+    }
+    std::string line;
+    if (!scribe::append_copy_line(statement.substr(head, statement.size() - head - 1), line)) return false;
+    std::vector<std::string_view> fields;
+    std::string_view rest(line.data(), line.size() - 1);  // without its '\n'
+    for (std::size_t tab; (tab = rest.find('\t')) != std::string_view::npos; rest.remove_prefix(tab + 1))
+      fields.push_back(rest.substr(0, tab));
+    fields.push_back(rest);
+    if (fields.size() != columns.size()) return false;
+    for (const std::string& column : info.key_columns) {
+      const auto at = std::find(columns.begin(), columns.end(), column);
+      if (at == columns.end()) return false;
+      const std::string_view value = fields[static_cast<std::size_t>(at - columns.begin())];
+      if (value == "\\N") return false;
+      key.append(value).push_back('\n');
+    }
+    return true;
+  }
+  scribe::KeyedDml dml;
+  if (!scribe::parse_keyed_dml(statement, dml) || dml.key_columns.size() != info.key_columns.size()) return false;
+  for (const std::string& column : info.key_columns) {
+    const auto at = std::find(dml.key_columns.begin(), dml.key_columns.end(), column);
+    if (at == dml.key_columns.end() ||
+        !add_field(dml.key_values[static_cast<std::size_t>(at - dml.key_columns.begin())]))
+      return false;
+  }
+  for (const std::string_view column : dml.set_columns)
+    if (std::find(info.key_columns.begin(), info.key_columns.end(), column) != info.key_columns.end()) return false;
+  return true;
+}
+
+// The group's row changes of splittable tables whose every statement names
+// its key, spread over the lanes by a hash of the key: what lane 0 gets
+// stays in group_tables_, the others' shares are returned (empty: nothing
+// to spread).
+std::vector<std::vector<ScriptRunner::GroupTable>> ScriptRunner::split_group() {
+  const std::size_t lanes = lanes_.size();
+  std::vector<std::vector<GroupTable>> shares(lanes - 1);
+  bool any = false;
+  std::string key;
+  std::vector<std::size_t> lane_of;
+  for (GroupTable& table : group_tables_) {
+    const SplitInfo& info = split_info(table.name);
+    if (!info.ok) continue;
+    lane_of.clear();
+    bool ok = true;
+    for (const std::string& statement : table.statements) {
+      if (!split_key(statement, info, key)) {
+        ok = false;
+        break;
+      }
+      lane_of.push_back(std::hash<std::string>{}(key) % lanes);
+    }
+    if (!ok) continue;
+    std::vector<std::string> mine;
+    for (std::size_t k = 1; k < lanes; k++) shares[k - 1].push_back(GroupTable{table.name, {}});
+    for (std::size_t i = 0; i < table.statements.size(); i++) {
+      if (lane_of[i] == 0)
+        mine.push_back(std::move(table.statements[i]));
+      else
+        shares[lane_of[i] - 1].back().statements.push_back(std::move(table.statements[i]));
+    }
+    table.statements = std::move(mine);
+    any = true;
+  }
+  if (!any) return {};
+  return shares;
+}
+
+// Builds for lane `lane` from now on: its own message and batcher (the
+// first lane's are kept aside meanwhile). Called with nothing unsent.
+void ScriptRunner::switch_lane(std::size_t lane) {
+  if (lane == lane_) return;
+  std::swap(batch_, lane_batch_);
+  std::swap(batch_txs_, lane_txs_);
+  std::swap(batcher_, lane_batcher_);
+  lane_ = lane;
+}
+
+// Drops what is queued and waits for the jobs running, if any (the reader
+// failed, or the runner is done); a lane waiting at a barrier gives up.
 void ScriptRunner::stop_executor() noexcept {
-  if (!executor_thread_.joinable()) return;
+  if (lanes_.empty()) return;
   {
     std::lock_guard<std::mutex> lock(executor_mutex_);
     executor_stop_ = true;
-    jobs_.clear();
-    queued_bytes_ = 0;
+    for (auto& lane : lanes_) {
+      lane->jobs.clear();
+      lane->queued_bytes = 0;
+    }
   }
   executor_cv_.notify_all();
-  executor_thread_.join();
+  for (auto& lane : lanes_)
+    if (lane->thread.joinable()) lane->thread.join();
 }
 
 void ScriptRunner::run_alone(std::string_view sql) {
@@ -564,6 +812,14 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
   }
   if (!statement.in_transaction) {
     flush_group();
+    // The session settings other lanes need (see flush_group).
+    if ((starts_with_ci(text, "SET ") && !starts_with_ci(text, "SET ROLE ") && !starts_with_ci(text, "SET SESSION ")) ||
+        starts_with_ci(text, "SELECT pg_catalog.set_config(")) {
+      session_sql_.append(text.data(), text.size()).push_back('\n');
+      session_version_++;
+    } else {
+      split_ok_ = false;
+    }
     batcher_.flush(batch_);
     batch_.append(text.data(), text.size());
     batch_.push_back('\n');
@@ -627,6 +883,8 @@ void ScriptRunner::flush_group() {
       update_unsafe_stale_ = false;
     }
   }
+  std::vector<std::vector<GroupTable>> shares;
+  if (lanes_.size() > 1 && split_ok_) shares = split_group();
   // The transaction being read, if any, comes after the group.
   const scribe::DiffTransaction reading = open_tx_;
   const bool reading_open = tx_open_;
@@ -634,11 +892,46 @@ void ScriptRunner::flush_group() {
   open_tx_ = group_.tx;
   flushing_group_ = true;
   for (const GroupTable& table : group_tables_) apply_group_table(table);
-  transaction_statement("COMMIT;");
+  if (shares.empty()) {
+    transaction_statement("COMMIT;");
+    batch_txs_.push_back(group_);
+  } else {
+    // Every lane runs its share in a transaction; they commit once all
+    // have run it (a failure rolls every share back), and the next work
+    // of any lane starts once all have committed.
+    stats_.groups_spread++;
+    const auto all_ran = std::make_shared<Barrier>(), all_committed = std::make_shared<Barrier>();
+    all_ran->parties = all_committed->parties = lanes_.size();
+    send_batch();
+    enqueue_barrier(all_ran);
+    transaction_statement("COMMIT;");
+    batch_txs_.push_back(group_);
+    send_batch();
+    enqueue_barrier(all_committed);
+    for (std::size_t lane = 1; lane < lanes_.size(); lane++) {
+      switch_lane(lane);
+      batcher_ = lane_batcher_;  // lane 0's (set aside), flushed: the same merging
+      const std::uint64_t merged_before = batcher_.rows_merged();
+      if (lanes_[lane]->session_version != session_version_) {
+        // The file's session settings, on top of the restore's.
+        batch_.append("RESET ALL;\nSET synchronous_commit = off;\n").append(session_sql_);
+        lanes_[lane]->session_version = session_version_;
+      }
+      batch_.append("BEGIN;\n");
+      for (const GroupTable& table : shares[lane - 1]) apply_group_table(table);
+      send_batch();
+      enqueue_barrier(all_ran);
+      batch_.append("COMMIT;\n");
+      batch_txs_.push_back(Pending{group_.tx, group_.first, 0});  // counted by lane 0
+      send_batch();
+      enqueue_barrier(all_committed);
+      lane_rows_merged_ += batcher_.rows_merged() - merged_before;
+      switch_lane(0);
+    }
+  }
   flushing_group_ = false;
   open_tx_ = reading;
   tx_open_ = reading_open;
-  batch_txs_.push_back(group_);
   group_ = Pending{{}, {}, 0};
   group_tables_.clear();
   group_table_index_.clear();
@@ -730,7 +1023,7 @@ bool ScriptRunner::update_by_copy(const std::string& table, const std::vector<st
 // far has run; its rows count as the stream's when `count`.
 void ScriptRunner::copy_in(const std::string& copy, std::string data, bool count) {
   send_batch();
-  if (executor_) {
+  if (!lanes_.empty()) {
     Job job;
     job.copy = true;
     job.sql = copy;
@@ -802,7 +1095,8 @@ void ScriptRunner::transaction_statement(std::string_view text) {
   // block (CREATE INDEX CONCURRENTLY, ...) is written between END; and
   // START TRANSACTION;: those run alone, as psql would run them.
   if (non_transactional_) {
-    table_owners_.clear();  // DDL (under SET ROLE, as psql runs it: a function cannot)
+    table_owners_.clear();
+    split_info_.clear();  // DDL (under SET ROLE, as psql runs it: a function cannot)
     run_alone(text);
     if (statement_is(text, "START TRANSACTION")) non_transactional_ = false;
     return;
@@ -815,6 +1109,7 @@ void ScriptRunner::transaction_statement(std::string_view text) {
       !starts_with_ci(text, "UPDATE ") && !starts_with_ci(text, "DELETE ") && !statement_is(text, "COMMIT")) {
     update_unsafe_stale_ = true;
     full_identity_seen_.clear();
+    split_info_.clear();
     close_confined_group();
     batcher_.set_merge(scribe::DmlBatcher::kMergeInserts | scribe::DmlBatcher::kMergeDeletes, batch_);
   }
@@ -881,7 +1176,8 @@ bool ScriptRunner::confine_statement(std::string_view text) {
         "SELECT oid, rolsuper OR rolname OPERATOR(pg_catalog.=) current_user FROM pg_catalog.pg_roles "
         "WHERE rolname OPERATOR(pg_catalog.=) $1",
         role);
-    table_owners_.clear();  // the DDL may create tables or change owners
+    table_owners_.clear();
+    split_info_.clear();  // the DDL may create tables or change owners
     ddl_role_open_ = true;
     ddl_confined_ = !info.oid.empty() && !info.trusted;
     ddl_role_ = info.oid;
@@ -1292,7 +1588,7 @@ const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
   flush_group();
   send_batch();
   wait_for_results();
-  stats_.rows_merged = batcher_.rows_merged();
+  stats_.rows_merged = batcher_.rows_merged() + lane_rows_merged_;
   stats_.rows += stats_.copy_rows;
   return stats_;
 }

@@ -70,8 +70,9 @@ struct ApplyStats {
   std::uint64_t copies = 0;  // COPY statements (tables with data in a dump)
   std::uint64_t statements = 0;
   std::uint64_t messages = 0;
-  std::uint64_t rows_merged = 0;  // INSERT/UPDATE/DELETE sent as rows of a merged statement
-  bool reached_target = false;    // a transaction after the target was found: stop here
+  std::uint64_t rows_merged = 0;    // INSERT/UPDATE/DELETE sent as rows of a merged statement
+  std::uint64_t groups_spread = 0;  // groups whose row changes went over several connections
+  bool reached_target = false;      // a transaction after the target was found: stop here
   std::optional<scribe::DiffTransaction> last_applied;
   // The end of the file was inside a transaction (or a statement).
   bool torn = false;
@@ -118,8 +119,15 @@ class ScriptRunner {
   const ApplyStats& stats() const { return stats_; }
   // Source transactions committed so far, for progress (any time).
   std::uint64_t transactions_applied() const {
-    return stats_.transactions + executor_transactions_.load(std::memory_order_relaxed);
+    std::uint64_t n = stats_.transactions;
+    for (const auto& lane : lanes_) n += lane->transactions.load(std::memory_order_relaxed);
+    return n;
   }
+  // Diffs: more connections to the same database (--jobs), with the
+  // restore's session settings (synchronous_commit). The row changes of a
+  // group whose rows are told apart by a simple key are spread over them
+  // by key (see split_group); everything else runs on the first.
+  void set_more_connections(const std::vector<PGconn*>& conns);
 
   // Diffs: run the code that other roles control as those roles, confined
   // (needs the run-as function of confinement.hpp in the session): row
@@ -179,26 +187,55 @@ class ScriptRunner {
   // Reads every result of the query sent; returns the first error (or
   // null), to be failed once all are read. `commits`: the COMMITs seen of
   // those that `txs` names.
-  PGresult* read_results(const std::vector<Pending>& txs, std::size_t& commits, Tally& tally);
+  PGresult* read_results(PGconn* conn, const std::vector<Pending>& txs, std::size_t& commits, Tally& tally);
 
-  // Diffs: what goes to the server runs on a thread of its own, in order,
-  // while this one reads the file and builds what comes next (the client's
-  // work and the server's overlap). Only the executor thread uses the
-  // connection while work is queued; everything else that uses it calls
+  // Diffs: what goes to the server runs on threads of their own, one per
+  // connection (a lane), in order, while this one reads the file and
+  // builds what comes next (the client's work and the server's overlap).
+  // Only a lane's thread uses its connection while work is queued;
+  // everything else that uses the first connection calls
   // wait_for_results (sync) first.
+  struct Barrier {  // under executor_mutex_
+    std::size_t parties = 0, arrived = 0;
+    bool failed = false;
+  };
   struct Job {
     std::string sql;        // statements; or (copy) the COPY statement
     std::string copy_data;  // copy: its rows, in text format
     bool copy = false;
-    bool count_rows = false;   // copy: its rows are the stream's
-    std::vector<Pending> txs;  // the commits the statements make, in order
-    std::string where;         // where an error is when not in one of txs
+    bool count_rows = false;           // copy: its rows are the stream's
+    std::vector<Pending> txs;          // the commits the statements make, in order
+    std::string where;                 // where an error is when not in one of txs
+    std::shared_ptr<Barrier> barrier;  // a barrier: wait for every lane to reach it
+  };
+  struct Lane {
+    PGconn* conn = nullptr;
+    std::thread thread;
+    std::deque<Job> jobs;  // under executor_mutex_, as everything below but transactions
+    std::size_t queued_bytes = 0;
+    bool busy = false;
+    std::exception_ptr error;
+    bool error_secondary = false;  // it stopped because another lane failed
+    Tally tally;                   // of finished jobs, transactions excepted:
+    std::atomic<std::uint64_t> transactions{0};
+    std::uint64_t session_version = 0;  // lanes 1..: the session settings it has
   };
   void enqueue(Job job);
+  void enqueue_barrier(const std::shared_ptr<Barrier>& barrier);
   void sync();  // everything queued has run; rethrows the first failure
-  void executor_loop();
-  void run_job(const Job& job, Tally& tally);
+  void executor_loop(Lane& lane);
+  void run_job(Lane& lane, const Job& job, Tally& tally);
   void stop_executor() noexcept;
+  // Spreading a group over the lanes (set_more_connections).
+  struct SplitInfo {
+    bool ok = false;
+    std::vector<std::string> key_columns;  // as wal2sql writes them (quote_ident)
+  };
+  const SplitInfo& split_info(const std::string& table);
+  bool split_key(std::string_view statement, const SplitInfo& info, std::string& key) const;
+  struct GroupTable;
+  std::vector<std::vector<GroupTable>> split_group();
+  void switch_lane(std::size_t lane);
 
   void on_statement(const scribe::DiffStatement& statement);
   void on_transaction(const scribe::DiffTransaction& tx);
@@ -219,7 +256,8 @@ class ScriptRunner {
   void drain_copy_results(const std::function<std::optional<std::uint64_t>(PGresult*)>& rows_of,
                           const std::string& what);
   void globals_statement(std::string_view statement);
-  [[noreturn]] void fail(const PGresult* result, const std::string& where);
+  [[noreturn]] void fail(const PGresult* result, const std::string& where) { fail(conn_, result, where); }
+  [[noreturn]] void fail(PGconn* conn, const PGresult* result, const std::string& where);
   // Text from the file about to be sent: libpq sends a C string, so a NUL
   // byte would silently cut it there (statements, COMMITs and whole
   // transactions after it lost). No SQL text holds one: refuse.
@@ -233,7 +271,6 @@ class ScriptRunner {
   void ungroup_open_transaction();
   void flush_group();
   void read_update_unsafe();
-  struct GroupTable;
   void apply_group_table(const GroupTable& table);
   bool copy_rows(const std::string& table, const std::vector<std::string>& statements, std::size_t from, std::size_t to,
                  std::size_t head);
@@ -330,19 +367,25 @@ class ScriptRunner {
 
   ApplyStats stats_;
 
-  // The executor (diffs only). Under executor_mutex_: the jobs, their
-  // bytes, busy, stop, the error, and the tally of finished jobs.
-  bool executor_ = false;
-  std::thread executor_thread_;
+  // The lanes (diffs only): lanes_[0] uses conn_, the others those of
+  // set_more_connections.
+  std::vector<std::unique_ptr<Lane>> lanes_;
   std::mutex executor_mutex_;
   std::condition_variable executor_cv_;
-  std::deque<Job> jobs_;
-  std::size_t queued_bytes_ = 0;
-  bool executor_busy_ = false;
   bool executor_stop_ = false;
-  std::exception_ptr executor_error_;
-  Tally executor_tally_;                                 // transactions excepted:
-  std::atomic<std::uint64_t> executor_transactions_{0};  // read by transactions_applied
+  std::size_t lane_ = 0;  // the lane that send_batch and copy_in queue for
+  // Spreading: the settings the file's statements outside transactions
+  // made (SET, set_config), sent to the other lanes before their work;
+  // off for the rest of the file after any other such statement.
+  std::string session_sql_;
+  std::uint64_t session_version_ = 1;
+  bool split_ok_ = true;
+  std::map<std::string, SplitInfo, std::less<>> split_info_;  // cleared by DDL
+  // switch_lane: the other lane's message and batcher while it is built.
+  std::string lane_batch_;
+  std::vector<Pending> lane_txs_;
+  scribe::DmlBatcher lane_batcher_;
+  std::uint64_t lane_rows_merged_ = 0;
 };
 
 }  // namespace pgscribe
