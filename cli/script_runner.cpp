@@ -388,6 +388,9 @@ void ScriptRunner::enqueue_barrier(const std::shared_ptr<Barrier>& barrier) {
 }
 
 void ScriptRunner::sync() {
+  // Lane 0 may be waiting for the share being built: waiting here would
+  // never end (split_group reads all it needs before).
+  if (lane_ != 0) throw std::logic_error("pg_scribe: the connection was needed while a group's share was built");
   std::exception_ptr error, secondary;
   {
     std::unique_lock<std::mutex> lock(executor_mutex_);
