@@ -239,6 +239,12 @@ struct TemporaryIndex {
 // when the diffs begin), as when the index was built before the diffs: a
 // table the stream creates gets none, so no DDL of the stream meets an
 // index the source did not have.
+// The build runs no code of the table's owner with the restorer's rights:
+// PostgreSQL builds an index, and ANALYZE reads a table, as the table's
+// owner in a security-restricted operation (since the fix of
+// CVE-2022-1552), the index is on a plain column (no expression, no
+// predicate), and its hash operator class is a type's default one, which
+// only a superuser can create (CREATE OPERATOR CLASS).
 void create_lookup_index(Connection& conn, const std::string& written, const std::string& candidates,
                          std::vector<TemporaryIndex>& created) {
   const Rows tables = conn.exec(
