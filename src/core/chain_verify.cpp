@@ -705,8 +705,6 @@ void StoredFileCheck::finish() {
     s.error("the dump is cut short: its last lines do not hold \"" + std::string(s.watch.closing_line()) + "\"");
 }
 
-const std::string& StoredFileCheck::file() const { return state_->file.file; }
-
 std::uint64_t StoredFileCheck::stored_bytes() const { return state_->size; }
 
 std::vector<VerifyProblem> StoredFileCheck::take_problems() {

@@ -81,9 +81,9 @@ inline constexpr std::string_view kDumpAllClosingLine = "-- PostgreSQL database 
 // restores.
 class StoredFileCheck {
  public:
-  // `closing_line`: kDumpClosingLine for a base, kDumpAllClosingLine for
-  // globals, empty for a diff. `check_content` as VerifyOptions's (false:
-  // content() and content_failed() are not needed).
+  // `closing_line` (kept, not copied): kDumpClosingLine for a base,
+  // kDumpAllClosingLine for globals, empty for a diff. `check_content` as
+  // VerifyOptions's (false: content() and content_failed() are not needed).
   StoredFileCheck(const StoredFile& file, std::string_view closing_line, bool check_content = true);
   ~StoredFileCheck();
   StoredFileCheck(const StoredFileCheck&) = delete;
@@ -99,7 +99,6 @@ class StoredFileCheck {
   // After the whole file was given: the checks that need all of it.
   void finish();
 
-  const std::string& file() const;
   std::uint64_t stored_bytes() const;
   // The problems found so far, in verify_chain's order; they are forgotten.
   // The compression field's is found by the constructor.
