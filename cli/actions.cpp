@@ -19,6 +19,7 @@
 #include "scribe/core/repository.hpp"
 #include "scribe/core/chain.hpp"
 #include "scribe/core/chain_files.hpp"
+#include "scribe/core/chain_verify.hpp"
 #include "scribe/core/compression.hpp"
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
@@ -209,16 +210,21 @@ void show_chains(const std::string& backup_dir, const std::string& streaming_cha
 
 bool decompress_file(const std::string& path, const std::string& name,
                      const std::function<void(const char*, std::size_t)>& sink,
-                     const std::function<bool(std::size_t)>& after_block) {
+                     const std::function<bool(std::size_t)>& after_block, scribe::StoredFileCheck* check) {
   constexpr std::size_t kBlock = 1 << 20;
-  if (scribe::repository::is_remote(path)) return decompress_remote_file(path, name, sink, after_block);
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (scribe::repository::is_remote(path)) return decompress_remote_file(path, name, sink, after_block, check);
+  // O_NONBLOCK: a FIFO in place of a file must not hang the open (it is
+  // refused below; a regular file's reads ignore the flag).
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) throw ActionError(kExitBackup, "could not open " + name + ": " + std::strerror(errno), path);
   struct Closer {
     int fd;
     ~Closer() { close(fd); }
   } closer{fd};
-  auto decompressor = scribe::make_decompressor(scribe::method_for_file_name(name), sink);
+  struct stat st;
+  if (fstat(fd, &st) != 0) throw ActionError(kExitBackup, "could not stat " + name + ": " + std::strerror(errno), path);
+  if (!S_ISREG(st.st_mode)) throw ActionError(kExitBackup, "could not read " + name + ": not a regular file", path);
+  auto decompressor = scribe::make_decompressor(scribe::method_for_file_name(name), checked_sink(sink, check));
   std::unique_ptr<char[]> buffer(new char[kBlock]);
   for (;;) {
     const ssize_t n = read(fd, buffer.get(), kBlock);
@@ -227,6 +233,7 @@ bool decompress_file(const std::string& path, const std::string& name,
       throw ActionError(kExitBackup, "could not read " + name + ": " + std::strerror(errno), path);
     }
     if (n == 0) break;
+    if (check != nullptr) check->stored(buffer.get(), static_cast<std::size_t>(n));
     decompressor->write(buffer.get(), static_cast<std::size_t>(n));
     if (after_block && !after_block(static_cast<std::size_t>(n))) return false;
   }

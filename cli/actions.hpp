@@ -10,6 +10,10 @@
 
 #include "options.hpp"
 
+namespace scribe {
+class StoredFileCheck;
+}
+
 namespace pgscribe {
 
 // Exit codes of the seed CLI spec.
@@ -53,10 +57,14 @@ int run_fs_backup_stop(const Options& options);
 // the decompressor its name calls for, into `sink`. After each block,
 // `after_block` (when given) is told how many bytes were read; returning
 // false stops there (the rest is not read). Returns false when stopped.
-// Throws ActionError (4) when the file cannot be opened or read.
+// `check` (when given) sees every block as stored and the content as
+// decompressed: the file is checked against the manifest in this same read
+// (complete only when this returns true). Throws ActionError (4) when the
+// file cannot be opened or read, or is not a regular file.
 bool decompress_file(const std::string& path, const std::string& name,
                      const std::function<void(const char*, std::size_t)>& sink,
-                     const std::function<bool(std::size_t)>& after_block = {});
+                     const std::function<bool(std::size_t)>& after_block = {},
+                     scribe::StoredFileCheck* check = nullptr);
 
 // The chains of a backup directory, oldest first (by their id).
 std::vector<std::string> list_chain_ids(const std::string& backup_dir);

@@ -208,6 +208,8 @@ struct Stopped {};  // another connection failed: this one stops too
 // consequence, not reported.
 class Crew {
  public:
+  static constexpr std::size_t kNobody = static_cast<std::size_t>(-1);
+
   explicit Crew(std::vector<Connection*> conns) : conns_(std::move(conns)) {
     for (Connection* c : conns_) cancels_.push_back(PQgetCancel(c->get()));
   }
@@ -222,7 +224,8 @@ class Crew {
   }
 
   // Runs work(i, connection i) on every connection at once, calling
-  // `tick` on this thread meanwhile; rethrows the first failure.
+  // `tick` on this thread meanwhile; rethrows the first failure. A `tick`
+  // that throws is a failure too: the work stops on every connection.
   void run(const std::function<void(std::size_t, Connection&)>& work, const std::function<void()>& tick) {
     std::size_t finished = 0;  // under done_mutex
     std::mutex done_mutex;
@@ -247,7 +250,11 @@ class Crew {
       while (finished < threads.size()) {
         if (done.wait_for(lock, std::chrono::milliseconds(100), [&] { return finished == threads.size(); })) break;
         lock.unlock();
-        tick();
+        try {
+          tick();
+        } catch (...) {
+          failed(kNobody, std::current_exception());  // stops every connection
+        }
         lock.lock();
       }
     }
@@ -290,7 +297,8 @@ void exec_or_throw(PGconn* conn, const char* sql) {
 
 }  // namespace
 
-BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
+BaseLayout scan_base_layout(const std::string& path, const std::string& name, scribe::StoredFileCheck* check,
+                            const std::function<void()>& interrupt) {
   BaseLayout layout;
   std::string window;
   std::uint64_t window_base = 0;
@@ -393,7 +401,7 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
     if (seen_header && !starts_with(line, "\\restrict ") && !starts_with(line, "\\unrestrict ")) metas++;
   });
 
-  decompress_file(path, name, [&](const char* data, std::size_t len) {
+  auto scan = [&](const char* data, std::size_t len) {
     window.append(data, len);
     scanner.feed(data, len);
     if (!seen_header && !too_long && scanner.bytes_fed() > kPrologueMax) too_long = true;
@@ -412,7 +420,14 @@ BaseLayout scan_base_layout(const std::string& path, const std::string& name) {
       window.erase(0, static_cast<std::size_t>(needed - window_base));
       window_base = needed;
     }
-  });
+  };
+  decompress_file(
+      path, name, scan,
+      [&](std::size_t) {
+        if (interrupt) interrupt();
+        return true;
+      },
+      check);
   scanner.finish();
   layout.size = scanner.bytes_fed();
   if (too_long) {
@@ -477,6 +492,7 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
                                                static_cast<double>(layout.size);
     const auto done = static_cast<std::uint64_t>(part * static_cast<double>(o.stored_bytes));
     progress.update(o.bytes_before + done, 0);
+    if (o.interrupt) o.interrupt();
   };
   ApplyStats total;
   auto feed_entries = [&](ScriptRunner& runner, const std::vector<Range>& ranges) {

@@ -24,12 +24,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "connection.hpp"
 #include "report.hpp"
 #include "script_runner.hpp"
+
+namespace scribe {
+class StoredFileCheck;
+}
 
 namespace pgscribe {
 
@@ -55,7 +60,11 @@ struct BaseLayout {
 };
 
 // Reads the whole (decompressed) base once and tells its entries apart.
-BaseLayout scan_base_layout(const std::string& path, const std::string& name);
+// `check` (when given) checks the base against the manifest in the same
+// read (see decompress_file). `interrupt` (when given) is called between
+// blocks; it throws to stop.
+BaseLayout scan_base_layout(const std::string& path, const std::string& name, scribe::StoredFileCheck* check = nullptr,
+                            const std::function<void()>& interrupt = {});
 
 struct ParallelBaseOptions {
   const ConnectionOptions* connection = nullptr;
@@ -64,6 +73,9 @@ struct ParallelBaseOptions {
   std::string path, name;          // the base file
   std::uint64_t stored_bytes = 0;  // its size on disk, for the progress line
   std::uint64_t bytes_before = 0;  // progress already made (globals)
+  // Called on the calling thread now and then, with the progress; throws
+  // to stop the restore (the other connections are cancelled).
+  std::function<void()> interrupt;
 };
 
 // Restores the base laid out as `layout` (which has data entries) with

@@ -4,6 +4,7 @@
 #include "actions.hpp"
 #include "report.hpp"
 #include "scribe/core/chain_files.hpp"
+#include "scribe/core/chain_verify.hpp"
 #include "scribe/core/compression.hpp"
 #include "scribe/core/error.hpp"
 #include "scribe/core/fileio.hpp"
@@ -11,13 +12,23 @@
 
 namespace pgscribe {
 
+std::function<void(const char*, std::size_t)> checked_sink(const std::function<void(const char*, std::size_t)>& sink,
+                                                           scribe::StoredFileCheck* check) {
+  if (check == nullptr) return sink;
+  return [&sink, check](const char* data, std::size_t n) {
+    check->content(data, n);
+    sink(data, n);
+  };
+}
+
 bool decompress_remote_file(const std::string& path, const std::string& name,
                             const std::function<void(const char*, std::size_t)>& sink,
-                            const std::function<bool(std::size_t)>& after_block) {
-  auto decompressor = scribe::make_decompressor(scribe::method_for_file_name(name), sink);
+                            const std::function<bool(std::size_t)>& after_block, scribe::StoredFileCheck* check) {
+  auto decompressor = scribe::make_decompressor(scribe::method_for_file_name(name), checked_sink(sink, check));
   bool whole = true;
   try {
     scribe::repository::read(path, [&](const char* data, std::size_t n) {
+      if (check != nullptr) check->stored(data, n);
       decompressor->write(data, n);
       if (after_block && !after_block(n)) whole = false;
       return whole;

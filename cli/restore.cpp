@@ -10,8 +10,10 @@
 #include <fcntl.h>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "actions.hpp"
+#include "background_verification.hpp"
 #include "repository_read.hpp"
 #include "confinement.hpp"
 #include "connection.hpp"
@@ -36,16 +38,21 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Streams a backup file through its decompressor into `runner`, stopping
-// early once the runner has passed the stop target.
-void apply_file(const std::string& path, const std::string& name, ScriptRunner& runner, Progress& progress,
-                std::uint64_t& bytes_done, std::uint64_t transactions_before) {
-  decompress_file(
+// early once the runner has passed the stop target. `check` and
+// `interrupt` as decompress_file's and scan_base_layout's. Returns false
+// when it stopped early.
+bool apply_file(const std::string& path, const std::string& name, ScriptRunner& runner, Progress& progress,
+                std::uint64_t& bytes_done, std::uint64_t transactions_before, scribe::StoredFileCheck* check = nullptr,
+                const std::function<void()>& interrupt = {}) {
+  return decompress_file(
       path, name, [&](const char* data, std::size_t len) { runner.feed(data, len); },
       [&](std::size_t n) {
         bytes_done += n;
         progress.update(bytes_done, transactions_before + runner.transactions_applied());
+        if (interrupt) interrupt();
         return !runner.done();
-      });
+      },
+      check);
 }
 
 // The statements of a pg_dump base's ACL entries (DumpAclEntries), read
@@ -362,6 +369,9 @@ std::pair<int, int> sync_sequences(Connection& conn) {
 
 StopTarget no_target() { return StopTarget{}; }
 
+constexpr const char* kVerificationHint =
+    "Restore another chain with --chain-id, or give --force to apply the files anyway.";
+
 // The replay runs the code that roles control (constraints, generated
 // columns, domain checks, index expressions, defaults, DDL) as those roles,
 // confined, through a function of the server's scribe library: without it
@@ -387,8 +397,9 @@ namespace {
 struct IncompleteWarning {
   std::string database;
   int exceptions = std::uncaught_exceptions();
+  bool armed = true;  // false once the target is dropped again
   ~IncompleteWarning() {
-    if (std::uncaught_exceptions() <= exceptions) return;
+    if (!armed || std::uncaught_exceptions() <= exceptions) return;
     try {
       log_warning("database \"" + database + "\" is incomplete: the restore stopped part way", {},
                   "Drop it (DROP DATABASE) before restoring again.");
@@ -397,23 +408,55 @@ struct IncompleteWarning {
   }
 };
 
+// The restore stops because a file failed verification (what failed is
+// reported where it is caught).
+struct VerificationFailed {};
+
+bool has_error(const std::vector<scribe::VerifyProblem>& problems) {
+  return std::any_of(problems.begin(), problems.end(),
+                     [](const scribe::VerifyProblem& p) { return p.severity == scribe::Severity::kError; });
+}
+
 // One run of --restore, a member per phase, in the order they run:
-// open_chain (the chain, the connections, --up-to), verify_files (nothing is
-// created before every file to apply checks out), prepare_target,
-// restore_globals, restore_base, apply_diffs, finish (sequences, the one
-// synchronous commit, the summary).
+// open_chain (the chain, the connections, --up-to), verify_globals (checked
+// before anything is created), then, while the diffs are verified on a
+// thread of their own: prepare_target, restore_globals, restore_base (the
+// base checked from the bytes it restores); settle_verification (no diff is
+// applied before every file to apply checked out), apply_diffs, finish
+// (sequences, the one synchronous commit, the summary).
 class ChainRestore {
  public:
   explicit ChainRestore(const Options& o) : o_(o) {}
 
   int run() {
     open_chain();
-    verify_files();
+    verify_globals();
+    scribe::VerifyOptions vo;
+    vo.include_base = false;  // checked by restore_base, from the bytes it restores
+    vo.include_globals = false;
+    vo.diff_limit = diff_count_;
+    diffs_verification_ = std::make_unique<BackgroundVerification>(chain_dir_, vo);
     prepare_target();
     IncompleteWarning incomplete{target_db_};
     Progress progress("restoring", total_bytes_);
-    restore_globals(progress);
-    restore_base(progress);
+    std::string restore_error;
+    try {
+      restore_globals(progress);
+      restore_base(progress);
+    } catch (const VerificationFailed&) {
+      progress.finish();
+    } catch (const std::exception& e) {
+      progress.finish();
+      diffs_verification_->cancel();
+      // A damaged base explains the failure better than the statement it
+      // broke: if its check was not complete, it is made now.
+      if (o_.force || !base_started_ || base_checked_) throw;
+      log_line("The restore stopped in " + manifest_.base.file + ": checking it against the manifest");
+      check_base_alone();
+      if (!has_error(base_problems_)) throw;
+      restore_error = e.what();
+    }
+    settle_verification(incomplete, restore_error);
     apply_diffs(progress);
     finish();
     return kExitOk;
@@ -464,32 +507,140 @@ class ChainRestore {
     use_active_ = o_.include_active && diff_count_ == manifest_.diffs.size();
   }
 
-  // Every file to apply is checked before anything is applied.
-  void verify_files() {
-    scribe::VerifyOptions vo;
-    vo.diff_limit = diff_count_;
-    vo.include_globals = !o_.no_globals;
+  // globals.sql is checked before anything is created: the roles and
+  // tablespaces it makes belong to the cluster, and dropping the target
+  // would not undo them. It is small. The base and the diffs are checked
+  // while the base is restored (settle_verification).
+  void verify_globals() {
     total_bytes_ = manifest_.base.bytes + (o_.no_globals ? 0 : manifest_.globals.bytes);
     for (std::size_t i = 0; i < diff_count_; i++) total_bytes_ += manifest_.diffs[i].stored.bytes;
-    Progress progress("verifying", total_bytes_);
+    if (o_.no_globals) return;
+    scribe::VerifyOptions vo;
+    vo.include_base = false;
+    vo.diff_limit = 0;
+    vo.check_directory = false;  // the diffs' verification does it
+    Progress progress("verifying", manifest_.globals.bytes);
     vo.on_progress = [&](std::uint64_t bytes) { progress.update(bytes, 0); };
     const scribe::VerifyReport report = scribe::verify_chain(chain_dir_, vo);
     progress.finish();
-    for (const auto& p : report.problems) {
+    count_verified(report.files_checked, report.bytes_checked);
+    report_problems(report.problems);
+    if (!report.ok()) {
+      if (!o_.force)
+        throw ActionError(kExitBackup, "chain " + chain_id_ + " failed verification: nothing was restored", {},
+                          kVerificationHint);
+      log_warning("applying files that failed verification (--force)");
+      globals_failed_ = true;
+    }
+  }
+
+  // Once restore_base has fed the whole base to its check: a damaged base
+  // stops the restore now (unless --force), before its data is loaded
+  // (--jobs: the check is complete after the scan) or its transaction
+  // commits (one connection).
+  void base_check_complete() {
+    base_check_->finish();
+    base_problems_ = base_check_->take_problems();
+    base_checked_ = true;
+    count_verified(1, base_check_->stored_bytes());
+    if (!o_.force && has_error(base_problems_)) throw VerificationFailed{};
+  }
+
+  // The base checked by a read of its own, when the restore did not read
+  // all of it.
+  void check_base_alone() {
+    scribe::VerifyOptions vo;
+    vo.include_globals = false;
+    vo.diff_limit = 0;
+    vo.check_directory = false;
+    Progress progress("verifying", manifest_.base.bytes);
+    vo.on_progress = [&](std::uint64_t bytes) { progress.update(bytes, 0); };
+    const scribe::VerifyReport report = scribe::verify_chain(chain_dir_, vo);
+    progress.finish();
+    base_problems_ = report.problems;
+    base_checked_ = true;
+    count_verified(report.files_checked, report.bytes_checked);
+  }
+
+  // A verification of the diffs that failed stops the restore of the base
+  // early (unless --force): its target would be dropped or left incomplete.
+  void stop_if_verification_failed() const {
+    if (!o_.force && diffs_verification_->failed()) throw VerificationFailed{};
+  }
+
+  // After globals and base: the whole verification's verdict, which every
+  // diff waits for. `restore_error`: the restore stopped on it, in a base
+  // that failed its check.
+  void settle_verification(IncompleteWarning& incomplete, const std::string& restore_error) {
+    if (!base_checked_ && restore_error.empty() && !diffs_verification_->failed()) check_base_alone();
+    std::vector<scribe::VerifyProblem> problems = base_problems_;
+    if (restore_error.empty()) {
+      Progress progress("verifying",
+                        total_bytes_ - manifest_.base.bytes - (o_.no_globals ? 0 : manifest_.globals.bytes));
+      const scribe::VerifyReport& report = diffs_verification_->wait(progress);
+      progress.finish();
+      count_verified(report.files_checked, report.bytes_checked);
+      problems.insert(problems.end(), report.problems.begin(), report.problems.end());
+    }
+    report_problems(problems);
+    if (!has_error(problems)) {
+      if (globals_failed_) return;  // --force, said so
+      log_done("Verified " + std::to_string(files_verified_) + " files (" + scribe::size_text(bytes_verified_) +
+               ") against the manifest");
+      return;
+    }
+    if (o_.force && restore_error.empty()) {
+      log_warning("applying files that failed verification (--force)");
+      return;
+    }
+    std::string detail;
+    if (!restore_error.empty()) {
+      detail = "The restore of " + manifest_.base.file + " had failed: " + restore_error;
+      if (detail.back() != '.') detail += '.';
+    }
+    if (o_.create && drop_created_database()) {
+      incomplete.armed = false;
+      if (!o_.no_globals)
+        detail += std::string(detail.empty() ? "" : " ") + manifest_.globals.file +
+                  ", checked before the rest, was applied: its roles and tablespaces stay.";
+      throw ActionError(kExitBackup,
+                        "chain " + chain_id_ + " failed verification: the restore stopped and database \"" +
+                            target_db_ + "\" was dropped",
+                        detail, kVerificationHint);
+    }
+    // The target stays: the incomplete warning follows.
+    throw ActionError(kExitBackup, "chain " + chain_id_ + " failed verification: the restore stopped", detail,
+                      kVerificationHint);
+  }
+
+  // --create made the target in this run: dropped again, a restore that the
+  // verification stopped leaves no database behind.
+  bool drop_created_database() {
+    target_conn_.reset();  // DROP DATABASE waits a few seconds for its session to end
+    try {
+      const auto admin = maintenance_connection(o_.connection);
+      admin->exec("DROP DATABASE " + admin->quote_identifier(target_db_));
+      return true;
+    } catch (const std::exception& e) {
+      log_warning("could not drop database \"" + target_db_ + "\": " + e.what());
+      return false;
+    }
+  }
+
+  void count_verified(std::uint64_t files, std::uint64_t bytes) {
+    files_verified_ += files;
+    bytes_verified_ += bytes;
+  }
+
+  // Each problem once, though the manifest's may come from two passes.
+  void report_problems(const std::vector<scribe::VerifyProblem>& problems) {
+    for (const auto& p : problems) {
       const std::string text = (p.file.empty() ? "chain " + chain_id_ : p.file) + ": " + p.message;
+      if (!reported_.insert(text).second) continue;
       if (p.severity == scribe::Severity::kError)
         log_error(text);
       else
         log_warning(text);
-    }
-    if (!report.ok()) {
-      if (!o_.force)
-        throw ActionError(kExitBackup, "chain " + chain_id_ + " failed verification: nothing was restored", {},
-                          "Restore another chain with --chain-id, or give --force to apply the files anyway.");
-      log_warning("applying files that failed verification (--force)");
-    } else {
-      log_done("Verified " + std::to_string(report.files_checked) + " files (" +
-               scribe::size_text(report.bytes_checked) + ") against the manifest");
     }
   }
 
@@ -536,13 +687,19 @@ class ChainRestore {
     reset_session();
   }
 
+  // The base is checked against the manifest from the bytes its restore
+  // reads (base_check_complete), not by a read of its own.
   void restore_base(Progress& progress) {
     const std::string base_path = scribe::join_path(chain_dir_, manifest_.base.file);
     const auto base_started = Clock::now();
+    base_started_ = true;
+    base_check_ = std::make_unique<scribe::StoredFileCheck>(manifest_.base, scribe::kDumpClosingLine);
+    const auto interrupt = [this] { stop_if_verification_failed(); };
     std::optional<BaseLayout> layout;
     if (o_.jobs > 1) {
       const auto scan_start = Clock::now();
-      layout = scan_base_layout(base_path, manifest_.base.file);
+      layout = scan_base_layout(base_path, manifest_.base.file, base_check_.get(), interrupt);
+      base_check_complete();
       log_verbose("--jobs: the base's entries read in " + scribe::duration_text(seconds_since(scan_start)));
       if (layout->data_entries == 0) {
         log_verbose("--jobs: the base has no table data to spread; it is restored on one connection");
@@ -558,6 +715,7 @@ class ChainRestore {
       po.name = manifest_.base.file;
       po.stored_bytes = manifest_.base.bytes;
       po.bytes_before = bytes_done_;
+      po.interrupt = interrupt;
       const ApplyStats s = restore_base_parallel(conn(), *layout, po, progress);
       layout.reset();
       bytes_done_ += manifest_.base.bytes;
@@ -570,7 +728,9 @@ class ChainRestore {
       ScriptRunner runner(conn().get(), ScriptRunner::Kind::kDump, manifest_.base.file);
       runner.set_confined(confined_);
       runner.set_early_acls([&] { return base_acl_statements(base_path, manifest_.base.file); });
-      apply_file(base_path, manifest_.base.file, runner, progress, bytes_done_, 0);
+      const bool whole = apply_file(base_path, manifest_.base.file, runner, progress, bytes_done_, 0,
+                                    base_checked_ ? nullptr : base_check_.get(), interrupt);
+      if (whole && !base_checked_) base_check_complete();
       const ApplyStats& s = runner.finish(false);
       conn().exec("COMMIT");
       progress.finish();
@@ -683,6 +843,14 @@ class ChainRestore {
   bool use_active_ = false;
   std::uint64_t total_bytes_ = 0, bytes_done_ = 0;
   std::uint64_t transactions_ = 0, rows_ = 0;
+  // The verification: the diffs on their thread, the base by its restore.
+  std::unique_ptr<BackgroundVerification> diffs_verification_;
+  std::unique_ptr<scribe::StoredFileCheck> base_check_;
+  bool globals_failed_ = false;  // --force: applied anyway
+  bool base_started_ = false, base_checked_ = false;
+  std::vector<scribe::VerifyProblem> base_problems_;
+  std::uint64_t files_verified_ = 0, bytes_verified_ = 0;
+  std::set<std::string> reported_;
   std::optional<scribe::DiffTransaction> last_;
   bool reached_ = false;
   std::vector<TemporaryIndex> lookup_;  // built by the replay (create_lookup_index), dropped at the end

@@ -232,9 +232,6 @@ class ContentWatch {
   std::string tail_;
 };
 
-constexpr std::string_view kDumpClosingLine = "-- PostgreSQL database dump complete";
-constexpr std::string_view kDumpAllClosingLine = "-- PostgreSQL database cluster dump complete";
-
 class Verifier {
  public:
   Verifier(const std::string& chain_dir, const VerifyOptions& options, VerifyReport& report)
@@ -255,6 +252,7 @@ class Verifier {
       check_sequence(i);
       check_guarded(m.diffs[i].stored, &m.diffs[i]);
     }
+    if (!options_.check_directory) return;
     check_other_files(count);
     if (m.closed && count == m.diffs.size() && m.stream_position() != m.end_lsn)
       error("", "the chain was closed at " + lsn_text(m.end_lsn) + " but its stream ends at " +
@@ -266,6 +264,9 @@ class Verifier {
   }
   void warning(const std::string& file, std::string message) {
     report_.problems.push_back({Severity::kWarning, file, std::move(message)});
+  }
+  void add_problems(std::vector<VerifyProblem> problems) {
+    for (VerifyProblem& p : problems) report_.problems.push_back(std::move(p));
   }
 
   void report_progress() {
@@ -439,23 +440,6 @@ class Verifier {
             "diff ends before it starts: start_lsn " + lsn_text(d.start_lsn) + ", end_lsn " + lsn_text(d.end_lsn));
   }
 
-  void check_compression_field(const StoredFile& f, CompressionMethod by_name) {
-    CompressionSpec spec;
-    try {
-      spec = parse_compression_spec(f.compression);
-    } catch (const std::exception&) {
-      error(f.file, "the manifest gives an unknown compression \"" + shown(f.compression) + "\"");
-      return;
-    }
-    if (spec.method == by_name) return;
-    if (by_name == CompressionMethod::kNone)
-      error(f.file, "compression mismatch: the file name has no compression suffix but the manifest says " +
-                        shown(f.compression));
-    else
-      error(f.file, std::string("compression mismatch: the file name ends in ") + file_suffix(by_name) +
-                        " but the manifest says " + shown(f.compression));
-  }
-
   void check_guarded(const StoredFile& f, const SealedDiff* diff, std::string_view closing_line = {}) {
     try {
       check_file(f, diff, closing_line);
@@ -467,62 +451,47 @@ class Verifier {
   // Steps 2 and 4: size, checksum and (for diffs) content, in one pass.
   void check_file(const StoredFile& f, const SealedDiff* diff, std::string_view closing_line) {
     const CompressionMethod method = method_for_file_name(f.file);
-    check_compression_field(f, method);
+    StoredFileCheck check(f, closing_line, options_.check_content);
+    add_problems(check.take_problems());
 
     std::unique_ptr<DiffContent> content;
     std::unique_ptr<Decompressor> decompressor;
-    ContentWatch watch(closing_line);
-    const bool watching = options_.check_content;
     bool decoding = options_.check_content && (diff != nullptr || method != CompressionMethod::kNone);
     if (decoding) {
       if (diff != nullptr) content = std::make_unique<DiffContent>(have_commit_, last_commit_);
       DiffContent* sink = content.get();
-      decompressor = make_decompressor(method, [sink, &watch](const char* data, std::size_t n) {
-        watch.feed(data, n);
+      decompressor = make_decompressor(method, [sink, &check](const char* data, std::size_t n) {
+        check.content(data, n);
         if (sink != nullptr) sink->feed(data, n);
       });
     }
-    Sha256 hash;
-    std::uint64_t size = 0;
-    std::string decode_problem;  // reported after size and checksum, the plainer facts
+    // A plain base or globals file: its content is the bytes as stored.
+    const bool content_as_stored = options_.check_content && !decompressor;
     const bool read = read_file(f.file, true, [&](const char* data, std::size_t n) {
-      hash.update(data, n);
-      size += n;
-      if (watching && method == CompressionMethod::kNone && !decompressor) watch.feed(data, n);
+      check.stored(data, n);
+      if (content_as_stored) check.content(data, n);
       if (decoding) {
         try {
           decompressor->write(data, n);
         } catch (const std::exception& e) {
           decoding = false;
-          decode_problem = describe(e);
+          check.content_failed(describe(e));
         }
       }
       return true;
     });
     if (!read) return;
     report_.files_checked++;
-    if (size != f.bytes) {
-      error(f.file, fmt::format("size mismatch: manifest says {} bytes, file has {}", f.bytes, size));
-    } else {
-      const std::string found = hash.hex();
-      if (found != lower_case(f.sha256))
-        error(f.file, "checksum mismatch: expected " + shown(f.sha256) + ", found " + found);
-    }
     if (decoding) {
       try {
         decompressor->finish();
       } catch (const std::exception& e) {
         decoding = false;
-        decode_problem = describe(e);
+        check.content_failed(describe(e));
       }
     }
-    if (!decode_problem.empty()) error(f.file, decode_problem);
-    if (watching && watch.nul())
-      error(f.file, fmt::format("a NUL byte at offset {} of its content: no SQL text holds one (a client would cut "
-                                "the text there)",
-                                *watch.nul()));
-    if (watching && (decoding || method == CompressionMethod::kNone) && !watch.closed())
-      error(f.file, "the dump is cut short: its last lines do not hold \"" + std::string(watch.closing_line()) + "\"");
+    check.finish();
+    add_problems(check.take_problems());
     if (content) {
       // The commit order runs on from what this file held, even if only in part.
       if (decoding) check_diff_content(*diff, *content);
@@ -659,6 +628,90 @@ class Verifier {
 };
 
 }  // namespace
+
+struct StoredFileCheck::State {
+  State(const StoredFile& f, std::string_view closing_line, bool check_content)
+      : file(f), method(method_for_file_name(f.file)), watch(closing_line), check_content(check_content) {}
+
+  StoredFile file;
+  CompressionMethod method;
+  Sha256 hash;
+  std::uint64_t size = 0;
+  ContentWatch watch;
+  bool check_content;
+  bool content_ok = true;
+  std::string content_problem;  // reported after size and checksum, the plainer facts
+  std::vector<VerifyProblem> problems;
+
+  void error(std::string message) { problems.push_back({Severity::kError, file.file, std::move(message)}); }
+
+  void check_compression_field() {
+    CompressionSpec spec;
+    try {
+      spec = parse_compression_spec(file.compression);
+    } catch (const std::exception&) {
+      error("the manifest gives an unknown compression \"" + shown(file.compression) + "\"");
+      return;
+    }
+    if (spec.method == method) return;
+    if (method == CompressionMethod::kNone)
+      error("compression mismatch: the file name has no compression suffix but the manifest says " +
+            shown(file.compression));
+    else
+      error(std::string("compression mismatch: the file name ends in ") + file_suffix(method) +
+            " but the manifest says " + shown(file.compression));
+  }
+};
+
+StoredFileCheck::StoredFileCheck(const StoredFile& file, std::string_view closing_line, bool check_content)
+    : state_(std::make_unique<State>(file, closing_line, check_content)) {
+  state_->check_compression_field();
+}
+
+StoredFileCheck::~StoredFileCheck() = default;
+
+void StoredFileCheck::stored(const char* data, std::size_t n) {
+  state_->hash.update(data, n);
+  state_->size += n;
+}
+
+void StoredFileCheck::content(const char* data, std::size_t n) {
+  if (state_->check_content && state_->content_ok) state_->watch.feed(data, n);
+}
+
+void StoredFileCheck::content_failed(std::string problem) {
+  if (!state_->content_ok) return;
+  state_->content_ok = false;
+  state_->content_problem = std::move(problem);
+}
+
+void StoredFileCheck::finish() {
+  State& s = *state_;
+  if (s.size != s.file.bytes) {
+    s.error(fmt::format("size mismatch: manifest says {} bytes, file has {}", s.file.bytes, s.size));
+  } else {
+    const std::string found = s.hash.hex();
+    if (found != lower_case(s.file.sha256))
+      s.error("checksum mismatch: expected " + shown(s.file.sha256) + ", found " + found);
+  }
+  if (!s.content_problem.empty()) s.error(s.content_problem);
+  if (!s.check_content) return;
+  if (s.watch.nul())
+    s.error(
+        fmt::format("a NUL byte at offset {} of its content: no SQL text holds one (a client would cut the "
+                    "text there)",
+                    *s.watch.nul()));
+  if (s.content_ok && !s.watch.closed())
+    s.error("the dump is cut short: its last lines do not hold \"" + std::string(s.watch.closing_line()) + "\"");
+}
+
+std::uint64_t StoredFileCheck::stored_bytes() const { return state_->size; }
+
+std::vector<VerifyProblem> StoredFileCheck::take_problems() {
+  std::vector<VerifyProblem> out;
+  out.swap(state_->problems);
+  return out;
+}
 
 VerifyReport verify_chain(const std::string& chain_dir, const VerifyOptions& options) {
   VerifyReport report;

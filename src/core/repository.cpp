@@ -25,8 +25,11 @@ struct RemotePath {
   std::string key;  // without a trailing slash
 };
 
+// Per thread: a client is one libcurl handle, which two threads must not
+// use at once, and a restore reads from several (--jobs connections, the
+// verification of the diffs beside the restore of the base).
 std::map<std::string, std::unique_ptr<s3::Client>>& clients() {
-  static std::map<std::string, std::unique_ptr<s3::Client>> by_bucket;
+  static thread_local std::map<std::string, std::unique_ptr<s3::Client>> by_bucket;
   return by_bucket;
 }
 

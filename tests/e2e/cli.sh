@@ -119,7 +119,7 @@ PY
 expect_exit 4 "$victim.*checksum" --verify --backup-dir "$damaged"
 expect_exit 4 "$victim" --restore --backup-dir "$damaged" -d nope --create
 exists=$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = 'nope'")
-[ "$exists" = 0 ] && ok "a refused restore created nothing" || fail "a refused restore created the database"
+[ "$exists" = 0 ] && ok "a refused restore left no database (made, then dropped again)" || fail "a refused restore left the database"
 copy_backup
 truncate -s -100 "$dchain/$victim"
 expect_exit 4 "$victim" --verify --backup-dir "$damaged"

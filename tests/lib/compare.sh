@@ -6,6 +6,9 @@
 #                             row hashes, not row texts, so that a table
 #                             over 1 GB of text (a text value's limit) is
 #                             summed too
+#   row_hashes DB             one line per row of every user table:
+#                             name|md5 of its text, sorted: which rows one
+#                             database has that another has not (comm)
 #   normalized_dump DB [ARG...]
 #                             pg_dump (schema and data, or as ARGs say:
 #                             --schema-only), comments and sequence values
@@ -37,6 +40,18 @@ SELECT format('SELECT %L || ''|'' || md5(coalesce(string_agg(md5(ROW(t.*)::text)
  ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C" \gexec
 SQL
   } | psql -X -q -At -v ON_ERROR_STOP=1 -d "$1"
+}
+
+row_hashes() {
+  {
+    echo "$checksum_settings"
+    cat <<'SQL'
+SELECT format('SELECT %L || ''|'' || md5(ROW(t.*)::text) FROM %I.%I t', n.nspname || '.' || c.relname, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+ ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C" \gexec
+SQL
+  } | psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" | LC_ALL=C sort
 }
 
 # normalized_dump DB [PG_DUMP_ARGS...]: extra arguments go to pg_dump

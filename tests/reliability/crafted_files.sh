@@ -20,8 +20,16 @@
 # meta-command in its torn end, and garbage after its whole transactions.
 # Checks: for each sealed-file case, `pg_scribe --verify` exits 4 and names
 # the file, and `pg_scribe --restore --create -d X` refuses (exit 4 or 5;
-# never a signal, never a hang) naming the file, creates no database X, and
-# no marker file appears. active.sql is not in the manifest (README): a torn
+# never a signal, never a hang) naming the file, leaves no database X (the
+# files are verified while the base is restored: a database made before a
+# problem was found is dropped again), and no marker file appears. The
+# verification beside the restore: a base with one byte flipped (size
+# unchanged; in a row, where the SQL still runs, in a statement, where it
+# breaks, in the middle, plain and zstd, on one connection and with --jobs
+# 2) refuses with exit 4 naming the base: with --create no database is
+# left, into an existing empty database that database is said to be
+# incomplete; a diff with one byte flipped is never applied, nor is any diff
+# before it (the database holds what the base alone restores). active.sql is not in the manifest (README): a torn
 # end is cut and reported and the rest restored equals the source; garbage
 # or a meta-command there is refused or cut, never run. --force (README:
 # "apply files that fail verification") applies an intact diff whose
@@ -103,7 +111,7 @@ db_exists() { [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_database 
 
 # refused LABEL CHAIN_ID PATTERN [restore options]: on the current copy,
 # --verify of that chain and --restore --create of it both refuse, naming
-# PATTERN (grep -E), and nothing is created or run.
+# PATTERN (grep -E), and nothing is left or run.
 refused() {
   local label=$1 id=$2 pattern=$3
   shift 3
@@ -274,6 +282,76 @@ fresh_copy
 rm "$C1/$plain_diff"
 ln -s /dev/zero "$C1/$plain_diff"
 refused "/dev/zero in place of a diff" "$id1" "$plain_diff"
+
+echo "-- verified while the base is restored"
+# flipped_base LABEL CHAIN_ID FILE WHERE [restore options]: FILE, the base
+# of a fresh copy of chain CHAIN_ID, with one byte flipped at WHERE (see
+# crafted_edit.py flip; size unchanged, manifest as written). --restore
+# --create exits 4 naming FILE's checksum and leaves no database; into an
+# existing empty database, exits 4 and says that database is incomplete.
+flipped_base() {
+  local label=$1 id=$2 file=$3 where=$4
+  shift 4
+  n=$((n + 1))
+  local target="x_$n" problems=()
+  fresh_copy
+  edit flip "$copy/chain-$id" "$file" "$where"
+  scribe_run "$work/restore.$n" --restore --create -d "$target" --backup-dir "$copy" --chain-id "$id" "$@"
+  [ "$rc" = 4 ] || problems+=("--create: exit $rc, not 4")
+  grep -q "error: $file: checksum mismatch" "$work/restore.$n" || problems+=("--create: no checksum mismatch of $file")
+  grep -q "database \"$target\" was dropped" "$work/restore.$n" || problems+=("--create: does not say it dropped $target")
+  if db_exists "$target"; then
+    problems+=("--create: database $target left")
+    dropdb "$target"
+  fi
+  createdb "$target"
+  scribe_run "$work/restore.$n.existing" --restore -d "$target" --backup-dir "$copy" --chain-id "$id" "$@"
+  [ "$rc" = 4 ] || problems+=("existing database: exit $rc, not 4")
+  grep -q "error: $file: checksum mismatch" "$work/restore.$n.existing" ||
+    problems+=("existing database: no checksum mismatch of $file")
+  grep -q "database \"$target\" is incomplete" "$work/restore.$n.existing" ||
+    problems+=("existing database: not said to be incomplete")
+  dropdb "$target"
+  if [ ${#problems[@]} = 0 ]; then
+    ok "$label: exit 4 naming $file; with --create no database left, else the database said incomplete"
+  else
+    fail "$label: $(IFS=';'; echo "${problems[*]}")"
+    sed 's/^/    restore: /' "$work/restore.$n" | grep -v '^    restore:   ' | head -8 >&2
+    sed 's/^/    existing: /' "$work/restore.$n.existing" | grep -v '^    existing:   ' | head -8 >&2
+  fi
+}
+for jobs in 1 2; do
+  flipped_base "base.sql, a byte of a row flipped (the SQL still runs), --jobs $jobs" "$id1" base.sql \
+    $'FROM stdin;\n' --jobs "$jobs"
+  flipped_base "base.sql, a byte of a statement flipped (the SQL breaks), --jobs $jobs" "$id1" base.sql \
+    'CREATE TABLE public.accounts' --jobs "$jobs"
+  flipped_base "base.sql, its middle byte flipped, --jobs $jobs" "$id1" base.sql middle --jobs "$jobs"
+  flipped_base "base.sql.zst, its middle byte flipped, --jobs $jobs" "$id2" base.sql.zst middle --jobs "$jobs"
+done
+
+# A diff with a byte flipped, the base intact: no diff is applied, not even
+# the one before it. The target holds no row that the base alone does not
+# (the restore of the base may have stopped early, or been rolled back).
+base_lsn=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["start_lsn"])' "$chain1/manifest.json")
+"$PG_SCRIBE" --restore --create -d base_only --backup-dir "$backups/src" --chain-id "$id1" --up-to "$base_lsn" \
+  >"$work/base_only.out" 2>&1 || { fail "restore of the base alone (--up-to $base_lsn)"; cat "$work/base_only.out" >&2; }
+row_hashes base_only >"$work/base_only.rows"
+for jobs in 1 2; do
+  fresh_copy
+  edit flip "$C1" "$plain_diff" middle
+  n=$((n + 1))
+  createdb "x_$n"
+  scribe_run "$work/restore.$n" --restore -d "x_$n" --backup-dir "$copy" --chain-id "$id1" --jobs "$jobs"
+  row_hashes "x_$n" >"$work/x_$n.rows"
+  not_in_base=$(LC_ALL=C comm -13 "$work/base_only.rows" "$work/x_$n.rows" | wc -l)
+  if [ "$rc" = 4 ] && grep -q "error: $plain_diff: checksum mismatch" "$work/restore.$n" && [ "$not_in_base" = 0 ]; then
+    ok "a diff with a byte flipped, --jobs $jobs: exit 4 naming it, no diff applied ($(wc -l <"$work/x_$n.rows") rows, all of the base)"
+  else
+    fail "a diff with a byte flipped, --jobs $jobs: exit $rc, $not_in_base rows not in the base"
+    grep -v '^  ' "$work/restore.$n" | head -8 >&2
+  fi
+  dropdb "x_$n"
+done
 
 echo "-- active.sql with --include-active"
 # A torn transaction followed by garbage (what a crash can leave): cut and

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -646,6 +648,137 @@ TEST_F(ChainVerify, ProgressIsReported) {
   // An exception from the callback cancels the verification.
   options.on_progress = [](std::uint64_t) { throw std::runtime_error("cancelled"); };
   EXPECT_THROW(verify(options), std::runtime_error);
+}
+
+TEST_F(ChainVerify, DirectoryChecksCanBeSkipped) {
+  build_good_chain();
+  scribe::write_file_atomically(path("diff-20261121T160000Z.sql"), "unlisted");
+  m_.closed = true;
+  m_.end_lsn = 0x3400000;  // not where the stream ends
+  m_.next_chain = "20261122T000000Z";
+  save();
+  VerifyOptions options;
+  options.check_directory = false;
+  VerifyReport r = verify(options);
+  EXPECT_TRUE(r.problems.empty()) << dump(r);
+  EXPECT_EQ(r.files_checked, 5u);
+  r = verify();
+  EXPECT_TRUE(has(r, Severity::kError, "diff-20261121T160000Z.sql", "not in the manifest")) << dump(r);
+  EXPECT_TRUE(has(r, Severity::kError, "", "the chain was closed at")) << dump(r);
+}
+
+// StoredFileCheck fed by a reader that decompresses the file itself (as
+// pg_scribe --restore reads the base) finds what verify_chain finds.
+class StoredFileCheckTest : public ChainVerify {
+ protected:
+  std::vector<scribe::VerifyProblem> check_as_a_reader(const scribe::StoredFile& f) {
+    scribe::StoredFileCheck check(f, scribe::kDumpClosingLine);
+    auto decompressor = scribe::make_decompressor(scribe::method_for_file_name(f.file),
+                                                  [&](const char* data, std::size_t n) { check.content(data, n); });
+    const std::string bytes = scribe::read_small_file(path(f.file));
+    // In uneven pieces, as a reader's blocks fall.
+    for (std::size_t at = 0; at < bytes.size(); at += 7) {
+      const std::size_t n = std::min<std::size_t>(7, bytes.size() - at);
+      check.stored(bytes.data() + at, n);
+      try {
+        decompressor->write(bytes.data() + at, n);
+      } catch (const std::exception& e) {
+        check.content_failed(e.what());
+      }
+    }
+    try {
+      decompressor->finish();
+    } catch (const std::exception& e) {
+      check.content_failed(e.what());
+    }
+    check.finish();
+    EXPECT_EQ(check.stored_bytes(), bytes.size());
+    return check.take_problems();
+  }
+
+  // verify_chain's problems with the base alone.
+  std::vector<std::string> verified_base() {
+    VerifyOptions options;
+    options.include_globals = false;
+    options.diff_limit = 0;
+    options.check_directory = false;
+    std::vector<std::string> messages;
+    for (const auto& p : verify(options).problems) messages.push_back(p.file + ": " + p.message);
+    return messages;
+  }
+
+  std::vector<std::string> checked_base() {
+    std::vector<std::string> messages;
+    for (const auto& p : check_as_a_reader(m_.base)) messages.push_back(p.file + ": " + p.message);
+    return messages;
+  }
+};
+
+TEST_F(StoredFileCheckTest, GoodBase) {
+  build_good_chain();
+  EXPECT_TRUE(checked_base().empty());
+  scribe::remove_file(path(m_.base.file));
+  m_.base = store("base.sql", "CREATE TABLE public.t (id integer);\n" + kBaseEnd, "none");
+  save();
+  EXPECT_TRUE(checked_base().empty());
+}
+
+TEST_F(StoredFileCheckTest, FindsWhatVerifyFinds) {
+  build_good_chain();
+  const std::string text =
+      "CREATE TABLE public.t (id integer, v text);\nCOPY public.t (id, v) FROM stdin;\n1\tAlice\n\\.\n";
+  struct Case {
+    const char* what;
+    std::function<void()> damage;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {"a flipped byte, plain",
+       [&] {
+         m_.base = store("base.sql", text + kBaseEnd, "none");
+         flip_byte("base.sql", 40);
+       },
+       "checksum mismatch"},
+      {"cut short, plain",
+       [&] {
+         m_.base = store("base.sql", text + kBaseEnd, "none");
+         scribe::write_file_atomically(path("base.sql"), text);
+       },
+       "size mismatch"},
+      {"cut at a statement, re-signed", [&] { m_.base = store("base.sql", text, "none"); }, "the dump is cut short"},
+      {"a NUL byte, re-signed", [&] { m_.base = store("base.sql", text + std::string(1, '\0') + kBaseEnd, "none"); },
+       "a NUL byte at offset"},
+      {"empty, re-signed", [&] { m_.base = store("base.sql", "", "none"); }, "the dump is cut short"},
+      {"zstd cut mid-frame, re-signed",
+       [&] {
+         m_.base = store("base.sql.zst", text + kBaseEnd, "zstd");
+         const std::string bytes = scribe::read_small_file(path("base.sql.zst"));
+         scribe::write_file_atomically(path("base.sql.zst"), bytes.substr(0, bytes.size() / 2));
+         restamp(m_.base);
+       },
+       "compressed data is truncated"},
+      {"gzip, a wrong compression field",
+       [&] {
+         m_.base = store("base.sql.gz", text + kBaseEnd, "gzip");
+         m_.base.compression = "zstd";
+       },
+       "compression mismatch"},
+  };
+  for (const Case& c : cases) {
+    for (const char* name : {"base.sql", "base.sql.zst", "base.sql.gz"})
+      if (scribe::path_exists(path(name))) scribe::remove_file(path(name));
+    c.damage();
+    save();
+    const std::vector<std::string> verified = verified_base();
+    const std::vector<std::string> checked = checked_base();
+    ASSERT_FALSE(checked.empty()) << c.what;
+    EXPECT_NE(checked[0].find(c.expected), std::string::npos) << c.what << ": " << checked[0];
+    // The same problems (a decompressor's message may carry a detail in
+    // verify_chain's: compare the start).
+    ASSERT_EQ(verified.size(), checked.size()) << c.what;
+    for (std::size_t i = 0; i < checked.size(); i++)
+      EXPECT_EQ(verified[i].substr(0, 40), checked[i].substr(0, 40)) << c.what;
+  }
 }
 
 }  // namespace

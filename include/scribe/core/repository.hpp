@@ -29,7 +29,8 @@ void read(const std::string& path, const std::function<bool(const char*, std::si
 // `length` bytes from `offset` of a file as stored (a ranged GET remotely).
 void read_range(const std::string& path, std::uint64_t offset, std::uint64_t length,
                 const std::function<void(const char*, std::size_t)>& chunk);
-// Requests made to object stores so far by this process.
+// Requests made to object stores so far by this thread (each thread has
+// its own clients).
 std::uint64_t remote_requests();
 
 }  // namespace scribe::repository

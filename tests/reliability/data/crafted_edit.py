@@ -15,6 +15,9 @@ Every command works on a copy of a real chain directory, in place:
       in-statement TEXT   TEXT on its own line inside the first INSERT statement (after its VALUES keyword)
       nul                 a NUL byte right after the first BEGIN;
   crafted_edit.py zstd-frame CHAIN FILE        bytes 4..7 of the .zst file (the frame header) inverted
+  crafted_edit.py flip CHAIN FILE WHERE        one byte of FILE as stored XOR 0x01, its size unchanged:
+                                               WHERE is "middle", or TEXT: the byte right after the first
+                                               TEXT (a plain file's "FROM stdin;\n": a digit of a row)
   crafted_edit.py manifest CHAIN KEY VALUE     KEY (dotted path, list indexes as numbers: diffs.0.file)
                                                set to VALUE (a JSON value) in manifest.json
   crafted_edit.py manifest-text CHAIN TEXT     manifest.json replaced by TEXT
@@ -174,6 +177,19 @@ def main(argv):
             sys.exit('%s is not a zstd frame' % argv[3])
         for i in range(4, min(8, len(data))):
             data[i] ^= 0xFF
+        write_keep_owner(path, bytes(data))
+    elif cmd == 'flip':
+        path = path_of(chain, argv[3])
+        with open(path, 'rb') as f:
+            data = bytearray(f.read())
+        if argv[4] == 'middle':
+            at = len(data) // 2
+        else:
+            at = data.find(argv[4].encode())
+            if at < 0:
+                sys.exit('no %r in %s' % (argv[4], argv[3]))
+            at += len(argv[4].encode())
+        data[at] ^= 0x01
         write_keep_owner(path, bytes(data))
     elif cmd == 'manifest':
         doc = load_manifest(chain)
