@@ -16,6 +16,7 @@
 # Knobs (environment): RUNS (3), WORKLOADS ("batch oltp"), SCALE (1),
 # OLTP_TX (100000), PGBENCH_SCALE (5), PGBENCH_CLIENTS (4), PSQL_REPLAY
 # (1: psql -f too, in the first run only; 0: never), OUT (bench/results),
+# JOBS (2: pg_scribe --restore --jobs JOBS too, as scribe_jN; 1: not),
 # KEEP_CHAIN (a directory: the first run's chain of each workload is copied
 # to KEEP_CHAIN/WORKLOAD, to profile restores of it later), PG_BINDIR,
 # PG_SCRIBE.
@@ -32,7 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3} SCALE=${SCALE:-1} OLTP_TX=${OLTP_TX:-100000}
 PGBENCH_SCALE=${PGBENCH_SCALE:-5} PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-4}
-WORKLOADS=${WORKLOADS:-batch oltp} PSQL_REPLAY=${PSQL_REPLAY:-1}
+WORKLOADS=${WORKLOADS:-batch oltp} PSQL_REPLAY=${PSQL_REPLAY:-1} JOBS=${JOBS:-2}
 OUT=${OUT:-bench/results}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -109,8 +110,9 @@ seconds_of() { # "12.34 s" or "1m 5s" (pg_scribe's durations) -> seconds
   awk '{ if ($0 ~ /m /) { split($0, p, /m |s/); print p[1] * 60 + p[2] } else { print $1 } }' <<<"$1"
 }
 
-scribe_apply() { # seconds of pg_scribe --restore's diff phase into dst
-  "$PG_SCRIBE" --restore --backup-dir "$backups/src" -d dst --create --no-globals >"$work/restore.log" 2>&1 ||
+scribe_apply() { # [JOBS]: seconds of pg_scribe --restore's diff phase into dst
+  dropdb --if-exists dst
+  "$PG_SCRIBE" --restore --backup-dir "$backups/src" -d dst --create --no-globals --jobs "${1:-1}" >"$work/restore.log" 2>&1 ||
     { cat "$work/restore.log" >&2; exit 1; }
   # The restore time objective: the base and the whole restore too.
   base_secs=$(seconds_of "$(sed -n 's/.*Restored base backup (.*took \([0-9.ms ]*\)).*/\1/p' "$work/restore.log")")
@@ -160,7 +162,9 @@ for workload in $WORKLOADS; do
       cp -a "$backups/src" "$KEEP_CHAIN/$workload"
     fi
     tools=(subscription scribe)
-    [ $((run % 2)) = 0 ] && tools=(scribe subscription)
+    [ "$JOBS" -gt 1 ] && tools+=(scribe_j)
+    # Alternated: every other run in the reverse order.
+    [ $((run % 2)) = 0 ] && tools=($(printf '%s\n' "${tools[@]}" | tac))
     if [ "$PSQL_REPLAY" = 1 ] && [ "$run" = 1 ]; then tools+=(psql); fi
     for tool in "${tools[@]}"; do
       case $tool in
@@ -172,8 +176,14 @@ for workload in $WORKLOADS; do
           base_bytes=$(stat -c %s "$(ls -d "$backups"/src/chain-*)"/base.sql*)
           record "$run" "$workload" scribe_base "$base_secs" "$base_bytes"
           record "$run" "$workload" scribe_total "$total_secs" "$changes" ;;
+        scribe_j)
+          scribe_apply "$JOBS" >"$work/secs"
+          secs=$(cat "$work/secs")
+          same_content dst
+          record "$run" "$workload" "scribe_j${JOBS}_total" "$total_secs" "$changes" ;;
         psql) secs=$(psql_apply); same_content dst_psql ;;
       esac
+      [ "$tool" = scribe_j ] && tool=scribe_j$JOBS
       record "$run" "$workload" "$tool" "$secs" "$changes"
     done
     q -d src -c "SELECT pg_drop_replication_slot('bench_sub')" -c "DROP PUBLICATION bench_pub" >/dev/null
@@ -188,7 +198,7 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
     changes=$(awk -F'\t' -v w="$workload" '$2 == w { c = $5 } END { print c }' "$results")
     echo "$workload ($changes changes):"
     declare -A med=()
-    for tool in subscription scribe psql; do
+    for tool in subscription scribe "scribe_j$JOBS" psql; do
       values=$(awk -F'\t' -v w="$workload" -v t="$tool" '$2 == w && $3 == t { print $4 }' "$results")
       [ -n "$values" ] || continue
       med[$tool]=$(echo "$values" | median)
@@ -198,6 +208,12 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
     [ -n "${med[subscription]:-}" ] &&
       printf '  pg_scribe is %.2fx the subscription\n' "$(echo "${med[subscription]} / ${med[scribe]}" | bc -l)"
     [ -n "${med[psql]:-}" ] && printf '  pg_scribe is %.2fx psql -f\n' "$(echo "${med[psql]} / ${med[scribe]}" | bc -l)"
+    if [ -n "${med[scribe_j$JOBS]:-}" ]; then
+      [ -n "${med[subscription]:-}" ] && printf '  pg_scribe --jobs %s is %.2fx the subscription\n' "$JOBS" \
+        "$(echo "${med[subscription]} / ${med[scribe_j$JOBS]}" | bc -l)"
+      [ -n "${med[psql]:-}" ] && printf '  pg_scribe --jobs %s is %.2fx psql -f\n' "$JOBS" \
+        "$(echo "${med[psql]} / ${med[scribe_j$JOBS]}" | bc -l)"
+    fi
     base=$(awk -F'\t' -v w="$workload" '$2 == w && $3 == "scribe_base" { print $4 }' "$results" | median)
     total=$(awk -F'\t' -v w="$workload" '$2 == w && $3 == "scribe_total" { print $4 }' "$results" | median)
     bytes=$(awk -F'\t' -v w="$workload" '$2 == w && $3 == "scribe_base" { b = $5 } END { print b }' "$results")

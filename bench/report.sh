@@ -31,6 +31,19 @@ lag99=$(median lag_seconds_p99 scribe)
 lagn=$(median lag_samples scribe)
 rss=$(median worker_peak_rss_mb scribe)
 bpc=$(median sql_bytes_per_change scribe)
+# bench/diff_apply.sh's figures (run by run.sh into the same directory).
+diff_tsv=$out/diff-apply.tsv
+dmedian() { # WORKLOAD TOOL: seconds
+  [ -f "$diff_tsv" ] || { echo nan; return; }
+  awk -F'\t' -v w="$1" -v t="$2" '$2 == w && $3 == t {print $4}' "$diff_tsv" | sort -g |
+    awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+dchanges() { [ -f "$diff_tsv" ] && awk -F'\t' -v w="$1" '$2 == w {c = $5} END {print c + 0}' "$diff_tsv" || echo 0; }
+per_s() { awk -v c="$1" -v s="$2" 'BEGIN {if (s == "nan" || s + 0 == 0) print "nan"; else printf "%.0f", c / s}'; }
+batch_changes=$(dchanges batch)
+sub_batch=$(per_s "$batch_changes" "$(dmedian batch subscription)")
+scribe_batch=$(per_s "$batch_changes" "$(dmedian batch scribe)")
+scribe_j_batch=$(per_s "$batch_changes" "$(dmedian batch "scribe_j$jobs")")
 export LC_NUMERIC=en_US.UTF-8 2>/dev/null || true
 
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
@@ -71,6 +84,21 @@ versions="$(psql -X -At -d postgres -c 'SHOW server_version') ; pg_scribe $(git 
   echo "| psql -f base.sql | $(fmt "$base_psql" 2) | $(ratio "$base_psql" "$base_scribe_j") |"
   echo "| pg_scribe --restore (-j 1) | $(fmt "$base_scribe" 2) | $(ratio "$base_scribe" "$base_scribe_j") |"
   echo
+  if [ -f "$diff_tsv" ]; then
+    echo "## Replay against PostgreSQL's own apply (bench/diff_apply.sh)"
+    echo
+    echo "The same WAL applied by a subscription catching up from a slot, by \`pg_scribe --restore\` (its diff phase; with and without \`--jobs $jobs\`) and by \`psql -f\` (first run). Seconds, lower is better."
+    echo
+    echo "| workload | changes | subscription | pg_scribe | pg_scribe -j $jobs | psql -f | pg_scribe / subscription | pg_scribe -j $jobs / subscription | pg_scribe / psql -f |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for w in batch oltp; do
+      c=$(dchanges "$w")
+      [ "$c" != 0 ] || continue
+      sub=$(dmedian "$w" subscription) sc=$(dmedian "$w" scribe) scj=$(dmedian "$w" "scribe_j$jobs") ps=$(dmedian "$w" psql)
+      echo "| $w | $(fmt "$c") | $(fmt "$sub" 2) | $(fmt "$sc" 2) | $(fmt "$scj" 2) | $(fmt "$ps" 2) | $(ratio "$sub" "$sc") | $(ratio "$sub" "$scj") | $(ratio "$ps" "$sc") |"
+    done
+    echo
+  fi
   echo "## Source overhead and lag (pgbench -c $clients -j 2 -T $seconds, scale $pgb_scale)"
   echo
   echo "| streaming | TPS |"
@@ -101,6 +129,13 @@ cat >"$out/chart.dat" <<DAT
 "pg_scribe\\n--restore" $res_scribe
 "psql -f\\nrestore" $res_psql
 DAT
+if [ -f "$diff_tsv" ]; then
+  cat >>"$out/chart.dat" <<DAT
+"subscription\\napply (batch)" $sub_batch
+"pg_scribe diffs\\n(batch)" $scribe_batch
+"pg_scribe -j $jobs\\ndiffs (batch)" $scribe_j_batch
+DAT
+fi
 if command -v gnuplot >/dev/null; then
   gnuplot <<GP
 set terminal pngcairo size 900,500 noenhanced font ",10"

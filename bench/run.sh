@@ -227,5 +227,17 @@ record all lag_seconds_p50 scribe "$lag_p50"
 record all lag_seconds_p99 scribe "$lag_p99"
 record all lag_samples scribe "$lag_n"
 
+# Replay of the diffs against PostgreSQL's own apply (issue 18), in a
+# cluster of its own: bench/diff_apply.sh with the same runs and scale (its
+# batch workload is 300,000 × SCALE rows, its pgbench stream 100,000 ×
+# SCALE transactions); its figures go into the report. DIFF_APPLY=0 skips it.
+if [ "${DIFF_APPLY:-1}" = 1 ]; then
+  echo "== replay against a subscription's apply (bench/diff_apply.sh)"
+  oltp_tx=$(printf '%.0f' "$(echo "100000 * $SCALE" | bc -l)")
+  [ "$oltp_tx" -ge 1000 ] || oltp_tx=1000
+  RUNS=$RUNS SCALE=$SCALE OLTP_TX=$oltp_tx PGBENCH_SCALE=$PGBENCH_SCALE JOBS=$JOBS PSQL_REPLAY=${PSQL_REPLAY:-1} \
+    OUT=$OUT PG_BINDIR=$PG_BINDIR PG_SCRIBE=$PG_SCRIBE bash bench/diff_apply.sh
+fi
+
 JOBS=$JOBS bash bench/report.sh "$results" "$OUT" "$changes" "$n" "$nu" "$nuu" "$PGBENCH_SCALE" "$PGBENCH_CLIENTS" "$PGBENCH_SECONDS" "$RUNS"
 echo "bench: done; report in $OUT/report.md"

@@ -30,6 +30,9 @@ constexpr std::size_t kQueueBytes = 32 << 20;
 // table's changes merge into few statements, small enough to hold.
 constexpr std::size_t kGroupBytes = 8 << 20;
 constexpr std::uint64_t kGroupTransactions = 10000;
+// A transaction of row changes is held for a group up to this much SQL (a
+// group ends after it); a larger one runs as it came, on one connection.
+constexpr std::size_t kHoldBytes = 32 << 20;
 // A run of INSERTs goes as a COPY from this many rows on (fewer: the
 // round trip a COPY needs costs more than the INSERT's planning).
 constexpr std::size_t kCopyMinRows = 64;
@@ -804,7 +807,7 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
       tx_grouped_ = true;  // joins the group when the scanner reports the transaction
       return;
     }
-    if (!scribe::dml_target_table(text).empty() && tx_bytes_ + text.size() <= kGroupBytes) {
+    if (!scribe::dml_target_table(text).empty() && tx_bytes_ + text.size() <= kHoldBytes) {
       tx_statements_.emplace_back(text);
       tx_bytes_ += text.size();
       return;
