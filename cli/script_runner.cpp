@@ -595,11 +595,12 @@ const ScriptRunner::SplitInfo& ScriptRunner::split_info(const std::string& table
 // that key (parse_keyed_dml) whose SET has no key column.
 bool ScriptRunner::split_key(std::string_view statement, const SplitInfo& info, std::string& key) const {
   key.clear();
-  std::string field;
-  auto add_field = [&](std::string_view value) {
-    field.clear();
-    if (!scribe::append_copy_line("(" + std::string(value) + ")", field) || field == "\\N\n") return false;
-    key.append(field);  // ends in '\n', which no field holds
+  // Each key value as a COPY field (the text of the value), each ended by
+  // a newline, which no field holds.
+  auto add_field = [&](std::string_view literal) {
+    const std::size_t before = key.size();
+    if (!scribe::append_copy_field(literal, key) || key.compare(before, std::string::npos, "\\N") == 0) return false;
+    key.push_back('\n');
     return true;
   };
   if (starts_with_ci(statement, "INSERT INTO ")) {
@@ -614,11 +615,14 @@ bool ScriptRunner::split_key(std::string_view statement, const SplitInfo& info, 
     for (;;) {
       const std::size_t start = pos;
       if (pos < statement.size() && statement[pos] == '"') {
-        for (pos++; pos < statement.size(); pos++)
-          if (statement[pos] == '"' && !(pos + 1 < statement.size() && statement[pos + 1] == '"'))
-            break;
-          else if (statement[pos] == '"')
-            pos++;
+        for (pos++; pos < statement.size(); pos++) {
+          if (statement[pos] != '"') continue;
+          if (pos + 1 < statement.size() && statement[pos + 1] == '"') {
+            pos++;  // "" is one quote
+            continue;
+          }
+          break;
+        }
         pos++;
       } else {
         while (pos < statement.size() && statement[pos] != ',' && statement[pos] != ')') pos++;
@@ -632,20 +636,13 @@ bool ScriptRunner::split_key(std::string_view statement, const SplitInfo& info, 
       if (statement[pos] != ')') return false;
       break;
     }
-    std::string line;
-    if (!scribe::append_copy_line(statement.substr(head, statement.size() - head - 1), line)) return false;
-    std::vector<std::string_view> fields;
-    std::string_view rest(line.data(), line.size() - 1);  // without its '\n'
-    for (std::size_t tab; (tab = rest.find('\t')) != std::string_view::npos; rest.remove_prefix(tab + 1))
-      fields.push_back(rest.substr(0, tab));
-    fields.push_back(rest);
-    if (fields.size() != columns.size()) return false;
+    std::vector<std::string_view> literals;
+    if (!scribe::row_literals(statement.substr(head, statement.size() - head - 1), literals) ||
+        literals.size() != columns.size())
+      return false;
     for (const std::string& column : info.key_columns) {
       const auto at = std::find(columns.begin(), columns.end(), column);
-      if (at == columns.end()) return false;
-      const std::string_view value = fields[static_cast<std::size_t>(at - columns.begin())];
-      if (value == "\\N") return false;
-      key.append(value).push_back('\n');
+      if (at == columns.end() || !add_field(literals[static_cast<std::size_t>(at - columns.begin())])) return false;
     }
     return true;
   }

@@ -208,6 +208,66 @@ std::string copy_statement_for_insert(std::string_view statement) {
   return copy;
 }
 
+namespace {
+
+// Reads the value at p (NULL, true, false, a number, '...' or E'...' with
+// an optional cast): `whole` its text, `value` without the E.
+bool read_row_value(HeadParser& p, std::string_view text, std::string_view& whole, std::string_view& value,
+                    bool& escaped) {
+  const std::size_t start = p.pos();
+  escaped = p.literal("E");
+  if (!p.value(value)) {
+    if (!escaped || !p.escaped_string(value)) return false;
+  }
+  whole = text.substr(start, p.pos() - start);
+  return true;
+}
+
+// Appends a value read by read_row_value as a field of COPY's text format.
+bool append_field(std::string_view whole, std::string_view value, bool escaped, std::string& out) {
+  if (whole == "NULL") {
+    out.append("\\N");
+  } else if (whole == "true") {
+    out.push_back('t');
+  } else if (whole == "false") {
+    out.push_back('f');
+  } else if (value.front() != '\'') {
+    out.append(value);  // a number
+  } else {
+    // The string's characters (a cast after it names the column's own
+    // type, which COPY reads the text as), in COPY's text format.
+    const std::size_t close = value.find_last_of('\'');
+    for (std::size_t i = 1; i < close; i++) {
+      char c = value[i];
+      if (c == '\'') {
+        i++;  // '' is one quote
+      } else if (c == '\\' && escaped) {
+        if (value[i + 1] != '\\') return false;  // wal2sql writes no other escape
+        i++;
+      }
+      switch (c) {
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        default:
+          out.push_back(c);
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool append_copy_line(std::string_view row, std::string& out) {
   HeadParser p(row);
   if (!p.literal("(")) return false;
@@ -215,55 +275,33 @@ bool append_copy_line(std::string_view row, std::string& out) {
   do {
     if (!first) out.push_back('\t');
     first = false;
-    const std::size_t start = p.pos();
-    const bool escaped = p.literal("E");
-    std::string_view value;
-    if (!p.value(value)) {
-      if (!escaped || !p.escaped_string(value)) return false;
-    }
-    const std::string_view whole = row.substr(start, p.pos() - start);
-    if (whole == "NULL") {
-      out.append("\\N");
-    } else if (whole == "true") {
-      out.push_back('t');
-    } else if (whole == "false") {
-      out.push_back('f');
-    } else if (value.front() != '\'') {
-      out.append(value);  // a number
-    } else {
-      // The string's characters (a cast after it names the column's own
-      // type, which COPY reads the text as), in COPY's text format.
-      const std::size_t close = value.find_last_of('\'');
-      for (std::size_t i = 1; i < close; i++) {
-        char c = value[i];
-        if (c == '\'') {
-          i++;  // '' is one quote
-        } else if (c == '\\' && escaped) {
-          if (value[i + 1] != '\\') return false;  // wal2sql writes no other escape
-          i++;
-        }
-        switch (c) {
-          case '\\':
-            out.append("\\\\");
-            break;
-          case '\n':
-            out.append("\\n");
-            break;
-          case '\r':
-            out.append("\\r");
-            break;
-          case '\t':
-            out.append("\\t");
-            break;
-          default:
-            out.push_back(c);
-        }
-      }
-    }
+    std::string_view whole, value;
+    bool escaped = false;
+    if (!read_row_value(p, row, whole, value, escaped) || !append_field(whole, value, escaped, out)) return false;
   } while (p.literal(", "));
   if (!p.literal(")") || !p.at_end()) return false;
   out.push_back('\n');
   return true;
+}
+
+bool row_literals(std::string_view row, std::vector<std::string_view>& out) {
+  out.clear();
+  HeadParser p(row);
+  if (!p.literal("(")) return false;
+  do {
+    std::string_view whole, value;
+    bool escaped = false;
+    if (!read_row_value(p, row, whole, value, escaped)) return false;
+    out.push_back(whole);
+  } while (p.literal(", "));
+  return p.literal(")") && p.at_end();
+}
+
+bool append_copy_field(std::string_view literal, std::string& out) {
+  HeadParser p(literal);
+  std::string_view whole, value;
+  bool escaped = false;
+  return read_row_value(p, literal, whole, value, escaped) && p.at_end() && append_field(whole, value, escaped, out);
 }
 
 bool parse_keyed_dml(std::string_view statement, KeyedDml& out) {

@@ -830,6 +830,29 @@ TEST(CopyLines, AnythingElseIsRefused) {
   EXPECT_FALSE(scribe::append_copy_line("(1, 'x'::int + 1)", out));
 }
 
+TEST(CopyLines, RowLiteralsAndFieldsReadAsTheLineDoes) {
+  const std::string_view row = "(1, 'it''s'::text, NULL, E'back\\\\slash', -2.5)";
+  std::vector<std::string_view> literals;
+  ASSERT_TRUE(scribe::row_literals(row, literals));
+  ASSERT_EQ(literals.size(), 5u);
+  EXPECT_EQ(literals[0], "1");
+  EXPECT_EQ(literals[1], "'it''s'::text");
+  EXPECT_EQ(literals[2], "NULL");
+  EXPECT_EQ(literals[3], "E'back\\\\slash'");
+  std::string fields, line;
+  for (std::size_t i = 0; i < literals.size(); i++) {
+    if (i > 0) fields.push_back('\t');
+    ASSERT_TRUE(scribe::append_copy_field(literals[i], fields));
+  }
+  ASSERT_TRUE(scribe::append_copy_line(row, line));
+  EXPECT_EQ(fields + "\n", line);
+  std::string out;
+  EXPECT_FALSE(scribe::append_copy_field("now()", out));
+  EXPECT_FALSE(scribe::append_copy_field("1, 2", out));
+  EXPECT_FALSE(scribe::row_literals("(1, now())", literals));
+  EXPECT_FALSE(scribe::row_literals("(1) x", literals));
+}
+
 TEST(CopyLines, UpdateRunCollapsedAsCopyRows) {
   const std::vector<std::string> in = {
       "UPDATE ONLY public.t SET a = 1, b = 'x' WHERE id = 1;", "UPDATE ONLY public.t SET a = 2, b = NULL WHERE id = 2;",

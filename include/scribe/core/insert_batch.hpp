@@ -120,6 +120,12 @@ std::string copy_statement_for_insert(std::string_view statement);
 // type, whose text COPY gives to the same input function. False otherwise
 // (then `out` holds part of a line: cut it back).
 bool append_copy_line(std::string_view row, std::string& out);
+// The values of such a row, as views of their text ("1", "'x'::text",
+// "E'a\\b'", "NULL"), in order; false if append_copy_line would not read it.
+bool row_literals(std::string_view row, std::vector<std::string_view>& out);
+// Appends one such value as a field of COPY's text format (without a tab or
+// a newline); false if it is not one append_copy_line reads.
+bool append_copy_field(std::string_view literal, std::string& out);
 
 // A single-row DELETE or UPDATE by key, as wal2sql writes it, split into its
 // parts (views into the statement text).
