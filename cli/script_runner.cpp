@@ -488,21 +488,14 @@ void ScriptRunner::run_job(Lane& lane, const Job& job, Tally& tally) {
     if (PQputCopyData(conn, job.copy_data.data(), static_cast<int>(job.copy_data.size())) != 1 ||
         PQputCopyEnd(conn, nullptr) != 1)
       fail(conn, nullptr, job.where);
-    PGresult* error = nullptr;
-    while (PGresult* result = PQgetResult(conn)) {
-      if (PQresultStatus(result) == PGRES_COMMAND_OK) {
-        if (job.count_rows) tally.copy_rows += std::strtoull(PQcmdTuples(result), nullptr, 10);
-        PQclear(result);
-      } else if (error == nullptr) {
-        error = result;
-      } else {
-        PQclear(result);
-      }
-    }
-    if (error != nullptr) {
-      ResultPtr keep(error);
-      fail(conn, error, job.where);
-    }
+    const bool count = job.count_rows;
+    tally.copy_rows += drain_copy_results(
+        conn,
+        [count](PGresult* result) -> std::optional<std::uint64_t> {
+          if (PQresultStatus(result) != PGRES_COMMAND_OK) return std::nullopt;
+          return count ? std::strtoull(PQcmdTuples(result), nullptr, 10) : 0;
+        },
+        job.where);
     return;
   }
   if (PQsendQuery(conn, job.sql.c_str()) == 0) fail(conn, nullptr, job.where);
@@ -1025,30 +1018,15 @@ bool ScriptRunner::update_by_copy(const std::string& table, const std::vector<st
 // COPY `data` (text format lines) with `copy`, after everything built so
 // far has run; its rows count as the stream's when `count`.
 void ScriptRunner::copy_in(const std::string& copy, std::string data, bool count) {
-  send_batch();
-  if (!lanes_.empty()) {
-    Job job;
-    job.copy = true;
-    job.sql = copy;
-    job.copy_data = std::move(data);
-    job.count_rows = count;
-    job.where = "in " + describe(group_);
-    enqueue(std::move(job));
-    stats_.messages++;
-    return;
-  }
-  wait_for_results();
-  ResultPtr r(PQexec(conn_, copy.c_str()));
+  send_batch();  // groups are diffs': they have lanes
+  Job job;
+  job.copy = true;
+  job.sql = copy;
+  job.copy_data = std::move(data);
+  job.count_rows = count;
+  job.where = "in " + describe(group_);
+  enqueue(std::move(job));
   stats_.messages++;
-  if (PQresultStatus(r.get()) != PGRES_COPY_IN) fail(r.get(), "in " + describe(group_));
-  if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(conn_, nullptr) != 1)
-    fail(nullptr, "in " + describe(group_));
-  drain_copy_results(
-      [count](PGresult* result) -> std::optional<std::uint64_t> {
-        if (PQresultStatus(result) != PGRES_COMMAND_OK) return std::nullopt;
-        return count ? std::strtoull(PQcmdTuples(result), nullptr, 10) : 0;
-      },
-      "in " + describe(group_));
 }
 
 bool ScriptRunner::copy_rows(const std::string& table, const std::vector<std::string>& statements, std::size_t from,
@@ -1398,15 +1376,17 @@ void ScriptRunner::send_copy_chunk(std::uint64_t upto) {
   stats_.messages++;
 }
 
-// Reads every result of what was sent; `rows_of` gives the rows a result
-// copied, or nothing when it is an error. The first error fails the
+// Reads every result of what was sent on `conn`; `rows_of` gives the rows
+// a result copied, or nothing when it is an error; returns the rows. The first error fails the
 // restore, once all results are read (libpq needs them read).
-void ScriptRunner::drain_copy_results(const std::function<std::optional<std::uint64_t>(PGresult*)>& rows_of,
-                                      const std::string& what) {
+std::uint64_t ScriptRunner::drain_copy_results(PGconn* conn,
+                                               const std::function<std::optional<std::uint64_t>(PGresult*)>& rows_of,
+                                               const std::string& what) {
   PGresult* error = nullptr;
-  while (PGresult* r = PQgetResult(conn_)) {
+  std::uint64_t copied = 0;
+  while (PGresult* r = PQgetResult(conn)) {
     if (const std::optional<std::uint64_t> rows = rows_of(r)) {
-      stats_.copy_rows += *rows;
+      copied += *rows;
       PQclear(r);
     } else if (error == nullptr) {
       error = r;
@@ -1416,15 +1396,17 @@ void ScriptRunner::drain_copy_results(const std::function<std::optional<std::uin
   }
   if (error != nullptr) {
     ResultPtr keep(error);
-    fail(error, what);
+    fail(conn, error, what);
   }
+  return copied;
 }
 
 void ScriptRunner::wait_for_copy_chunk() {
   if (!copy_chunk_in_flight_) return;
   copy_chunk_in_flight_ = false;
   // copy_as returns the rows it copied.
-  drain_copy_results(
+  stats_.copy_rows += drain_copy_results(
+      conn_,
       [](PGresult* r) {
         return PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
                    ? std::optional<std::uint64_t>(std::strtoull(PQgetvalue(r, 0, 0), nullptr, 10))
@@ -1475,7 +1457,8 @@ void ScriptRunner::on_copy_data(std::uint64_t data_start, std::uint64_t data_end
   in_copy_ = false;
   consumed_ = resume;
   stats_.copies++;
-  drain_copy_results(
+  stats_.copy_rows += drain_copy_results(
+      conn_,
       [](PGresult* r) {
         return PQresultStatus(r) == PGRES_COMMAND_OK
                    ? std::optional<std::uint64_t>(std::strtoull(PQcmdTuples(r), nullptr, 10))

@@ -253,8 +253,8 @@ class ScriptRunner {
   void apply_early_acls();
   void send_copy_chunk(std::uint64_t upto);
   void wait_for_copy_chunk();
-  void drain_copy_results(const std::function<std::optional<std::uint64_t>(PGresult*)>& rows_of,
-                          const std::string& what);
+  std::uint64_t drain_copy_results(PGconn* conn, const std::function<std::optional<std::uint64_t>(PGresult*)>& rows_of,
+                                   const std::string& what);
   void globals_statement(std::string_view statement);
   [[noreturn]] void fail(const PGresult* result, const std::string& where) { fail(conn_, result, where); }
   [[noreturn]] void fail(PGconn* conn, const PGresult* result, const std::string& where);
