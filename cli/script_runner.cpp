@@ -380,7 +380,7 @@ void ScriptRunner::enqueue(Job job) {
       lane.jobs.push_back(std::move(job));
     }
   }
-  if (failed) sync();  // rethrows the failure
+  if (failed) sync_lanes();  // rethrows the failure
   executor_cv_.notify_all();
 }
 
@@ -394,6 +394,10 @@ void ScriptRunner::sync() {
   // Lane 0 may be waiting for the share being built: waiting here would
   // never end (split_group reads all it needs before).
   if (lane_ != 0) throw std::logic_error("pg_scribe: the connection was needed while a group's share was built");
+  sync_lanes();
+}
+
+void ScriptRunner::sync_lanes() {
   std::exception_ptr error, secondary;
   {
     std::unique_lock<std::mutex> lock(executor_mutex_);
@@ -438,7 +442,10 @@ void ScriptRunner::executor_loop(Lane& lane) {
       Barrier& barrier = *job.barrier;
       barrier.arrived++;
       executor_cv_.notify_all();
-      executor_cv_.wait(lock, [&] { return barrier.arrived == barrier.parties || barrier.failed || executor_stop_; });
+      // A lane that failed may never queue its part of this barrier.
+      executor_cv_.wait(lock, [&] {
+        return barrier.arrived == barrier.parties || barrier.failed || lanes_failed_ || executor_stop_;
+      });
       if (barrier.arrived != barrier.parties) {
         secondary = true;
         error = std::make_exception_ptr(
@@ -469,6 +476,7 @@ void ScriptRunner::executor_loop(Lane& lane) {
       if (error) {
         lane.error = error;
         lane.error_secondary = secondary;
+        lanes_failed_ = true;
         if (job.barrier) job.barrier->failed = true;
         for (const Job& dropped : lane.jobs)
           if (dropped.barrier) dropped.barrier->failed = true;

@@ -222,7 +222,8 @@ class ScriptRunner {
   };
   void enqueue(Job job);
   void enqueue_barrier(const std::shared_ptr<Barrier>& barrier);
-  void sync();  // everything queued has run; rethrows the first failure
+  void sync();        // everything queued has run; rethrows the first failure
+  void sync_lanes();  // the same, also while another lane's share is built
   void executor_loop(Lane& lane);
   void run_job(Lane& lane, const Job& job, Tally& tally);
   void stop_executor() noexcept;
@@ -373,7 +374,8 @@ class ScriptRunner {
   std::mutex executor_mutex_;
   std::condition_variable executor_cv_;
   bool executor_stop_ = false;
-  std::size_t lane_ = 0;  // the lane that send_batch and copy_in queue for
+  bool lanes_failed_ = false;  // a lane failed: no barrier is waited for any more
+  std::size_t lane_ = 0;       // the lane that send_batch and copy_in queue for
   // Spreading: the settings the file's statements outside transactions
   // made (SET, set_config), sent to the other lanes before their work;
   // off for the rest of the file after any other such statement.
