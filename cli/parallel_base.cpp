@@ -8,8 +8,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
@@ -282,6 +284,70 @@ class Crew {
   std::exception_ptr first_;
 };
 
+// A name as pg_dump writes it at `pos` (identifiers plain or double-quoted,
+// joined by dots), into `out`; false if there is none.
+bool read_name(std::string_view text, std::size_t& pos, std::string& out) {
+  const std::size_t start = pos;
+  for (;;) {
+    if (pos < text.size() && text[pos] == '"') {
+      for (pos++; pos < text.size(); pos++) {
+        if (text[pos] != '"') continue;
+        if (pos + 1 < text.size() && text[pos + 1] == '"') {
+          pos++;  // "" is one quote
+          continue;
+        }
+        break;
+      }
+      if (pos >= text.size()) return false;
+      pos++;
+    } else {
+      const std::size_t word = pos;
+      while (pos < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[pos])) != 0 || text[pos] == '_' || text[pos] == '$'))
+        pos++;
+      if (pos == word) return false;
+    }
+    if (pos < text.size() && text[pos] == '.') {
+      pos++;
+      continue;
+    }
+    break;
+  }
+  out.assign(text.substr(start, pos - start));
+  return true;
+}
+
+// The table a TABLE DATA entry's COPY loads ("COPY s.t (a, b) FROM stdin;").
+std::string copy_table(std::string_view copy) {
+  std::string name;
+  std::size_t pos = 5;
+  if (copy.substr(0, pos) != "COPY " || !read_name(copy, pos, name)) return {};
+  return name;
+}
+
+// The table an INDEX or CONSTRAINT entry builds an index of, as pg_dump
+// writes it: "CREATE [UNIQUE] INDEX i ON [ONLY] s.t USING ..." or "ALTER
+// TABLE [ONLY] s.t ADD CONSTRAINT ..."; empty if it cannot be told.
+std::string index_table(std::string_view text) {
+  std::string name;
+  std::size_t pos = std::string_view::npos;
+  for (const std::string_view head : {"\nCREATE INDEX ", "\nCREATE UNIQUE INDEX "}) {
+    const std::size_t at = text.find(head);
+    if (at != std::string_view::npos && at < pos) pos = at + head.size();
+  }
+  if (pos != std::string_view::npos) {
+    if (!read_name(text, pos, name) || text.substr(pos, 4) != " ON ") return {};
+    pos += 4;
+  } else {
+    pos = text.find("\nALTER TABLE ");
+    if (pos == std::string_view::npos) return {};
+    pos += 13;
+  }
+  if (text.substr(pos, 5) == "ONLY ") pos += 5;
+  if (!read_name(text, pos, name)) return {};
+  return name;
+}
+
 void add_stats(ApplyStats& total, const ApplyStats& s) {
   total.copies += s.copies;
   total.copy_rows += s.copy_rows;
@@ -520,96 +586,131 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
   }
   phase_done("schema");
 
-  // 2. The data, in pieces: largest first, each to the connection with
-  // the least.
+  // 2 and 3. The data, in pieces, and the indexes: each connection takes
+  // the next index whose table's data is all loaded, else the next piece
+  // (largest first), each piece in a transaction of its own. So a table's
+  // indexes are built while other tables' data is still loading, as
+  // pg_restore --jobs schedules them. An index whose table cannot be told
+  // waits for all the data. (Were a table told wrong, the index build would
+  // only wait for the loads of that table to commit, as its lock does:
+  // slower, never different.)
   {
     struct Piece {
       const BaseEntry* entry;
       Range range;
+      std::size_t table;
     };
+    std::map<std::string, std::size_t> table_ids;
     std::vector<Piece> pieces;
-    for (const BaseEntry* e : data)
+    for (const BaseEntry* e : data) {
+      const std::size_t id = table_ids.emplace(copy_table(e->copy_statement), table_ids.size()).first->second;
       for (std::size_t k = 0; k + 1 < e->cuts.size(); k++)
-        if (e->cuts[k + 1] > e->cuts[k]) pieces.push_back({e, {e->cuts[k], e->cuts[k + 1]}});  // none: no rows
+        if (e->cuts[k + 1] > e->cuts[k]) pieces.push_back({e, {e->cuts[k], e->cuts[k + 1]}, id});  // none: no rows
+    }
     log_verbose("--jobs: " + std::to_string(data.size()) + " tables' data in " + std::to_string(pieces.size()) +
                 " pieces");
     std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) {
       return a.range.end - a.range.start > b.range.end - b.range.start;
     });
-    std::vector<std::vector<Piece>> share(conns.size());
-    std::vector<std::uint64_t> load(conns.size(), 0);
-    for (const Piece& p : pieces) {
-      const std::size_t least = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-      share[least].push_back(p);
-      load[least] += p.range.end - p.range.start + 1;
+    std::vector<std::size_t> pieces_of(table_ids.size(), 0);
+    for (const Piece& p : pieces) pieces_of[p.table]++;
+    // Under `mutex`: what is ready, what waits, what is left.
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<const BaseEntry*> ready;
+    std::vector<std::vector<const BaseEntry*>> waiting(table_ids.size());
+    std::vector<const BaseEntry*> waiting_all;
+    for (const BaseEntry* e : indexes) {
+      const std::string table = index_table(e->text);
+      const auto found = table.empty() ? table_ids.end() : table_ids.find(table);
+      if (table.empty())
+        waiting_all.push_back(e);
+      else if (found == table_ids.end() || pieces_of[found->second] == 0)
+        ready.push_back(e);  // its table's data was in the schema, or it has none
+      else
+        waiting[found->second].push_back(e);
+    }
+    std::size_t next_piece = 0, pieces_left = pieces.size();
+    if (pieces_left == 0) {
+      ready.insert(ready.end(), waiting_all.begin(), waiting_all.end());
+      waiting_all.clear();
     }
     std::vector<ApplyStats> stats(conns.size());
     Crew crew(conns);
     crew.run(
         [&](std::size_t i, Connection& c) {
-          auto& mine = share[i];
-          if (mine.empty()) return;
-          std::sort(mine.begin(), mine.end(),
-                    [](const Piece& a, const Piece& b) { return a.range.start < b.range.start; });
-          std::vector<Range> ranges;
-          for (const Piece& p : mine) ranges.push_back(p.range);
-          exec_or_throw(c.get(), "BEGIN");
-          ScriptRunner runner(c.get(), ScriptRunner::Kind::kDump, o.name);
-          runner.set_confined(o.confined);
-          runner.feed(layout.prologue.data(), layout.prologue.size());
-          static const std::string kEnd = "\\.\n";
-          std::size_t started = static_cast<std::size_t>(-1);
-          auto begin_piece = [&](std::size_t r) {
-            if (started != static_cast<std::size_t>(-1)) runner.feed(kEnd.data(), kEnd.size());
-            started = r;
-            const BaseEntry& e = *mine[r].entry;
-            runner.feed(e.sets.data(), e.sets.size());
-            runner.feed(e.copy_statement.data(), e.copy_statement.size());
-            runner.feed("\n", 1);
-          };
-          read_ranges(o.path, o.name, ranges, [&](std::size_t r, const char* bytes, std::size_t len) {
-            crew.check();
-            if (r != started) begin_piece(r);
-            runner.feed(bytes, len);
-            fed += len;
-          });
-          if (started != static_cast<std::size_t>(-1)) runner.feed(kEnd.data(), kEnd.size());
-          stats[i] = runner.finish(false);
-          exec_or_throw(c.get(), "COMMIT");
-        },
-        tick);
-    for (ApplyStats& s : stats) {
-      s.copies = 0;  // pieces, not tables
-      add_stats(total, s);
-    }
-    total.copies += data.size();
-  }
-  phase_done("data");
-
-  // 3. Indexes and the constraints that build one, taken in file order by
-  // whichever connection is free.
-  if (!indexes.empty()) {
-    std::atomic<std::size_t> next{0};
-    std::vector<ApplyStats> stats(conns.size());
-    Crew crew(conns);
-    crew.run(
-        [&](std::size_t i, Connection& c) {
-          ScriptRunner runner(c.get(), ScriptRunner::Kind::kDump, o.name);
-          runner.set_statements_alone(true);
-          runner.feed(layout.prologue.data(), layout.prologue.size());
-          for (std::size_t k; (k = next++) < indexes.size();) {
-            crew.check();
-            const BaseEntry& e = *indexes[k];
-            runner.feed(e.sets.data(), e.sets.size());
-            runner.feed(e.text.data(), e.text.size());
-            fed += e.end - e.start;
+          ScriptRunner indexes_runner(c.get(), ScriptRunner::Kind::kDump, o.name);
+          indexes_runner.set_statements_alone(true);
+          indexes_runner.feed(layout.prologue.data(), layout.prologue.size());
+          for (;;) {
+            const BaseEntry* index = nullptr;
+            const Piece* piece = nullptr;
+            {
+              std::unique_lock<std::mutex> lock(mutex);
+              for (;;) {
+                crew.check();
+                if (!ready.empty()) {
+                  index = ready.front();
+                  ready.pop_front();
+                  break;
+                }
+                if (next_piece < pieces.size()) {
+                  piece = &pieces[next_piece++];
+                  break;
+                }
+                if (pieces_left == 0) break;  // all loaded, no index left
+                changed.wait_for(lock, std::chrono::milliseconds(100));
+              }
+            }
+            if (index != nullptr) {
+              indexes_runner.feed(index->sets.data(), index->sets.size());
+              indexes_runner.feed(index->text.data(), index->text.size());
+              fed += index->end - index->start;
+              continue;
+            }
+            if (piece == nullptr) break;
+            exec_or_throw(c.get(), "BEGIN");
+            {
+              ScriptRunner runner(c.get(), ScriptRunner::Kind::kDump, o.name);
+              runner.set_confined(o.confined);
+              runner.feed(layout.prologue.data(), layout.prologue.size());
+              const BaseEntry& e = *piece->entry;
+              runner.feed(e.sets.data(), e.sets.size());
+              runner.feed(e.copy_statement.data(), e.copy_statement.size());
+              runner.feed("\n", 1);
+              read_ranges(o.path, o.name, {piece->range}, [&](std::size_t, const char* bytes, std::size_t len) {
+                crew.check();
+                runner.feed(bytes, len);
+                fed += len;
+              });
+              static const std::string kEnd = "\\.\n";
+              runner.feed(kEnd.data(), kEnd.size());
+              ApplyStats s = runner.finish(false);
+              s.copies = 0;  // pieces, not tables
+              add_stats(stats[i], s);
+            }
+            exec_or_throw(c.get(), "COMMIT");
+            {
+              std::lock_guard<std::mutex> lock(mutex);
+              pieces_left--;
+              if (--pieces_of[piece->table] == 0) {
+                ready.insert(ready.end(), waiting[piece->table].begin(), waiting[piece->table].end());
+                waiting[piece->table].clear();
+              }
+              if (pieces_left == 0) {
+                ready.insert(ready.end(), waiting_all.begin(), waiting_all.end());
+                waiting_all.clear();
+              }
+            }
+            changed.notify_all();
           }
-          stats[i] = runner.finish(false);
+          add_stats(stats[i], indexes_runner.finish(false));
         },
         tick);
     for (const ApplyStats& s : stats) add_stats(total, s);
+    total.copies += data.size();
   }
-  phase_done("indexes");
+  phase_done("data and indexes");
 
   // 4. The rest, in file order, on this connection.
   {

@@ -9,11 +9,14 @@
 //      the last table's data that is not table data (the schema, sequence
 //      values, ...), then the ACL entries if the restore is confined;
 //   2. the tables' data (TABLE DATA entries: one COPY each), cut into
-//      pieces of whole rows (a COPY each, of the same statement), spread
-//      over the N connections, largest first;
+//      pieces of whole rows (a COPY each, of the same statement, in a
+//      transaction of its own), taken largest first by whichever of the N
+//      connections is free; and
 //   3. indexes and the constraints that build one (Type: INDEX and
-//      CONSTRAINT: PRIMARY KEY, UNIQUE, EXCLUDE), over the N connections,
-//      each statement in a transaction of its own;
+//      CONSTRAINT: PRIMARY KEY, UNIQUE, EXCLUDE), each statement in a
+//      transaction of its own, taken (before any piece) by a free
+//      connection once all of their table's data is loaded: one table's
+//      indexes build while another's data loads;
 //   4. one connection, one transaction: everything else after the data,
 //      in file order (foreign keys, triggers, comments, ACLs, ...).
 // Only an entry whose header and statements are both what pg_dump writes
