@@ -8,7 +8,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -284,45 +283,14 @@ class Crew {
   std::exception_ptr first_;
 };
 
-// A name as pg_dump writes it at `pos` (identifiers plain or double-quoted,
-// joined by dots), into `out`; false if there is none.
+// A name as pg_dump writes it at `pos` (identifiers joined by dots), into
+// `out`; false if there is none.
 bool read_name(std::string_view text, std::size_t& pos, std::string& out) {
   const std::size_t start = pos;
-  for (;;) {
-    if (pos < text.size() && text[pos] == '"') {
-      for (pos++; pos < text.size(); pos++) {
-        if (text[pos] != '"') continue;
-        if (pos + 1 < text.size() && text[pos + 1] == '"') {
-          pos++;  // "" is one quote
-          continue;
-        }
-        break;
-      }
-      if (pos >= text.size()) return false;
-      pos++;
-    } else {
-      const std::size_t word = pos;
-      while (pos < text.size() &&
-             (std::isalnum(static_cast<unsigned char>(text[pos])) != 0 || text[pos] == '_' || text[pos] == '$'))
-        pos++;
-      if (pos == word) return false;
-    }
-    if (pos < text.size() && text[pos] == '.') {
-      pos++;
-      continue;
-    }
-    break;
-  }
+  while (scribe::skip_identifier(text, pos) && pos < text.size() && text[pos] == '.') pos++;
+  if (pos == start || text[pos - 1] == '.') return false;
   out.assign(text.substr(start, pos - start));
   return true;
-}
-
-// The table a TABLE DATA entry's COPY loads ("COPY s.t (a, b) FROM stdin;").
-std::string copy_table(std::string_view copy) {
-  std::string name;
-  std::size_t pos = 5;
-  if (copy.substr(0, pos) != "COPY " || !read_name(copy, pos, name)) return {};
-  return name;
 }
 
 // The table an INDEX or CONSTRAINT entry builds an index of, as pg_dump
@@ -603,7 +571,8 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
     std::map<std::string, std::size_t> table_ids;
     std::vector<Piece> pieces;
     for (const BaseEntry* e : data) {
-      const std::size_t id = table_ids.emplace(copy_table(e->copy_statement), table_ids.size()).first->second;
+      const std::size_t id =
+          table_ids.emplace(std::string(scribe::copy_target_table(e->copy_statement)), table_ids.size()).first->second;
       for (std::size_t k = 0; k + 1 < e->cuts.size(); k++)
         if (e->cuts[k + 1] > e->cuts[k]) pieces.push_back({e, {e->cuts[k], e->cuts[k + 1]}, id});  // none: no rows
     }

@@ -615,19 +615,7 @@ bool ScriptRunner::split_key(std::string_view statement, const SplitInfo& info, 
     std::vector<std::string_view> columns;
     for (;;) {
       const std::size_t start = pos;
-      if (pos < statement.size() && statement[pos] == '"') {
-        for (pos++; pos < statement.size(); pos++) {
-          if (statement[pos] != '"') continue;
-          if (pos + 1 < statement.size() && statement[pos + 1] == '"') {
-            pos++;  // "" is one quote
-            continue;
-          }
-          break;
-        }
-        pos++;
-      } else {
-        while (pos < statement.size() && statement[pos] != ',' && statement[pos] != ')') pos++;
-      }
+      if (!scribe::skip_identifier(statement, pos)) return false;
       if (pos >= statement.size()) return false;
       columns.push_back(statement.substr(start, pos - start));
       if (statement.substr(pos, 2) == ", ") {

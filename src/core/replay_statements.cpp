@@ -8,9 +8,9 @@ namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-// One identifier as append_identifier writes it, from `pos`; advances it.
-// Unquoted: the characters quote_identifier leaves bare.
-bool skip_identifier(std::string_view text, std::size_t& pos, std::string* name = nullptr) {
+}  // namespace
+
+bool skip_identifier(std::string_view text, std::size_t& pos, std::string* name) {
   if (pos >= text.size()) return false;
   if (text[pos] == '"') {
     for (std::size_t i = pos + 1; i < text.size(); i++) {
@@ -35,8 +35,6 @@ bool skip_identifier(std::string_view text, std::size_t& pos, std::string* name 
   if (name != nullptr) name->append(text.substr(start, pos - start));
   return pos > start;
 }
-
-}  // namespace
 
 std::string_view dml_target_table(std::string_view statement) {
   std::size_t pos;

@@ -8,6 +8,11 @@
 
 namespace scribe {
 
+// One identifier as append_identifier (and pg_dump) writes it, from `pos`:
+// double-quoted ("" for a quote), or the characters quote_identifier leaves
+// bare; advances `pos` past it, and appends its value to `name` if given.
+bool skip_identifier(std::string_view text, std::size_t& pos, std::string* name = nullptr);
+
 // The table a row change names, as written ("s.t", each part quoted as
 // append_identifier quotes it), if `statement` is an INSERT INTO, UPDATE
 // ONLY or DELETE FROM ONLY of that shape; empty otherwise.
