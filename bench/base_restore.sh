@@ -8,6 +8,10 @@
 #   scribe_j1  pg_scribe --restore (one connection)
 # Each is timed from "no database" to "restored" (createdb included where
 # the tool does not create it). Every restore is compared with the source.
+# Each run also records the machine's busy CPU seconds (every core, from
+# /proc/stat) and the client's own, and the summary says how far ahead of
+# psql -f any restore can be on this machine's cores: run it on an idle
+# machine.
 #
 #   sudo bash bench/base_restore.sh
 #
@@ -65,7 +69,32 @@ chmod 644 "$plain"
 rows=$(qa -d bench -c "SELECT (SELECT count(*) FROM t) + (SELECT count(*) FROM u)")
 echo "== base: $rows rows, $(stat -c %s "$plain") bytes of SQL ($(stat -c %s "$base") stored, $COMPRESS); jobs $JOBS; $RUNS runs"
 
-printf 'run\ttool\tseconds\n' >"$OUT"
+# restore_with TOOL: restores the base into r_base with TOOL.
+restore_with() {
+  case $1 in
+    scribe_j | scribe_1)
+      local j=1
+      [ "$1" = scribe_j ] && j=$JOBS
+      "$PG_SCRIBE" --restore --backup-dir "$backups/bench" -d r_base --create --no-globals --jobs "$j" \
+        ${VERBOSE:+-v} >"$work/r.out" 2>&1 || { cat "$work/r.out" >&2; return 1; } ;;
+    pg_restore)
+      createdb -T template0 r_base
+      "$PG_BINDIR/pg_restore" -j "$JOBS" -L "$work/dump.list" -d r_base "$work/dump.d" ;;
+    psql)
+      createdb -T template0 r_base
+      psql -X -q -v ON_ERROR_STOP=1 -d r_base -f "$plain" >/dev/null ;;
+  esac
+}
+# busy_ticks: the machine's CPU time so far, every core, idle and iowait
+# left out (/proc/stat, in clock ticks). The server's backends, parallel
+# workers and background processes do most of a restore's work, and they
+# are not children of this script, so the whole machine is measured: run
+# the benchmark on an otherwise idle machine.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+hz=$(getconf CLK_TCK)
+cores=$(nproc)
+
+printf 'run\ttool\tseconds\tcpu_seconds\tclient_cpu_seconds\n' >"$OUT"
 tools=(scribe_j pg_restore psql scribe_1)
 for run in $(seq 1 "$RUNS"); do
   order=("${tools[@]}")
@@ -73,24 +102,20 @@ for run in $(seq 1 "$RUNS"); do
   for tool in "${order[@]}"; do
     dropdb --if-exists r_base
     sync
+    ticks=$(busy_ticks)
     start=$(now)
-    case $tool in
-      scribe_j | scribe_1)
-        j=1; [ $tool = scribe_j ] && j=$JOBS
-        "$PG_SCRIBE" --restore --backup-dir "$backups/bench" -d r_base --create --no-globals --jobs "$j" \
-          ${VERBOSE:+-v} >"$work/r.out" 2>&1 || { cat "$work/r.out" >&2; exit 1; }
-        [ -n "${VERBOSE:-}" ] && grep -E -- '--jobs|Verified|took' "$work/r.out" | sed 's/^/      /' ;;
-      pg_restore)
-        createdb -T template0 r_base
-        "$PG_BINDIR/pg_restore" -j "$JOBS" -L "$work/dump.list" -d r_base "$work/dump.d" ;;
-      psql)
-        createdb -T template0 r_base
-        psql -X -q -v ON_ERROR_STOP=1 -d r_base -f "$plain" >/dev/null ;;
-    esac
+    # time's user and system seconds: the restoring client's own CPU (and
+    # createdb's), apart from the server's.
+    TIMEFORMAT='%U %S'
+    { time restore_with "$tool"; } 2>"$work/time" || { cat "$work/time" >&2; exit 1; }
     secs=$(elapsed "$start")
+    cpu=$(echo "($(busy_ticks) - $ticks) / $hz" | bc -l)
+    client=$(tail -n 1 "$work/time" | awk '{print $1 + $2}')
+    [ -n "${VERBOSE:-}" ] && [ "$tool" != pg_restore ] && [ "$tool" != psql ] &&
+      grep -E -- '--jobs|Verified|took' "$work/r.out" | sed 's/^/      /'
     name=$tool; [ $tool = scribe_j ] && name=scribe_j$JOBS
-    printf '%s\t%s\t%.3f\n' "$run" "$name" "$secs" >>"$OUT"
-    echo "   run $run: $name $(printf '%.3f' "$secs") s"
+    printf '%s\t%s\t%.3f\t%.2f\t%.2f\n' "$run" "$name" "$secs" "$cpu" "$client" >>"$OUT"
+    echo "   run $run: $name $(printf '%.3f' "$secs") s, CPU $(printf '%.2f' "$cpu") s (client $(printf '%.2f' "$client") s)"
     compare_databases bench r_base "$work" >/dev/null || { echo "base_restore: $name differs from the source" >&2; exit 1; }
   done
 done
@@ -98,13 +123,20 @@ dropdb --if-exists r_base
 "$PG_SCRIBE" --teardown -d bench >/dev/null 2>&1 || true
 
 echo "== medians (seconds; per run in order)"
+col_median() { awk -F'\t' -v t="$1" -v c="$2" '$2 == t {print $c}' "$OUT" | median; }
 for name in scribe_j$JOBS pg_restore psql scribe_1; do
   per=$(awk -F'\t' -v t="$name" '$2 == t {printf "%s%s", sep, $3; sep = ", "}' "$OUT")
-  m=$(awk -F'\t' -v t="$name" '$2 == t {print $3}' "$OUT" | median)
-  echo "$name $m ($per)"
+  m=$(col_median "$name" 3)
+  echo "$name $m ($per); CPU $(col_median "$name" 4) s, of which the client $(col_median "$name" 5) s"
   eval "m_${name}=$m"
 done
 sj=$(eval echo "\$m_scribe_j$JOBS")
 awk -v s="$sj" -v r="$m_pg_restore" -v p="$m_psql" -v o="$m_scribe_1" 'BEGIN {
   printf "ratios (higher: pg_scribe -j faster): vs pg_restore -j %.2fx, vs psql -f %.2fx, vs pg_scribe -j 1 %.2fx\n", r / s, p / s, o / s }'
+# The ceiling any client has against psql -f on this machine: the server
+# work of psql -f's restore (its CPU less psql's own) spread over every
+# core, with nothing else to do, takes at least server / cores seconds.
+awk -v p="$m_psql" -v c="$(col_median psql 4)" -v cl="$(col_median psql 5)" -v n="$cores" 'BEGIN {
+  server = c - cl
+  printf "psql -f keeps %.2f of %d cores busy; its server work alone on %d cores takes at least %.3f s: no restore of this base is more than %.2fx psql -f here\n", c / p, n, n, server / n, p / (server / n) }'
 echo "figures in $OUT"
