@@ -587,7 +587,59 @@ const ScriptRunner::SplitInfo& ScriptRunner::split_info(const std::string& table
       if (std::string_view(PQgetvalue(r.get(), i, 1)) != "t") info.ok = false;
     }
   }
+  if (!info.ok && verbose()) report_not_spread(table, trusted ? split_refusal(table) : "its owner is confined");
   return split_info_.emplace(table, std::move(info)).first->second;
+}
+
+// For -v: why split_info refused a table, in the order of its conditions.
+// A second query, run only when verbose, so that the common path stays
+// one query.
+std::string ScriptRunner::split_refusal(const std::string& table) {
+  static const char* const kWhyQuery =
+      "SELECT CASE WHEN c.oid IS NULL THEN 'it is not found' "
+      "WHEN c.relkind OPERATOR(pg_catalog.<>) 'r' THEN 'it is not a plain table or leaf partition' "
+      "WHEN c.relreplident OPERATOR(pg_catalog.<>) ALL ('{d,i}') THEN 'its replica identity is FULL or NOTHING' "
+      "WHEN i.indexrelid IS NULL THEN 'it has no primary key or replica identity index' "
+      "WHEN i.indexprs IS NOT NULL OR i.indpred IS NOT NULL THEN "
+      "'its key index ' OPERATOR(pg_catalog.||) i.indexrelid::pg_catalog.regclass::pg_catalog.text "
+      "OPERATOR(pg_catalog.||) ' has expressions or a predicate' "
+      "ELSE (SELECT pg_catalog.string_agg(w, '; ') FROM ("
+      "SELECT 'it has another unique or exclusion index, ' OPERATOR(pg_catalog.||) "
+      "j.indexrelid::pg_catalog.regclass::pg_catalog.text AS w "
+      "FROM pg_catalog.pg_index j WHERE j.indrelid OPERATOR(pg_catalog.=) c.oid "
+      "AND (j.indisunique OR j.indisexclusion) AND j.indexrelid OPERATOR(pg_catalog.<>) i.indexrelid "
+      "UNION ALL SELECT 'trigger ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.tgname) "
+      "OPERATOR(pg_catalog.||) ' fires on replay' FROM pg_catalog.pg_trigger t "
+      "WHERE t.tgrelid OPERATOR(pg_catalog.=) c.oid AND t.tgenabled OPERATOR(pg_catalog.=) ANY ('{A,R}') "
+      "UNION ALL SELECT 'rule ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w.rulename) "
+      "OPERATOR(pg_catalog.||) ' fires on replay' FROM pg_catalog.pg_rewrite w "
+      "WHERE w.ev_class OPERATOR(pg_catalog.=) c.oid AND w.ev_enabled OPERATOR(pg_catalog.=) ANY ('{A,R}') "
+      "UNION ALL SELECT 'key column ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.attname) "
+      "OPERATOR(pg_catalog.||) ' (' OPERATOR(pg_catalog.||) pg_catalog.format_type(a.atttypid, a.atttypmod) "
+      "OPERATOR(pg_catalog.||) ') is not an integer, text under a deterministic collation or uuid' "
+      "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_collation co "
+      "ON co.oid OPERATOR(pg_catalog.=) a.attcollation "
+      "WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.=) ANY (i.indkey) "
+      "AND NOT (a.atttypid OPERATOR(pg_catalog.=) ANY "
+      "('{int2,int4,int8,text,varchar,uuid}'::pg_catalog.regtype[]::pg_catalog.oid[]) "
+      "AND (a.attcollation OPERATOR(pg_catalog.=) 0 OR co.collisdeterministic))) why) END "
+      "FROM (SELECT pg_catalog.to_regclass($1) AS oid) r "
+      "LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.oid "
+      "LEFT JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) c.oid "
+      "AND (i.indisreplident OR (c.relreplident OPERATOR(pg_catalog.=) 'd' AND i.indisprimary))";
+  const char* values[] = {table.c_str()};
+  ResultPtr r(PQexecParams(conn_, kWhyQuery, 1, nullptr, values, nullptr, nullptr, 0));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "reading why " + table + " is not spread");
+  stats_.messages++;
+  if (PQntuples(r.get()) == 0 || PQgetisnull(r.get(), 0, 0)) return "it does not qualify";
+  return PQgetvalue(r.get(), 0, 0);
+}
+
+// -v: a table whose row changes stay on the first connection, and why,
+// once per table and reason.
+void ScriptRunner::report_not_spread(const std::string& table, const std::string& why) {
+  if (!not_spread_reported_.insert(table + ": " + why).second) return;
+  log_verbose("--jobs: " + table + " stays on one connection: " + why);
 }
 
 // The key of the row a statement of a splittable table changes, as COPY
@@ -666,6 +718,10 @@ std::vector<std::vector<ScriptRunner::GroupTable>> ScriptRunner::split_group() {
     for (const std::string& statement : table.statements) {
       if (!split_key(statement, info, key)) {
         ok = false;
+        if (verbose())
+          report_not_spread(
+              table.name,
+              "in a group, a change did not name its row by the key, or an UPDATE changed the key (that group only)");
         break;
       }
       lane_of.push_back(std::hash<std::string>{}(key) % lanes);

@@ -233,6 +233,8 @@ class ScriptRunner {
     std::vector<std::string> key_columns;  // as wal2sql writes them (quote_ident)
   };
   const SplitInfo& split_info(const std::string& table);
+  std::string split_refusal(const std::string& table);
+  void report_not_spread(const std::string& table, const std::string& why);
   bool split_key(std::string_view statement, const SplitInfo& info, std::string& key) const;
   struct GroupTable;
   std::vector<std::vector<GroupTable>> split_group();
@@ -383,6 +385,7 @@ class ScriptRunner {
   std::uint64_t session_version_ = 1;
   bool split_ok_ = true;
   std::map<std::string, SplitInfo, std::less<>> split_info_;  // cleared by DDL
+  std::set<std::string, std::less<>> not_spread_reported_;    // "table: why", said once (-v)
   // switch_lane: the other lane's message and batcher while it is built.
   std::string lane_batch_;
   std::vector<Pending> lane_txs_;
