@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -177,6 +178,7 @@ ScriptRunner::ScriptRunner(PGconn* conn, Kind kind, std::string file_name, StopT
     lanes_[0]->conn = conn_;
     lanes_[0]->thread = std::thread([this] { executor_loop(*lanes_[0]); });
     lane_batcher_ = batcher_;
+    if (const char* delay = std::getenv("PG_SCRIBE_TEST_LANE_DELAY_MS")) test_lane_delay_ms_ = std::atoi(delay);
   }
 }
 
@@ -369,6 +371,8 @@ void ScriptRunner::wait_for_results() {
 // that failure, once, at its next enqueue or sync.
 void ScriptRunner::enqueue(Job job) {
   const std::size_t bytes = job.sql.size() + job.copy_data.size();
+  if (lane_ != 0 && test_lane_delay_ms_ > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(test_lane_delay_ms_));
   bool failed = false;
   {
     std::unique_lock<std::mutex> lock(executor_mutex_);

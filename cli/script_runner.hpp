@@ -377,7 +377,11 @@ class ScriptRunner {
   std::condition_variable executor_cv_;
   bool executor_stop_ = false;
   bool lanes_failed_ = false;  // a lane failed: no barrier is waited for any more
-  std::size_t lane_ = 0;       // the lane that send_batch and copy_in queue for
+  // Tests only (PG_SCRIBE_TEST_LANE_DELAY_MS): a pause before each job
+  // queued for a lane other than the first, so that a lane fails while its
+  // share is still being queued, a timing otherwise rare.
+  int test_lane_delay_ms_ = 0;
+  std::size_t lane_ = 0;  // the lane that send_batch and copy_in queue for
   // Spreading: the settings the file's statements outside transactions
   // made (SET, set_config), sent to the other lanes before their work;
   // off for the rest of the file after any other such statement.
