@@ -12,7 +12,7 @@
 #include "scribe/core/sqlstate.hpp"
 
 #ifndef PG_SCRIBE_VERSION
-#define PG_SCRIBE_VERSION "0.1"
+#error "PG_SCRIBE_VERSION is set by cli/Makefile from scribe.control"
 #endif
 
 namespace pgscribe {

@@ -16,7 +16,9 @@ q -d app -f tests/e2e/cli/schema.sql
 
 echo "-- arguments"
 expect_exit 0 'Usage:' --help
-expect_exit 0 '^pg_scribe ' --version
+# --version is the extension's version (scribe.control), as the package's.
+control_version=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" scribe.control)
+expect_exit 0 "^pg_scribe $control_version\$" --version
 expect_exit 5 'no action specified' -d app
 expect_exit 5 'cannot combine --init with --restore' --init --restore --backup-dir "$backups/x"
 expect_exit 5 'unrecognized option "--bogus"' --status --bogus
