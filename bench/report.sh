@@ -138,13 +138,15 @@ DAT
 fi
 if command -v gnuplot >/dev/null; then
   gnuplot <<GP
-set terminal pngcairo size 900,500 noenhanced font ",10"
+set terminal pngcairo size 1100,520 noenhanced font ",10"
 set output "$out/chart.png"
 set title "Changes per second ($changes changes, median of $runs run(s))"
 set style data histograms
 set style fill solid 0.8 border -1
 set boxwidth 0.7
-set bmargin 5
+set bmargin 8
+# Nine two-line labels: slanted, so that they do not run into each other.
+set xtics rotate by -30 left
 set ylabel "changes/s"
 set grid ytics
 unset key
