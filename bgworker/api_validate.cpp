@@ -10,6 +10,7 @@
 #include "scribe/core/error.hpp"
 #include "api_internal.hpp"
 
+#include "scribe/pg/catalog_spi.hpp"
 extern "C" {
 #include "executor/spi.h"
 #include "replication/slot.h"
@@ -28,7 +29,8 @@ std::vector<std::vector<std::string>> spi_rows(const char* query, int columns) {
   uint64 count = 0;
   call_pg([&] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    if (SPI_execute(query, true, 0) != SPI_OK_SELECT) elog(ERROR, "pg_scribe could not run: %s", query);
+    if (scribe::pg::spi_execute_catalog(query, true, 0) != SPI_OK_SELECT)
+      elog(ERROR, "pg_scribe could not run: %s", query);
     count = SPI_processed;
     cells = static_cast<char**>(SPI_palloc(sizeof(char*) * std::max<uint64>(count * columns, 1)));
     for (uint64 i = 0; i < count; i++)

@@ -33,6 +33,7 @@
 #include "scribe/pg/guard.hpp"
 #include "scribe/pg/lwlock_guard.hpp"
 
+#include "scribe/pg/catalog_spi.hpp"
 extern "C" {
 #include "access/xlog.h"
 #include "commands/dbcommands.h"
@@ -246,12 +247,12 @@ std::string metadata_json(XLogRecPtr start_lsn, const BaseRequest& request) {
     // From the catalog: PostgreSQL 16 removed the lc_collate and lc_ctype settings.
     const char* locale_query =
         psprintf("SELECT datcollate::text, datctype::text FROM pg_catalog.pg_database WHERE oid = %u", MyDatabaseId);
-    if (SPI_execute(locale_query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+    if (scribe::pg::spi_execute_catalog(locale_query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
       elog(ERROR, "could not read the database's locale");
     collate = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
     ctype = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-    if (SPI_execute("SELECT extname::text, extversion FROM pg_catalog.pg_extension ORDER BY 1", true, 0) !=
-        SPI_OK_SELECT)
+    if (scribe::pg::spi_execute_catalog("SELECT extname::text, extversion FROM pg_catalog.pg_extension ORDER BY 1",
+                                        true, 0) != SPI_OK_SELECT)
       elog(ERROR, "could not list the extensions");
     for (uint64 i = 0; i < SPI_processed; i++)
       extensions.emplace_back(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
@@ -329,7 +330,7 @@ std::vector<std::string> own_dump_entries() {
   uint64 count = 0;
   call_pg([&] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    if (SPI_execute(kOwnDumpEntriesQuery, true, 0) != SPI_OK_SELECT)
+    if (scribe::pg::spi_execute_catalog(kOwnDumpEntriesQuery, true, 0) != SPI_OK_SELECT)
       elog(ERROR, "could not list the scribe extension's member objects");
     count = SPI_processed;
     cells = static_cast<char**>(SPI_palloc(sizeof(char*) * (count * kFields + 1)));

@@ -11,6 +11,7 @@
 #include "fs_backup_internal.hpp"
 #include "scribe/core/error.hpp"
 
+#include "scribe/pg/catalog_spi.hpp"
 extern "C" {
 #include "access/xlog_internal.h"
 #include "executor/spi.h"
@@ -93,7 +94,8 @@ XLogRecPtr start_backup(const std::string& label, bool fast) {
   in_transaction(kSql, [&] {
     Oid types[2] = {TEXTOID, BOOLOID};
     Datum values[2] = {CStringGetTextDatum(label.c_str()), BoolGetDatum(fast)};
-    if (SPI_execute_with_args(kSql, 2, types, values, nullptr, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+    if (scribe::pg::spi_execute_catalog_with_args(kSql, 2, types, values, nullptr, false, 1) != SPI_OK_SELECT ||
+        SPI_processed != 1)
       elog(ERROR, "pg_backup_start() returned no row");
     bool isnull = false;
     const Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -108,7 +110,8 @@ Record stop_backup(bool wait_for_archive) {
   in_transaction(kSql, [&] {
     Oid types[1] = {BOOLOID};
     Datum values[1] = {BoolGetDatum(wait_for_archive)};
-    if (SPI_execute_with_args(kSql, 1, types, values, nullptr, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+    if (scribe::pg::spi_execute_catalog_with_args(kSql, 1, types, values, nullptr, false, 1) != SPI_OK_SELECT ||
+        SPI_processed != 1)
       elog(ERROR, "pg_backup_stop() returned no row");
     HeapTuple row = SPI_tuptable->vals[0];
     TupleDesc desc = SPI_tuptable->tupdesc;

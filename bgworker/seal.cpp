@@ -2,6 +2,7 @@
 
 #include "scribe/pg/guard.hpp"
 
+#include "scribe/pg/catalog_spi.hpp"
 extern "C" {
 #include "access/xact.h"
 #include "executor/spi.h"
@@ -43,7 +44,8 @@ std::string sequence_values_sql() {
       in_transaction = true;
       if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
       PushActiveSnapshot(GetTransactionSnapshot());
-      if (SPI_execute(kSequencesQuery, true, 0) != SPI_OK_SELECT) elog(ERROR, "could not read the sequences");
+      if (scribe::pg::spi_execute_catalog(kSequencesQuery, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "could not read the sequences");
       for (uint64 i = 0; i < SPI_processed; i++) {
         const char* line = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
         if (line == nullptr) continue;

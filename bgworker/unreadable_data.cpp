@@ -2,6 +2,7 @@
 
 #include "scribe/core/unreadable_types.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/catalog_spi.hpp"
 #include "scribe/pg/postgres.hpp"
 
 extern "C" {
@@ -62,7 +63,8 @@ std::vector<std::string> unreadable_table_data_exclusions() {
     initStringInfo(&query);
     appendStringInfo(&query, kUnreadableTablesQuery, functions.c_str());
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    if (SPI_execute(query.data, true, 0) != SPI_OK_SELECT) elog(ERROR, "pg_scribe: the unreadable tables query failed");
+    if (scribe::pg::spi_execute_catalog(query.data, true, 0) != SPI_OK_SELECT)
+      elog(ERROR, "pg_scribe: the unreadable tables query failed");
     for (uint64 i = 0; i < SPI_processed; i++)
       tables.emplace_back(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
                           SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));

@@ -176,4 +176,17 @@ std::string Connection::quote_literal(const std::string& value) const {
   return escaped(conn_, PQescapeLiteral(conn_, value.c_str(), value.size()));
 }
 
+CatalogSearchPath::CatalogSearchPath(Connection& conn) : conn_(conn) {
+  saved_ = conn_.exec("SELECT pg_catalog.current_setting('search_path')").get(0, 0);
+  conn_.exec("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)");
+}
+
+CatalogSearchPath::~CatalogSearchPath() {
+  // A failed transaction refuses this; its rollback puts the path back.
+  try {
+    conn_.exec("SELECT pg_catalog.set_config('search_path', $1, false)", {saved_});
+  } catch (...) {
+  }
+}
+
 }  // namespace pgscribe

@@ -96,6 +96,25 @@ class Connection {
   std::string password_;
 };
 
+// pg_scribe's own catalog queries on a connection whose search_path is not
+// its own (the replay's, set by the files it applies): while this lives,
+// search_path is pg_catalog, pg_temp, so that no operator, function or
+// type a role of the backup created on the path can stand in for
+// pg_catalog's (an exact match anywhere on the path wins over pg_catalog's
+// coerced one: oid = regclass, real < integer; the CVE-2018-1058 class).
+// The path in effect before is put back when it goes.
+class CatalogSearchPath {
+ public:
+  explicit CatalogSearchPath(Connection& conn);
+  ~CatalogSearchPath();
+  CatalogSearchPath(const CatalogSearchPath&) = delete;
+  CatalogSearchPath& operator=(const CatalogSearchPath&) = delete;
+
+ private:
+  Connection& conn_;
+  std::string saved_;
+};
+
 std::string prompt_password(const char* prompt);
 
 }  // namespace pgscribe

@@ -215,6 +215,7 @@ void create_database(Connection& admin, const std::string& name, const Metadata&
 // Objects a restore could collide with: anything outside the system schemas
 // but the default public schema and plpgsql.
 std::string existing_objects(Connection& conn) {
+  const CatalogSearchPath path(conn);
   const Rows r = conn.exec(
       "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)') "
@@ -254,6 +255,7 @@ struct TemporaryIndex {
 // only a superuser can create (CREATE OPERATOR CLASS).
 void create_lookup_index(Connection& conn, const std::string& written, const std::string& candidates,
                          std::vector<TemporaryIndex>& created) {
+  const CatalogSearchPath path(conn);
   const Rows tables = conn.exec(
       "SELECT c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
       "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
@@ -304,6 +306,7 @@ void create_lookup_index(Connection& conn, const std::string& written, const std
 // The REPLICA IDENTITY FULL tables without any index, as an oid[] literal
 // ("{}" for none).
 std::string lookup_candidates(Connection& conn) {
+  const CatalogSearchPath path(conn);
   const Rows r = conn.exec(
       "SELECT pg_catalog.array_agg(c.oid)::pg_catalog.text FROM pg_catalog.pg_class c "
       "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
@@ -314,6 +317,7 @@ std::string lookup_candidates(Connection& conn) {
 }
 
 void drop_lookup_indexes(Connection& conn, const std::vector<TemporaryIndex>& indexes) {
+  const CatalogSearchPath path(conn);
   for (const auto& index : indexes) {
     // By OID: the diffs may have renamed the table or moved its schema.
     const Rows r = conn.exec(
@@ -329,6 +333,7 @@ void drop_lookup_indexes(Connection& conn, const std::vector<TemporaryIndex>& in
 // point-in-time restore the values recorded at the last sealing may be
 // older than the data.
 std::pair<int, int> sync_sequences(Connection& conn) {
+  const CatalogSearchPath path(conn);
   const Rows pairs = conn.exec(
       "WITH feeds AS ("
       "  SELECT d.objid AS seq, d.refobjid AS tbl, d.refobjsubid AS col FROM pg_catalog.pg_depend d "
@@ -822,6 +827,7 @@ class ChainRestore {
     // synchronous commit now makes all of it durable.
     conn().exec("SET synchronous_commit = on");
     conn().exec("BEGIN; SELECT pg_catalog.txid_current(); COMMIT;");
+    const CatalogSearchPath path(conn());
     const Rows tables = conn().exec(
         "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ "

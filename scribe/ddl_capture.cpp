@@ -10,6 +10,7 @@
 #include "scribe/pg/ddl_auth.hpp"
 #include "scribe/pg/compat.hpp"
 #include "scribe/pg/guard.hpp"
+#include "scribe/pg/catalog_spi.hpp"
 #include "scribe/pg/postgres.hpp"
 
 extern "C" {
@@ -252,7 +253,7 @@ void remember_tables_of_dropped_indexes(Node* tree) {
 // Runs `query` (one oid column) through SPI and remembers each row.
 void remember_identity_candidates_from(const char* query) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
-  if (SPI_execute(query, true, 0) != SPI_OK_SELECT) elog(ERROR, "pg_scribe: \"%s\" failed", query);
+  if (scribe::pg::spi_execute_catalog(query, true, 0) != SPI_OK_SELECT) elog(ERROR, "pg_scribe: \"%s\" failed", query);
   for (uint64 i = 0; i < SPI_processed; i++) {
     bool isnull;
     const Datum value = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
@@ -515,7 +516,7 @@ void capture_after_utility_without_event_trigger(Node* utility) {
 // Runs `query` (one row, one boolean or NULL column) through SPI.
 bool query_bool(const char* query, bool* isnull) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
-  if (SPI_execute(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+  if (scribe::pg::spi_execute_catalog(query, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
     elog(ERROR, "pg_scribe: \"%s\" failed", query);
   const Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
   const bool result = !*isnull && DatumGetBool(value);

@@ -5,6 +5,7 @@
 
 #include "scribe/pg/sql_scanner.hpp"
 
+#include "scribe/pg/catalog_spi.hpp"
 extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -272,7 +273,8 @@ char* stored_bound_clause(Oid partition) {
 CollectedObjects inspect_collected_commands() {
   Inspection inspection{false, true, NIL, CurrentMemoryContext};
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
-  if (SPI_execute("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands()", true, 0) != SPI_OK_SELECT)
+  if (scribe::pg::spi_execute_catalog("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands()", true, 0) !=
+      SPI_OK_SELECT)
     elog(ERROR, "pg_scribe: pg_event_trigger_ddl_commands() failed");
   for (uint64 row = 0; row < SPI_processed; row++) {
     bool isnull;
@@ -404,9 +406,10 @@ char* drop_of_permanent_relations_only(Node* tree) {
   char* result = nullptr;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
   // object_identity is schema-qualified and quoted.
-  if (SPI_execute("SELECT object_identity, is_temporary FROM pg_catalog.pg_event_trigger_dropped_objects() "
-                  "WHERE original",
-                  true, 0) != SPI_OK_SELECT)
+  if (scribe::pg::spi_execute_catalog(
+          "SELECT object_identity, is_temporary FROM pg_catalog.pg_event_trigger_dropped_objects() "
+          "WHERE original",
+          true, 0) != SPI_OK_SELECT)
     elog(ERROR, "pg_scribe: pg_event_trigger_dropped_objects() failed");
   // object_identity is schema-qualified and quoted.
   bool some_left_out = false;
@@ -552,7 +555,8 @@ char* table_as_defined(Node* tree) {
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_scribe: SPI_connect failed");
   Oid argtypes[1] = {OIDOID};
   Datum values[1] = {ObjectIdGetDatum(relid)};
-  if (SPI_execute_with_args(kTableDefinitionQuery, 1, argtypes, values, nullptr, false, 1) != SPI_OK_SELECT ||
+  if (scribe::pg::spi_execute_catalog_with_args(kTableDefinitionQuery, 1, argtypes, values, nullptr, false, 1) !=
+          SPI_OK_SELECT ||
       SPI_processed != 1)
     elog(ERROR, "pg_scribe: could not read the definition of table %u", relid);
   const char* definition = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
