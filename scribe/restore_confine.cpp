@@ -35,6 +35,7 @@ extern "C" {
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
 #include "parser/parser.h"
+#include "storage/lock.h"
 #include "utils/rel.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -56,6 +57,15 @@ void refuse_unless_trusted_caller() {
              errdetail("Only a superuser outside any security-restricted operation may call this function."),
              errhint("It is pg_scribe --restore's, created for its session.")));
 }
+
+// Advisory locks the confined code took (pg_advisory_lock, allowed in a
+// security-restricted operation) would outlive the call: a session lock
+// for good, a transaction lock to the end of the restore's transaction.
+// With --jobs another connection's confined code waiting for one would
+// wait for ever (the holder is idle, not waiting: no deadlock), where at
+// the source one session took it again and again. The restore itself
+// takes none; they are released as the call ends.
+void release_advisory_locks() { LockReleaseAll(USER_LOCKMETHOD, true); }
 
 // Runs `sql` (any number of statements, as one SPI call parses and runs
 // them in order, each with its own snapshot as at top level) as `role`.
@@ -83,6 +93,7 @@ Datum run_as(FunctionCallInfo fcinfo) {
     if (rc < 0) elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
     SPI_finish();
     AtEOXact_GUC(false, guc_level);
+    release_advisory_locks();
     SetUserIdAndSecContext(saved_user, saved_context);
   });
   PG_RETURN_VOID();
@@ -149,6 +160,7 @@ Datum copy_as(FunctionCallInfo fcinfo) {
     copy_source = nullptr;
     copy_source_left = 0;
     AtEOXact_GUC(false, guc_level);
+    release_advisory_locks();
     SetUserIdAndSecContext(saved_user, saved_context);
     table_close(rel, NoLock);
   });
