@@ -85,6 +85,56 @@ bool statement_is(std::string_view text, const char* keyword) {
   return word == keyword;
 }
 
+// A captured REFRESH MATERIALIZED VIEW CONCURRENTLY, without CONCURRENTLY
+// (blanked out); any other statement as it is. PostgreSQL refreshes
+// concurrently through a temporary table, which cannot be created inside
+// the run-as function's security-restricted operation; without it the
+// refresh gives the same rows (nothing else reads the view during a
+// restore). Words may be separated by blanks and comments, as typed.
+std::string without_refresh_concurrently(std::string_view text) {
+  static const char* const kWords[] = {"REFRESH", "MATERIALIZED", "VIEW", "CONCURRENTLY"};
+  std::size_t pos = 0, word_start = 0;
+  for (const char* word : kWords) {
+    for (;;) {  // blanks and comments
+      while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) pos++;
+      if (text.compare(pos, 2, "--") == 0) {
+        const std::size_t end = text.find('\n', pos);
+        pos = end == std::string_view::npos ? text.size() : end;
+      } else if (text.compare(pos, 2, "/*") == 0) {
+        // PostgreSQL's block comments nest.
+        int depth = 0;
+        do {
+          if (text.compare(pos, 2, "/*") == 0) {
+            depth++;
+            pos += 2;
+          } else if (text.compare(pos, 2, "*/") == 0) {
+            depth--;
+            pos += 2;
+          } else if (pos < text.size()) {
+            pos++;
+          } else {
+            return std::string(text);
+          }
+        } while (depth > 0);
+      } else {
+        break;
+      }
+    }
+    word_start = pos;
+    const std::size_t length = std::strlen(word);
+    if (text.size() - pos < length) return std::string(text);
+    for (std::size_t i = 0; i < length; i++)
+      if (std::toupper(static_cast<unsigned char>(text[pos + i])) != word[i]) return std::string(text);
+    pos += length;
+    if (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_' ||
+                              text[pos] == '$' || static_cast<unsigned char>(text[pos]) >= 0x80))
+      return std::string(text);  // a longer word
+  }
+  std::string out(text);
+  out.replace(word_start, pos - word_start, pos - word_start, ' ');
+  return out;
+}
+
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); i++)
@@ -1235,7 +1285,7 @@ bool ScriptRunner::confine_statement(std::string_view text) {
       close_confined_group();
       batcher_.flush(batch_);
     }
-    ddl_group_.append(text.data(), text.size());
+    ddl_group_.append(without_refresh_concurrently(text));
     ddl_group_.push_back('\n');
     return true;
   }
