@@ -1,5 +1,5 @@
-// User triggers during replay (DESIGN.md invariant 9: user triggers do not
-// fire again). Replay runs with session_replication_role = replica, which
+// User triggers and rules during replay (DESIGN.md invariant 9: user
+// triggers do not fire again). Replay runs with session_replication_role = replica, which
 // keeps ordinary (ENABLE ORIGIN) triggers and foreign-key checks quiet, but
 // triggers set ENABLE ALWAYS or ENABLE REPLICA fire there: an audit trigger
 // would insert its row a second time beside the one the stream replays.
@@ -16,7 +16,16 @@
 #include "scribe/core/quote.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/pg_rewrite.h"
 #include "commands/trigger.h"
+#include "rewrite/prs2lock.h"
+#include "rewrite/rewriteDefine.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
 #include "utils/reltrigger.h"
 }
 
@@ -41,14 +50,14 @@ void build_trigger_statements(RelationInfo* info, Relation rel) {
   info->triggers_off = std::string_view();
   info->triggers_on = std::string_view();
   const TriggerDesc* desc = rel->trigdesc;
-  if (desc == nullptr) return;
+  if (desc == nullptr && rel->rd_rules == nullptr) return;
   StringInfoData off, on;
   initStringInfo(&off);
   initStringInfo(&on);
   StringInfoSink off_out{&off}, on_out{&on};
-  for (int i = 0; i < desc->numtriggers; i++) {
-    const Trigger& trigger = desc->triggers[i];
-    if (!fires_at_replay(trigger)) continue;
+  // One clause per trigger or rule: "DISABLE TRIGGER x" off, "ENABLE
+  // ALWAYS TRIGGER x" on.
+  const auto add = [&](const char* kind, const char* name, bool always) {
     const bool first = off.len == 0;
     if (first) {
       off_out.append("ALTER TABLE ONLY ");
@@ -56,11 +65,39 @@ void build_trigger_statements(RelationInfo* info, Relation rel) {
       on_out.append("ALTER TABLE ONLY ");
       on_out.append(info->qualified_name);
     }
-    off_out.append(first ? " DISABLE TRIGGER " : ", DISABLE TRIGGER ");
-    scribe::append_identifier(off_out, trigger.tgname);
+    off_out.append(first ? " DISABLE " : ", DISABLE ");
+    off_out.append(kind);
+    scribe::append_identifier(off_out, name);
     on_out.append(first ? " " : ", ");
-    on_out.append(trigger.tgenabled == TRIGGER_FIRES_ALWAYS ? "ENABLE ALWAYS TRIGGER " : "ENABLE REPLICA TRIGGER ");
-    scribe::append_identifier(on_out, trigger.tgname);
+    on_out.append(always ? "ENABLE ALWAYS " : "ENABLE REPLICA ");
+    on_out.append(kind);
+    scribe::append_identifier(on_out, name);
+  };
+  if (desc != nullptr) {
+    for (int i = 0; i < desc->numtriggers; i++) {
+      const Trigger& trigger = desc->triggers[i];
+      if (fires_at_replay(trigger)) add("TRIGGER ", trigger.tgname, trigger.tgenabled == TRIGGER_FIRES_ALWAYS);
+    }
+  }
+  // Rules fire by session_replication_role as triggers do: a DO ALSO rule
+  // set ENABLE ALWAYS would write its rows a second time beside the ones
+  // the stream replays (and, in psql, run its functions as the restorer).
+  // Their names are in pg_rewrite, not in the relation's rule lock.
+  if (rel->rd_rules != nullptr) {
+    Relation rewrite = table_open(RewriteRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_rewrite_ev_class, BTEqualStrategyNumber, F_OIDEQ,
+                ObjectIdGetDatum(RelationGetRelid(rel)));
+    SysScanDesc scan = systable_beginscan(rewrite, RewriteRelRulenameIndexId, true, nullptr, 1, &key);
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+      const auto* rule = reinterpret_cast<Form_pg_rewrite>(GETSTRUCT(tuple));
+      if (rule->ev_type == '1') continue;  // ON SELECT: a view's, never on a change
+      if (rule->ev_enabled == RULE_FIRES_ALWAYS || rule->ev_enabled == RULE_FIRES_ON_REPLICA)
+        add("RULE ", NameStr(rule->rulename), rule->ev_enabled == RULE_FIRES_ALWAYS);
+    }
+    systable_endscan(scan);
+    table_close(rewrite, AccessShareLock);
   }
   if (off.len == 0) return;
   off_out.push_back(';');

@@ -89,11 +89,13 @@ bool is_trigger_switch(std::string_view statement) {
   if (!skip_identifier(statement, pos) || pos >= statement.size() || statement[pos] != '.') return false;
   pos++;
   if (!skip_identifier(statement, pos)) return false;
-  // Then " DISABLE TRIGGER x" or " ENABLE ALWAYS|REPLICA TRIGGER x", comma-separated, and ';'.
+  // Then " DISABLE TRIGGER|RULE x" or " ENABLE ALWAYS|REPLICA TRIGGER|RULE
+  // x", comma-separated, and ';'.
   for (;;) {
     const std::string_view rest = statement.substr(pos);
     std::size_t skip = 0;
-    for (std::string_view clause : {" DISABLE TRIGGER ", " ENABLE ALWAYS TRIGGER ", " ENABLE REPLICA TRIGGER "})
+    for (std::string_view clause : {" DISABLE TRIGGER ", " ENABLE ALWAYS TRIGGER ", " ENABLE REPLICA TRIGGER ",
+                                    " DISABLE RULE ", " ENABLE ALWAYS RULE ", " ENABLE REPLICA RULE "})
       if (starts_with(rest, clause)) skip = clause.size();
     if (skip == 0) return false;
     pos += skip;

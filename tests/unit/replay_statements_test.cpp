@@ -78,6 +78,10 @@ TEST(ReplayStatements, TriggerSwitches) {
       scribe::is_trigger_switch("ALTER TABLE ONLY \"a b\".t ENABLE REPLICA TRIGGER \"B b\", ENABLE ALWAYS TRIGGER a;"));
   EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t DISABLE TRIGGER a, ADD COLUMN b int;"));
   EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t ENABLE TRIGGER a;"));
+  EXPECT_TRUE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t DISABLE TRIGGER a, DISABLE RULE \"r 1\";"));
+  EXPECT_TRUE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t ENABLE ALWAYS RULE r, ENABLE REPLICA RULE q;"));
+  EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t ENABLE RULE r;"));
+  EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t DISABLE RULE r, DROP COLUMN b;"));
   EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE public.t DISABLE TRIGGER a;"));
   EXPECT_FALSE(scribe::is_trigger_switch("ALTER TABLE ONLY public.t DISABLE TRIGGER a"));
 }

@@ -32,7 +32,8 @@ bool looks_like_dml(std::string_view statement);
 bool parse_set_role(std::string_view statement, std::string& role);
 
 // True for the statements wal2sql writes to switch replica-firing triggers
-// off and on again ("ALTER TABLE ONLY s.t DISABLE TRIGGER a, ...;").
+// and rules off and on again ("ALTER TABLE ONLY s.t DISABLE TRIGGER a,
+// DISABLE RULE r, ...;").
 bool is_trigger_switch(std::string_view statement);
 
 }  // namespace scribe
