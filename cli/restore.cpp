@@ -328,6 +328,43 @@ void drop_lookup_indexes(Connection& conn, const std::vector<TemporaryIndex>& in
   }
 }
 
+// Event triggers set ENABLE ALWAYS or ENABLE REPLICA fire under the
+// replay's session_replication_role = replica for every replayed DDL: a
+// DDL audit table would get its rows a second time beside the ones the
+// stream replays, and a key on it would stop the restore. They come from
+// the base only (the diffs capture no event trigger DDL), so they are
+// switched off before the diffs and back to their mode at the end; the
+// names and modes are returned for that.
+std::vector<std::pair<std::string, std::string>> event_triggers_off(Connection& conn) {
+  std::vector<std::pair<std::string, std::string>> off;
+  {
+    const CatalogSearchPath path(conn);
+    const Rows r = conn.exec(
+        "SELECT pg_catalog.quote_ident(evtname), evtenabled::pg_catalog.text FROM pg_catalog.pg_event_trigger "
+        "WHERE evtenabled OPERATOR(pg_catalog.=) ANY ('{A,R}'::pg_catalog.\"char\"[]) ORDER BY evtname");
+    for (int i = 0; i < r.count(); i++) off.emplace_back(r.get(i, 0), r.get(i, 1));
+  }
+  for (const auto& [name, mode] : off) {
+    conn.exec("ALTER EVENT TRIGGER " + name + " DISABLE");
+    log_verbose("event trigger " + name + " off during the diffs (ENABLE " + (mode == "A" ? "ALWAYS" : "REPLICA") +
+                ")");
+  }
+  return off;
+}
+
+// The event triggers event_triggers_off switched off, back to their mode
+// (those the diffs dropped with what they depended on are gone).
+void event_triggers_on(Connection& conn, const std::vector<std::pair<std::string, std::string>>& off) {
+  for (const auto& [name, mode] : off) {
+    const CatalogSearchPath path(conn);
+    const Rows r = conn.exec(
+        "SELECT 1 FROM pg_catalog.pg_event_trigger WHERE pg_catalog.quote_ident(evtname) OPERATOR(pg_catalog.=) $1",
+        {name});
+    if (r.count() == 0) continue;
+    conn.exec("ALTER EVENT TRIGGER " + name + (mode == "A" ? " ENABLE ALWAYS" : " ENABLE REPLICA"));
+  }
+}
+
 // Moves every sequence that is behind the column it feeds (serial,
 // identity, DEFAULT nextval) to that column's maximum: after a
 // point-in-time restore the values recorded at the last sealing may be
@@ -773,6 +810,8 @@ class ChainRestore {
   void apply_diffs(Progress& progress) {
     const auto diffs_started = Clock::now();
     if (diff_count_ > 0 || use_active_) lookup_candidates_ = lookup_candidates(conn());
+    // --fire-triggers keeps them on, as asked.
+    if ((diff_count_ > 0 || use_active_) && !o_.fire_triggers) event_triggers_off_ = event_triggers_off(conn());
     // --jobs: the row changes of groups spread over this many connections
     // (ScriptRunner::set_more_connections).
     if ((diff_count_ > 0 || use_active_) && o_.jobs > 1 && !o_.fire_triggers) {
@@ -819,6 +858,7 @@ class ChainRestore {
 
   void finish() {
     drop_lookup_indexes(conn(), lookup_);
+    event_triggers_on(conn(), event_triggers_off_);
     if (!o_.no_sync_sequences) {
       const auto [checked, moved] = sync_sequences(conn());
       log_done("Synchronized " + std::to_string(checked) + " sequences (" + std::to_string(moved) + " moved forward)");
@@ -860,6 +900,7 @@ class ChainRestore {
   std::optional<scribe::DiffTransaction> last_;
   bool reached_ = false;
   std::vector<TemporaryIndex> lookup_;  // built by the replay (create_lookup_index), dropped at the end
+  std::vector<std::pair<std::string, std::string>> event_triggers_off_;  // off for the diffs: name, mode
   std::string lookup_candidates_ = "{}";
   std::vector<std::unique_ptr<Connection>> more_conns_;  // --jobs: the diffs' other connections
 };
