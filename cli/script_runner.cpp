@@ -63,9 +63,48 @@ constexpr const char* kTableOwnerQuery =
     "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'UPDATE') THEN 'UPDATE' END, "
     "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'DELETE') THEN 'DELETE' END), "
     "NOT pg_catalog.has_schema_privilege(c.relowner, c.relnamespace, 'USAGE'), "
-    "pg_catalog.quote_ident(n.nspname), pg_catalog.quote_ident(c.relname), pg_catalog.quote_ident(r.rolname) "
+    "pg_catalog.quote_ident(n.nspname), pg_catalog.quote_ident(c.relname), pg_catalog.quote_ident(r.rolname), "
+    "x.grants, x.revokes "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner "
     "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    // The other rights a row change of the table needs of whoever makes it:
+    // EXECUTE on the functions its CHECK constraints, defaults, generated
+    // columns, index expressions and its columns' domain checks call, and
+    // USAGE on the schemas of its columns' types (wal2sql writes values as
+    // '...'::schema.type). GRANT and REVOKE lines for those the owner lacks.
+    "CROSS JOIN LATERAL (SELECT pg_catalog.string_agg(DISTINCT w.g, '') AS grants, "
+    "pg_catalog.string_agg(DISTINCT w.rv, '') AS revokes FROM ("
+    "SELECT 'GRANT EXECUTE ON FUNCTION ' OPERATOR(pg_catalog.||) d.refobjid::pg_catalog.regprocedure::pg_catalog.text "
+    "OPERATOR(pg_catalog.||) ' TO ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
+    "OPERATOR(pg_catalog.||) E';\\n' AS g, "
+    "'REVOKE EXECUTE ON FUNCTION ' OPERATOR(pg_catalog.||) d.refobjid::pg_catalog.regprocedure::pg_catalog.text "
+    "OPERATOR(pg_catalog.||) ' FROM ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
+    "OPERATOR(pg_catalog.||) E';\\n' AS rv "
+    "FROM pg_catalog.pg_depend d "
+    "WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid "
+    "AND NOT pg_catalog.has_function_privilege(c.relowner, d.refobjid, 'EXECUTE') "
+    "AND ((d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass::pg_catalog.oid "
+    "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co "
+    "WHERE co.conrelid OPERATOR(pg_catalog.=) c.oid OR co.contypid OPERATOR(pg_catalog.=) ANY (ARRAY("
+    "SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid "
+    "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped))))) "
+    "OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass::pg_catalog.oid "
+    "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT ad.oid FROM pg_catalog.pg_attrdef ad "
+    "WHERE ad.adrelid OPERATOR(pg_catalog.=) c.oid))) "
+    "OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid "
+    "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.indexrelid FROM pg_catalog.pg_index i "
+    "WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid)))) "
+    "UNION ALL SELECT 'GRANT USAGE ON SCHEMA ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tn.nspname) "
+    "OPERATOR(pg_catalog.||) ' TO ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
+    "OPERATOR(pg_catalog.||) E';\\n', "
+    "'REVOKE USAGE ON SCHEMA ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tn.nspname) "
+    "OPERATOR(pg_catalog.||) ' FROM ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
+    "OPERATOR(pg_catalog.||) E';\\n' "
+    "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid "
+    "JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) t.typnamespace "
+    "WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
+    "AND t.typnamespace OPERATOR(pg_catalog.<>) c.relnamespace "
+    "AND NOT pg_catalog.has_schema_privilege(c.relowner, t.typnamespace, 'USAGE')) w) x "
     "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)";
 
 // The statement without its ';' and surrounding blanks, upper-cased, when
@@ -1227,7 +1266,7 @@ ScriptRunner::RoleInfo ScriptRunner::lookup(const char* sql, std::string_view ke
   if (PQntuples(r.get()) == 1) {
     info.oid = PQgetvalue(r.get(), 0, 0);
     info.trusted = std::string(PQgetvalue(r.get(), 0, 1)) == "t";
-    if (PQnfields(r.get()) == 7) {
+    if (PQnfields(r.get()) == 9) {
       // Names come quoted by the server (quote_ident).
       const std::string privileges = PQgetvalue(r.get(), 0, 2);
       const std::string schema = PQgetvalue(r.get(), 0, 4), table = PQgetvalue(r.get(), 0, 5),
@@ -1240,6 +1279,8 @@ ScriptRunner::RoleInfo ScriptRunner::lookup(const char* sql, std::string_view ke
         info.grant += "GRANT USAGE ON SCHEMA " + schema + " TO " + owner + ";\n";
         info.revoke += "REVOKE USAGE ON SCHEMA " + schema + " FROM " + owner + ";\n";
       }
+      info.grant += PQgetvalue(r.get(), 0, 7);
+      info.revoke += PQgetvalue(r.get(), 0, 8);
     }
   }
   return info;
