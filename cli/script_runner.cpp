@@ -174,6 +174,37 @@ std::string without_refresh_concurrently(std::string_view text) {
   return out;
 }
 
+// The tables of a foreign key as pg_dump adds it, "ALTER TABLE [ONLY]
+// s.t\n    ADD CONSTRAINT c FOREIGN KEY (a, b) REFERENCES s2.t2(x, y)...":
+// s.t into `table`, s2.t2 into `referenced`, as written. False for any
+// other statement.
+bool parse_dump_foreign_key(std::string_view text, std::string_view& table, std::string_view& referenced) {
+  const auto expect = [&](std::size_t& pos, std::string_view word) {
+    if (text.compare(pos, word.size(), word) != 0) return false;
+    pos += word.size();
+    return true;
+  };
+  const auto qualified = [&](std::size_t& pos, std::string_view& name) {
+    const std::size_t start = pos;
+    if (!scribe::skip_identifier(text, pos) || !expect(pos, ".") || !scribe::skip_identifier(text, pos)) return false;
+    name = text.substr(start, pos - start);
+    return true;
+  };
+  std::size_t pos = 0;
+  if (!expect(pos, "ALTER TABLE ")) return false;
+  (void)expect(pos, "ONLY ");
+  if (!qualified(pos, table)) return false;
+  while (pos < text.size() && (text[pos] == '\n' || text[pos] == ' ')) pos++;
+  if (!expect(pos, "ADD CONSTRAINT ") || !scribe::skip_identifier(text, pos) || !expect(pos, " FOREIGN KEY ("))
+    return false;
+  for (;;) {
+    if (!scribe::skip_identifier(text, pos)) return false;
+    if (expect(pos, ")")) break;
+    if (!expect(pos, ", ")) return false;
+  }
+  return expect(pos, " REFERENCES ") && qualified(pos, referenced);
+}
+
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); i++)
@@ -888,6 +919,7 @@ void ScriptRunner::on_statement(const scribe::DiffStatement& statement) {
         return;
       }
       if (early_acls_applied_ && acl_entries_.is_acl_statement(text)) return;  // ran before the data
+      if (confined_ && confine_foreign_key(text)) return;
       if (statements_alone_) {
         run_alone(text);
         return;
@@ -1457,6 +1489,60 @@ void ScriptRunner::run_copy(std::string_view statement) {
 // owner, confined, through the copy-as function, which reads the data from
 // its argument. A COPY not in pg_dump's form goes that way too (fail
 // closed), its data in one call.
+// A foreign key the base adds to a table that a role other than a
+// superuser owns. PostgreSQL validates it with one query run as the
+// current user (RI_Initial_Check), which applies any implicit cast from
+// the referencing column's type to the referenced key's, and an owner of
+// a type may create such a cast: as the restorer, that would run the
+// owner's code with the restorer's rights. It runs as the table's owner,
+// confined, through the run-as function. The query needs SELECT on both
+// tables and USAGE on their schemas (without SELECT PostgreSQL would check
+// row by row as the referenced table's owner instead), and adding the key
+// REFERENCES on the referenced table: those the owner lacks are granted
+// for the call and revoked right after, in the same transaction (one
+// message), so the restored privileges are the source's.
+bool ScriptRunner::confine_foreign_key(std::string_view text) {
+  std::string_view table, referenced;
+  if (!parse_dump_foreign_key(text, table, referenced)) return false;
+  const RoleInfo owner = lookup(kTableOwnerQuery, table);
+  if (owner.oid.empty() || owner.trusted) return false;
+  static const char* const kLendQuery =
+      "SELECT pg_catalog.string_agg(g, ''), pg_catalog.string_agg(rv, '') FROM ("
+      "SELECT 'GRANT ' OPERATOR(pg_catalog.||) p.priv OPERATOR(pg_catalog.||) ' ON TABLE ' "
+      "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' "
+      "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname) OPERATOR(pg_catalog.||) ' TO ' "
+      "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) OPERATOR(pg_catalog.||) E';\\n' AS g, "
+      "'REVOKE ' OPERATOR(pg_catalog.||) p.priv OPERATOR(pg_catalog.||) ' ON TABLE ' "
+      "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' "
+      "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname) OPERATOR(pg_catalog.||) ' FROM ' "
+      "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) OPERATOR(pg_catalog.||) E';\\n' AS rv "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+      "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid "
+      "CROSS JOIN (VALUES ('SELECT', 1), ('SELECT', 2), ('REFERENCES', 2)) p(priv, which) "
+      "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(CASE p.which WHEN 1 THEN $2 ELSE $3 END) "
+      "AND NOT pg_catalog.has_table_privilege(r.oid, c.oid, p.priv) "
+      "UNION SELECT 'GRANT USAGE ON SCHEMA ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(n.nspname) "
+      "OPERATOR(pg_catalog.||) ' TO ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
+      "OPERATOR(pg_catalog.||) E';\\n', "
+      "'REVOKE USAGE ON SCHEMA ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(n.nspname) "
+      "OPERATOR(pg_catalog.||) ' FROM ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
+      "OPERATOR(pg_catalog.||) E';\\n' "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+      "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid "
+      "WHERE c.oid OPERATOR(pg_catalog.=) ANY (ARRAY[pg_catalog.to_regclass($2), pg_catalog.to_regclass($3)]) "
+      "AND NOT pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE')) lend";
+  const std::string table_text(table), referenced_text(referenced);
+  const char* values[] = {owner.oid.c_str(), table_text.c_str(), referenced_text.c_str()};
+  ResultPtr r(PQexecParams(conn_, kLendQuery, 3, nullptr, values, nullptr, nullptr, 0));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "reading the rights of the owner of " + table_text);
+  stats_.messages++;
+  batch_.append(PQgetvalue(r.get(), 0, 0));
+  append_run_as(owner.oid, text);
+  batch_.append(PQgetvalue(r.get(), 0, 1));
+  if (batch_.size() >= kSendBytes) send_batch();
+  return true;
+}
+
 bool ScriptRunner::confine_copy(std::string_view statement) {
   const std::string_view table = scribe::copy_target_table(statement);
   if (!table.empty()) {

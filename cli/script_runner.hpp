@@ -232,6 +232,7 @@ class ScriptRunner {
     bool ok = false;
     std::vector<std::string> key_columns;  // as wal2sql writes them (quote_ident)
   };
+  bool confine_foreign_key(std::string_view text);
   const SplitInfo& split_info(const std::string& table);
   std::string split_refusal(const std::string& table);
   void report_not_spread(const std::string& table, const std::string& why);
