@@ -649,6 +649,16 @@ void ScriptRunner::set_more_connections(const std::vector<PGconn*>& conns) {
   }
 }
 
+// The table c's triggers (t) and rules (w) that fire on replay: set ENABLE
+// ALWAYS or ENABLE REPLICA (the replay's session_replication_role is
+// replica), for FROM in split_info's queries.
+constexpr const char* kFiringTriggers =
+    "pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) c.oid "
+    "AND t.tgenabled OPERATOR(pg_catalog.=) ANY ('{A,R}')";
+constexpr const char* kFiringRules =
+    "pg_catalog.pg_rewrite w WHERE w.ev_class OPERATOR(pg_catalog.=) c.oid "
+    "AND w.ev_enabled OPERATOR(pg_catalog.=) ANY ('{A,R}')";
+
 // Whether a table's row changes may be spread over the lanes by key, and
 // its key columns. Each row's changes stay on one lane, in order, and the
 // lanes' transactions of a group commit only once every lane has run its
@@ -683,7 +693,7 @@ const ScriptRunner::SplitInfo& ScriptRunner::split_info(const std::string& table
     trusted = !owner->second.oid.empty() && owner->second.trusted;
   }
   if (trusted) {
-    static const char* const kSplitQuery =
+    static const std::string kSplitQuery =
         "SELECT pg_catalog.quote_ident(a.attname), a.atttypid OPERATOR(pg_catalog.=) ANY "
         "('{int2,int4,int8,text,varchar,uuid}'::pg_catalog.regtype[]::pg_catalog.oid[]) "
         "AND (a.attcollation OPERATOR(pg_catalog.=) 0 OR co.collisdeterministic) "
@@ -696,13 +706,11 @@ const ScriptRunner::SplitInfo& ScriptRunner::split_info(const std::string& table
         "AND c.relreplident OPERATOR(pg_catalog.=) ANY ('{d,i}') AND i.indexprs IS NULL AND i.indpred IS NULL "
         "AND NOT EXISTS (SELECT FROM pg_catalog.pg_index j WHERE j.indrelid OPERATOR(pg_catalog.=) c.oid "
         "AND (j.indisunique OR j.indisexclusion) AND j.indexrelid OPERATOR(pg_catalog.<>) i.indexrelid) "
-        "AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) c.oid "
-        "AND t.tgenabled OPERATOR(pg_catalog.=) ANY ('{A,R}')) "
-        "AND NOT EXISTS (SELECT FROM pg_catalog.pg_rewrite w WHERE w.ev_class OPERATOR(pg_catalog.=) c.oid "
-        "AND w.ev_enabled OPERATOR(pg_catalog.=) ANY ('{A,R}')) "
-        "ORDER BY pg_catalog.array_position(i.indkey::pg_catalog.int2[], a.attnum)";
+        "AND NOT EXISTS (SELECT FROM " +
+        std::string(kFiringTriggers) + ") AND NOT EXISTS (SELECT FROM " + kFiringRules +
+        ") ORDER BY pg_catalog.array_position(i.indkey::pg_catalog.int2[], a.attnum)";
     const char* values[] = {table.c_str()};
-    ResultPtr r(PQexecParams(conn_, kSplitQuery, 1, nullptr, values, nullptr, nullptr, 0));
+    ResultPtr r(PQexecParams(conn_, kSplitQuery.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
     if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "reading the key of " + table);
     stats_.messages++;
     info.ok = PQntuples(r.get()) > 0;
@@ -719,7 +727,7 @@ const ScriptRunner::SplitInfo& ScriptRunner::split_info(const std::string& table
 // A second query, run only when verbose, so that the common path stays
 // one query.
 std::string ScriptRunner::split_refusal(const std::string& table) {
-  static const char* const kWhyQuery =
+  static const std::string kWhyQuery =
       "SELECT CASE WHEN c.oid IS NULL THEN 'it is not found' "
       "WHEN c.relkind OPERATOR(pg_catalog.<>) 'r' THEN 'it is not a plain table or leaf partition' "
       "WHEN c.relreplident OPERATOR(pg_catalog.<>) ALL ('{d,i}') THEN 'its replica identity is FULL or NOTHING' "
@@ -733,11 +741,12 @@ std::string ScriptRunner::split_refusal(const std::string& table) {
       "FROM pg_catalog.pg_index j WHERE j.indrelid OPERATOR(pg_catalog.=) c.oid "
       "AND (j.indisunique OR j.indisexclusion) AND j.indexrelid OPERATOR(pg_catalog.<>) i.indexrelid "
       "UNION ALL SELECT 'trigger ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.tgname) "
-      "OPERATOR(pg_catalog.||) ' fires on replay' FROM pg_catalog.pg_trigger t "
-      "WHERE t.tgrelid OPERATOR(pg_catalog.=) c.oid AND t.tgenabled OPERATOR(pg_catalog.=) ANY ('{A,R}') "
-      "UNION ALL SELECT 'rule ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w.rulename) "
-      "OPERATOR(pg_catalog.||) ' fires on replay' FROM pg_catalog.pg_rewrite w "
-      "WHERE w.ev_class OPERATOR(pg_catalog.=) c.oid AND w.ev_enabled OPERATOR(pg_catalog.=) ANY ('{A,R}') "
+      "OPERATOR(pg_catalog.||) ' fires on replay' FROM " +
+      std::string(kFiringTriggers) +
+      " UNION ALL SELECT 'rule ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w.rulename) "
+      "OPERATOR(pg_catalog.||) ' fires on replay' FROM " +
+      kFiringRules +
+      " "
       "UNION ALL SELECT 'key column ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.attname) "
       "OPERATOR(pg_catalog.||) ' (' OPERATOR(pg_catalog.||) pg_catalog.format_type(a.atttypid, a.atttypmod) "
       "OPERATOR(pg_catalog.||) ') is not an integer, text under a deterministic collation or uuid' "
@@ -752,7 +761,7 @@ std::string ScriptRunner::split_refusal(const std::string& table) {
       "LEFT JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) c.oid "
       "AND (i.indisreplident OR (c.relreplident OPERATOR(pg_catalog.=) 'd' AND i.indisprimary))";
   const char* values[] = {table.c_str()};
-  ResultPtr r(PQexecParams(conn_, kWhyQuery, 1, nullptr, values, nullptr, nullptr, 0));
+  ResultPtr r(PQexecParams(conn_, kWhyQuery.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "reading why " + table + " is not spread");
   stats_.messages++;
   if (PQntuples(r.get()) == 0 || PQgetisnull(r.get(), 0, 0)) return "it does not qualify";
