@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,8 +48,11 @@ struct Scan {
   std::uint64_t bytes_fed = 0, clean_end = 0, transactions = 0;
   bool in_transaction = false, at_clean_end = false;
   scribe::DiffFileInfo info;
+  std::optional<std::uint64_t> backslash_in_statement;
+  std::uint64_t variable_references = 0;
   bool operator==(const Scan& o) const {
     return events == o.events && bytes_fed == o.bytes_fed && clean_end == o.clean_end &&
+           backslash_in_statement == o.backslash_in_statement && variable_references == o.variable_references &&
            transactions == o.transactions && in_transaction == o.in_transaction && at_clean_end == o.at_clean_end &&
            info.chain_id == o.info.chain_id && info.start_lsn == o.info.start_lsn &&
            info.has_start == o.info.has_start && info.sealed == o.info.sealed && info.end_lsn == o.info.end_lsn &&
@@ -156,6 +160,8 @@ Scan scan(std::string_view text, NextChunk next_chunk, std::size_t throw_at = 0)
   s.transactions = scanner.transactions();
   s.in_transaction = scanner.in_transaction();
   s.at_clean_end = scanner.at_clean_end();
+  s.backslash_in_statement = scanner.backslash_in_statement();
+  s.variable_references = scanner.variable_references();
   s.info = scanner.info();
   return s;
 }

@@ -260,6 +260,7 @@ std::size_t DiffScanner::scan_run(const unsigned char* p, std::size_t len) {
     case Lex::kCopyLine:
       return find1('\n');
     case Lex::kNormal: {
+      if (statement_settled()) return scan_settled(p, len);
       const std::size_t n = span(is_blank);
       if (n != 0 && !in_tx_ && !stmt_active_ && !pending_header_) clean_end_ = pos_ + n;
       return n;
@@ -267,6 +268,138 @@ std::size_t DiffScanner::scan_run(const unsigned char* p, std::size_t len) {
     default:
       return 0;
   }
+}
+
+// The fast path for the row changes that make up most of a diff: inside a
+// statement once statement_settled(), a token changes nothing the scanner
+// reports or decides on but the parenthesis depth (its words are past the
+// two that make BEGIN; or COMMIT; and the four of psql's CREATE FUNCTION
+// heuristic, which did not match). So whole tokens of the common kinds are
+// taken here at once: blanks, one-byte operators and punctuation, words,
+// plain numbers, '...' literals and "quoted identifiers", each only when
+// the byte that ends it is in `p` too, so the state after it is kNormal
+// again, exactly as step() would leave it. Anything else (';', a comment,
+// $, :, \, E'...', a number glued to letters, a literal continued on the
+// next line...) is left to step() at a token boundary. The counts of
+// tokens and identifiers are not kept up here: past the thresholds above
+// nothing reads them but their reset at the statement's end.
+std::size_t DiffScanner::scan_settled(const unsigned char* p, std::size_t len) {
+  std::size_t i = 0;
+  // Offset of the first byte at or after `from` that closes a literal
+  // opened by `quote` (a doubled quote is a quote inside it); 0 when it is
+  // not decided within `p` (what follows the quote decides).
+  const auto closing = [&](std::size_t from, unsigned char quote) -> std::size_t {
+    while (from < len) {
+      const void* hit = std::memchr(p + from, quote, len - from);
+      if (hit == nullptr) return 0;
+      const std::size_t at = static_cast<std::size_t>(static_cast<const unsigned char*>(hit) - p);
+      if (at + 1 >= len) return 0;
+      if (p[at + 1] != quote) return at;
+      from = at + 2;
+    }
+    return 0;
+  };
+  while (i < len) {
+    const unsigned char c = p[i];
+    const unsigned char next = i + 1 < len ? p[i + 1] : 0;
+    const bool has_next = i + 1 < len;
+    switch (c) {
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
+      case '\f':
+        ++i;
+        continue;
+      case '(':
+        ++paren_depth_;
+        ++i;
+        continue;
+      case ')':
+        if (paren_depth_ > 0) --paren_depth_;
+        ++i;
+        continue;
+      case '-':  // "--" opens a comment
+        if (!has_next || next == '-') return i;
+        ++i;
+        continue;
+      case '/':  // "/*" opens a comment
+        if (!has_next || next == '*') return i;
+        ++i;
+        continue;
+      case '.':  // ".5" is a number
+        if (!has_next || is_digit(next)) return i;
+        ++i;
+        continue;
+      case '"': {
+        const std::size_t end = closing(i + 1, '"');
+        if (end == 0) return i;
+        i = end + 1;
+        continue;
+      }
+      case '\'': {
+        // After the closing quote, blanks then a '\r', '-' or quote may
+        // continue the literal (kXqs): left to step().
+        const std::size_t end = closing(i + 1, '\'');
+        if (end == 0) return i;
+        std::size_t after = end + 1;
+        while (after < len && (p[after] == ' ' || p[after] == '\t' || p[after] == '\f')) ++after;
+        if (after >= len || p[after] == '\r' || p[after] == '-' || p[after] == '\'') return i;
+        i = after;
+        continue;
+      }
+      case ';':
+      case '$':
+      case ':':
+      case '\\':
+        return i;
+      default:
+        break;
+    }
+    if (is_ident_start(c)) {
+      // E'', B'', X'', N'' literals and U&'' are step()'s; a prefix letter
+      // before anything else starts a word as any letter does.
+      switch (c) {
+        case 'e':
+        case 'E':
+        case 'b':
+        case 'B':
+        case 'x':
+        case 'X':
+        case 'n':
+        case 'N':
+          if (!has_next || next == '\'') return i;
+          break;
+        case 'u':
+        case 'U':
+          if (!has_next || next == '&') return i;
+          break;
+        default:
+          break;
+      }
+      std::size_t end = i + 1;
+      while (end < len && is_ident_cont(p[end])) ++end;
+      if (end >= len) return i;
+      i = end;
+      continue;
+    }
+    if (is_digit(c)) {
+      // Digits, maybe '.' and digits; an exponent, "1..", or letters glued
+      // on are step()'s.
+      std::size_t end = i + 1;
+      while (end < len && is_digit(p[end])) ++end;
+      if (end < len && p[end] == '.') {
+        if (end + 1 >= len || p[end + 1] == '.') return i;
+        ++end;
+        while (end < len && is_digit(p[end])) ++end;
+      }
+      if (end >= len || is_ident_start(p[end])) return i;
+      i = end;
+      continue;
+    }
+    ++i;  // an operator character or another byte: a token of its own
+  }
+  return i;
 }
 
 void DiffScanner::step(unsigned char c) {
@@ -932,7 +1065,22 @@ void DiffScanner::begin_word(std::uint64_t start) {
   word_len_ = 0;
 }
 
+bool DiffScanner::counts_begin_end() const {
+  return identifiers_[0] == 'c' &&
+         (identifiers_[1] == 'f' || identifiers_[1] == 'p' ||
+          (identifiers_[1] == 'o' && identifiers_[2] == 'r' && (identifiers_[3] == 'f' || identifiers_[3] == 'p')));
+}
+
+bool DiffScanner::statement_settled() const {
+  return stmt_active_ && stmt_tokens_ >= 3 && identifier_count_ >= sizeof identifiers_ && !counts_begin_end();
+}
+
 void DiffScanner::end_word() {
+  if (word_index_ >= 2 && statement_settled()) {
+    // Nothing about this word matters any more (see scan_settled()).
+    if (identifier_count_ < std::numeric_limits<std::uint32_t>::max()) ++identifier_count_;
+    return;
+  }
   Keyword kw = Keyword::kOther;
   if (word_len_ >= 2 && word_len_ <= 11) {
     char lower[kWordMax];
@@ -984,10 +1132,7 @@ void DiffScanner::end_word() {
       identifiers_[identifier_count_] = static_cast<char>(ascii_lower(static_cast<unsigned char>(word_[0])));
   }
   if (identifier_count_ < std::numeric_limits<std::uint32_t>::max()) ++identifier_count_;
-  if (identifiers_[0] == 'c' &&
-      (identifiers_[1] == 'f' || identifiers_[1] == 'p' ||
-       (identifiers_[1] == 'o' && identifiers_[2] == 'r' && (identifiers_[3] == 'f' || identifiers_[3] == 'p'))) &&
-      paren_depth_ == 0) {
+  if (counts_begin_end() && paren_depth_ == 0) {
     if (kw == Keyword::kBegin) {
       ++begin_depth_;
     } else if (kw == Keyword::kCase) {

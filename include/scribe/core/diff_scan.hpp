@@ -282,6 +282,9 @@ class DiffScanner {
   bool lex_meta_line(unsigned char c, std::uint64_t pos);
   bool lex_number(unsigned char c);
   std::size_t scan_run(const unsigned char* p, std::size_t len);
+  std::size_t scan_settled(const unsigned char* p, std::size_t len);
+  bool statement_settled() const;
+  bool counts_begin_end() const;  // psql's CREATE [OR REPLACE] FUNCTION|PROCEDURE heuristic matched
 
   void token(std::uint64_t start);
   void begin_word(std::uint64_t start);
