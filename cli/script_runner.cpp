@@ -205,11 +205,14 @@ bool parse_dump_foreign_key(std::string_view text, std::string_view& table, std:
   return expect(pos, " REFERENCES ") && qualified(pos, referenced);
 }
 
+// SQL keywords are ASCII: folded as such, whatever the locale (and without
+// a call per byte: this runs on every statement of a diff).
+char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); i++)
-    if (std::toupper(static_cast<unsigned char>(text[i])) != std::toupper(static_cast<unsigned char>(prefix[i])))
-      return false;
+    if (ascii_upper(text[i]) != ascii_upper(prefix[i])) return false;
   return true;
 }
 
@@ -797,7 +800,8 @@ bool ScriptRunner::split_key(std::string_view statement, const SplitInfo& info, 
     std::size_t pos = std::strlen("INSERT INTO ") + table.size();
     if (statement.substr(pos, 2) != " (") return false;
     pos += 2;
-    std::vector<std::string_view> columns;
+    std::vector<std::string_view>& columns = split_columns_;
+    columns.clear();
     for (;;) {
       const std::size_t start = pos;
       if (!scribe::skip_identifier(statement, pos)) return false;
@@ -810,7 +814,7 @@ bool ScriptRunner::split_key(std::string_view statement, const SplitInfo& info, 
       if (statement[pos] != ')') return false;
       break;
     }
-    std::vector<std::string_view> literals;
+    std::vector<std::string_view>& literals = split_literals_;
     if (!scribe::row_literals(statement.substr(head, statement.size() - head - 1), literals) ||
         literals.size() != columns.size())
       return false;
@@ -820,7 +824,7 @@ bool ScriptRunner::split_key(std::string_view statement, const SplitInfo& info, 
     }
     return true;
   }
-  scribe::KeyedDml dml;
+  scribe::KeyedDml& dml = split_dml_;
   if (!scribe::parse_keyed_dml(statement, dml) || dml.key_columns.size() != info.key_columns.size()) return false;
   for (const std::string& column : info.key_columns) {
     const auto at = std::find(dml.key_columns.begin(), dml.key_columns.end(), column);
@@ -1129,14 +1133,24 @@ void ScriptRunner::flush_group() {
 // Not for a confined table: a COPY cannot run inside the run-as function.
 void ScriptRunner::apply_group_table(const GroupTable& table) {
   const std::vector<std::string>& statements = table.statements;
+  // Each statement's INSERT head is read once (the statement that ends a
+  // run starts the next).
+  std::size_t head_at = statements.size(), head_of_at = 0;
+  const auto head_of = [&](std::size_t k) {
+    if (k != head_at) {
+      head_at = k;
+      head_of_at = scribe::single_row_insert_head(statements[k]);
+    }
+    return head_of_at;
+  };
   std::size_t i = 0;
   while (i < statements.size()) {
-    const std::size_t head = scribe::single_row_insert_head(statements[i]);
+    const std::size_t head = head_of(i);
     std::size_t end = i + 1;
     if (head != 0) {
       const std::string_view head_text = std::string_view(statements[i]).substr(0, head);
       while (end < statements.size() && std::string_view(statements[end]).substr(0, head) == head_text &&
-             scribe::single_row_insert_head(statements[end]) == head)
+             head_of(end) == head)
         end++;
     }
     if (end - i >= kCopyMinRows && copy_rows(table.name, statements, i, end, head)) {

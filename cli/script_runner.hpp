@@ -390,7 +390,10 @@ class ScriptRunner {
   std::uint64_t session_version_ = 1;
   bool split_ok_ = true;
   std::map<std::string, SplitInfo, std::less<>> split_info_;  // cleared by DDL
-  std::set<std::string, std::less<>> not_spread_reported_;    // "table: why", said once (-v)
+  // split_key's scratch, kept for its capacity (it runs on every row change).
+  mutable std::vector<std::string_view> split_columns_, split_literals_;
+  mutable scribe::KeyedDml split_dml_;
+  std::set<std::string, std::less<>> not_spread_reported_;  // "table: why", said once (-v)
   // switch_lane: the other lane's message and batcher while it is built.
   std::string lane_batch_;
   std::vector<Pending> lane_txs_;

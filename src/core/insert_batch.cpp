@@ -1,6 +1,8 @@
 #include "scribe/core/insert_batch.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <string>
 
 namespace scribe {
@@ -75,8 +77,10 @@ class HeadParser {
       }
       // A backslash before a quote would end the string elsewhere with
       // standard_conforming_strings off; wal2sql writes such values as E''.
-      for (std::size_t j = text_.find('\\', start); j < i; j = text_.find('\\', j + 1))
-        if (text_[j + 1] == '\'') return false;
+      // (Searched for within the literal only: a row has several.)
+      const std::string_view quoted = text_.substr(start, i - start);
+      for (std::size_t j = quoted.find('\\'); j != std::string_view::npos; j = quoted.find('\\', j + 1))
+        if (text_[start + j + 1] == '\'') return false;
       pos_ = i + 1;
       if (literal("::")) {
         if (!identifier()) return false;
@@ -149,6 +153,18 @@ class HeadParser {
 
 }  // namespace
 
+namespace {
+
+// What single_row_insert_head looks at in a row; other bytes are skipped.
+constexpr std::array<bool, 256> make_row_special() {
+  std::array<bool, 256> t{};
+  for (const unsigned char c : std::string_view("'\"$;-/()")) t[c] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kRowSpecial = make_row_special();
+
+}  // namespace
+
 std::size_t single_row_insert_head(std::string_view statement) {
   HeadParser p(statement);
   if (!p.literal("INSERT INTO ") || !p.identifier() || !p.literal(".") || !p.identifier() || !p.literal(" (")) return 0;
@@ -173,11 +189,19 @@ std::size_t single_row_insert_head(std::string_view statement) {
   const std::size_t last = rest.size() - 2;  // the closing ')'
   int depth = 0;
   for (std::size_t i = 0; i <= last; i++) {
+    while (i < last && !kRowSpecial[static_cast<unsigned char>(rest[i])]) i++;
     const char c = rest[i];
     if (c == '\'' || c == '"') {
+      // The run ends at the first quote before `last` not doubled.
       std::size_t j = i + 1;
-      while (j < last && !(rest[j] == c && rest[j + 1] != c)) j += rest[j] == c ? 2 : 1;
-      if (j >= last) return 0;
+      for (;;) {
+        if (j >= last) return 0;
+        const void* hit = std::memchr(rest.data() + j, c, last - j);
+        if (hit == nullptr) return 0;
+        j = static_cast<std::size_t>(static_cast<const char*>(hit) - rest.data());
+        if (rest[j + 1] != c) break;
+        j += 2;
+      }
       i = j;
       continue;
     }
@@ -223,6 +247,15 @@ bool read_row_value(HeadParser& p, std::string_view text, std::string_view& whol
   return true;
 }
 
+// The characters of a string literal that COPY's text format or the
+// literal's own quoting writes otherwise.
+constexpr std::array<bool, 256> make_copy_special() {
+  std::array<bool, 256> t{};
+  t['\''] = t['\\'] = t['\n'] = t['\r'] = t['\t'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kCopySpecial = make_copy_special();
+
 // Appends a value read by read_row_value as a field of COPY's text format.
 bool append_field(std::string_view whole, std::string_view value, bool escaped, std::string& out) {
   if (whole == "NULL") {
@@ -236,9 +269,17 @@ bool append_field(std::string_view whole, std::string_view value, bool escaped, 
   } else {
     // The string's characters (a cast after it names the column's own
     // type, which COPY reads the text as), in COPY's text format.
+    // Runs of plain characters are copied at once: a value's characters
+    // are most of a restore's COPY data.
     const std::size_t close = value.find_last_of('\'');
-    for (std::size_t i = 1; i < close; i++) {
-      char c = value[i];
+    std::size_t i = 1;
+    while (i < close) {
+      std::size_t run = i;
+      while (run < close && !kCopySpecial[static_cast<unsigned char>(value[run])]) run++;
+      out.append(value.data() + i, run - i);
+      if (run >= close) break;
+      i = run;
+      const char c = value[i];
       if (c == '\'') {
         i++;  // '' is one quote
       } else if (c == '\\' && escaped) {
@@ -261,6 +302,7 @@ bool append_field(std::string_view whole, std::string_view value, bool escaped, 
         default:
           out.push_back(c);
       }
+      i++;
     }
   }
   return true;
@@ -419,9 +461,16 @@ bool collect_update_run(const std::vector<std::string>& statements, std::size_t 
   if (from >= statements.size() || !parse_keyed_dml(statements[from], first) || first.kind != KeyedDml::Kind::kUpdate ||
       !distinct_columns(first))
     return false;
+  // The lines are written into one buffer as they come; a row updated again
+  // takes the place of its earlier line. A row is known by its key's text:
+  // the value itself for a one-column key (a view into `statements`), else
+  // render_key's text.
+  std::string data;
+  std::vector<std::pair<std::size_t, std::size_t>> lines;  // [start, end) in data, one per row
+  bool replaced = false;
+  std::unordered_map<std::string_view, std::size_t> row_of_value;
   std::unordered_map<std::string, std::size_t> row_of_key;
-  std::vector<std::string> lines;
-  std::string row, key;
+  std::string key;
   std::size_t i = from;
   for (; i < statements.size(); i++) {
     const KeyedDml& statement = i == from ? first : next;
@@ -429,22 +478,50 @@ bool collect_update_run(const std::vector<std::string>& statements, std::size_t 
         (!parse_keyed_dml(statements[i], next) || next.kind != KeyedDml::Kind::kUpdate || next.table != first.table ||
          !same_list(next.key_columns, first.key_columns) || !same_list(next.set_columns, first.set_columns)))
       break;
-    render_row(statement, row);
-    std::string line;
-    if (!append_copy_line(row, line)) break;
-    render_key(statement, key);
-    const auto [found, added] = row_of_key.emplace(key, lines.size());
-    if (added)
-      lines.push_back(std::move(line));
-    else
-      lines[found->second] = std::move(line);
+    // The row "(keys, values)" as COPY text: the key values, then the SET
+    // values, each read as append_copy_line reads a row's.
+    const std::size_t line_start = data.size();
+    bool ok = true;
+    for (const auto* values : {&statement.key_values, &statement.set_values})
+      for (const std::string_view value : *values) {
+        if (data.size() > line_start) data.push_back('\t');
+        ok = ok && append_copy_field(value, data);
+      }
+    if (!ok) {
+      data.resize(line_start);
+      break;
+    }
+    data.push_back('\n');
+    const std::pair<std::size_t, std::size_t> line{line_start, data.size()};
+    std::size_t* slot = nullptr;
+    bool added = false;
+    if (statement.key_values.size() == 1) {
+      const auto [found, fresh] = row_of_value.emplace(statement.key_values[0], lines.size());
+      slot = &found->second;
+      added = fresh;
+    } else {
+      render_key(statement, key);
+      const auto [found, fresh] = row_of_key.emplace(key, lines.size());
+      slot = &found->second;
+      added = fresh;
+    }
+    if (added) {
+      lines.push_back(line);
+    } else {
+      lines[*slot] = line;
+      replaced = true;
+    }
   }
   if (i == from) return false;
   out.table.assign(first.table);
   out.key_columns.assign(first.key_columns.begin(), first.key_columns.end());
   out.set_columns.assign(first.set_columns.begin(), first.set_columns.end());
-  out.copy_data.clear();
-  for (const std::string& line : lines) out.copy_data.append(line);
+  if (replaced) {
+    out.copy_data.clear();
+    for (const auto& [line_start, line_end] : lines) out.copy_data.append(data, line_start, line_end - line_start);
+  } else {
+    out.copy_data = std::move(data);
+  }
   out.rows = lines.size();
   out.end = i;
   return true;

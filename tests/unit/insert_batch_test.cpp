@@ -867,6 +867,18 @@ TEST(CopyLines, UpdateRunCollapsedAsCopyRows) {
   EXPECT_EQ(run.copy_data, "1\t3\tit's\n2\t2\t\\N\n");
   EXPECT_EQ(run.rows, 2u);
   EXPECT_EQ(run.end, 3u);
+  // A composite key: a row is the same only when every key value is.
+  const std::vector<std::string> composite = {
+      "UPDATE ONLY s.t SET v = 'a' WHERE k1 OPERATOR(pg_catalog.=) 1 AND k2 OPERATOR(pg_catalog.=) 'x';",
+      "UPDATE ONLY s.t SET v = 'b' WHERE k1 OPERATOR(pg_catalog.=) 1 AND k2 OPERATOR(pg_catalog.=) 'y';",
+      "UPDATE ONLY s.t SET v = 'c' WHERE k1 OPERATOR(pg_catalog.=) 1 AND k2 OPERATOR(pg_catalog.=) 'x';",
+      "UPDATE ONLY s.t SET v = 'd' WHERE k1 OPERATOR(pg_catalog.=) 2 AND k2 OPERATOR(pg_catalog.=) 'x';",
+  };
+  ASSERT_TRUE(scribe::collect_update_run(composite, 0, run));
+  EXPECT_EQ(run.key_columns, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(run.copy_data, "1\tx\tc\n1\ty\tb\n2\tx\td\n");
+  EXPECT_EQ(run.rows, 3u);
+  EXPECT_EQ(run.end, 4u);
   // A value parse_keyed_dml leaves alone (E'' strings) ends the run.
   ASSERT_TRUE(scribe::collect_update_run({in[0], "UPDATE ONLY public.t SET a = 9, b = E'\\\\' WHERE id = 5;"}, 0, run));
   EXPECT_EQ(run.end, 1u);
