@@ -539,6 +539,7 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
 
   // 1. The schema, on this connection.
   bool acls_early = false;
+  std::string lent_revokes;  // the rights the owners' COPYs and indexes need, lent until the end
   {
     conn.exec("BEGIN");
     ScriptRunner runner(conn.get(), ScriptRunner::Kind::kDump, o.name);
@@ -549,7 +550,12 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
     add_stats(total, runner.finish(false));
     // The owners' code that the COPYs run has the rights it had at the
     // source (see ScriptRunner::set_early_acls).
-    if (o.confined) acls_early = runner.run_early_acls();
+    if (o.confined) {
+      acls_early = runner.run_early_acls();
+      std::vector<std::string> tables;
+      for (const BaseEntry* e : data) tables.emplace_back(scribe::copy_target_table(e->copy_statement));
+      lent_revokes = runner.lend_copy_rights(tables);
+    }
     conn.exec("COMMIT");
   }
   phase_done("schema");
@@ -642,6 +648,7 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
             {
               ScriptRunner runner(c.get(), ScriptRunner::Kind::kDump, o.name);
               runner.set_confined(o.confined);
+              runner.set_lend_rights(false);  // lent before the data
               runner.feed(layout.prologue.data(), layout.prologue.size());
               const BaseEntry& e = *piece->entry;
               runner.feed(e.sets.data(), e.sets.size());
@@ -693,6 +700,7 @@ ApplyStats restore_base_parallel(Connection& conn, const BaseLayout& layout, con
     if (!rest.empty()) runner.feed(rest.front()->sets.data(), rest.front()->sets.size());
     feed_entries(runner, merged_ranges(rest));
     add_stats(total, runner.finish(false));
+    if (!lent_revokes.empty()) conn.exec(lent_revokes);
     conn.exec("COMMIT");
   }
   phase_done("the rest");

@@ -1575,6 +1575,7 @@ bool ScriptRunner::confine_copy(std::string_view statement) {
     if (info.oid.empty() || info.trusted) return false;
   }
   apply_early_acls();
+  if (!table.empty() && lend_rights_) lend_copy_rights(table, lent_revokes_);
   copy_confined_ = true;
   copy_chunked_ = !table.empty();
   copy_statement_.assign(statement);
@@ -1583,6 +1584,29 @@ bool ScriptRunner::confine_copy(std::string_view statement) {
   copy_started_ = false;
   copy_sent_ = consumed_;
   return true;
+}
+
+// The rights the owner of `table` lacks for its COPY (on the table, its
+// schema, the functions its checks, defaults and generated columns call,
+// the schemas of its columns' types), as the source's privileges stand
+// once the early ACLs ran: granted now, their REVOKEs appended to
+// `revokes` for after the base (the indexes built as the owner need them
+// too). At the source the rows were written by roles that had them; an
+// owner that revoked its own rights must not stop the restore (rule 1),
+// and the restored privileges stay the source's. GRANT and REVOKE run no
+// role's code. Once per table.
+void ScriptRunner::lend_copy_rights(std::string_view table, std::string& revokes) {
+  if (!lent_tables_.emplace(table).second) return;
+  const RoleInfo info = lookup(kTableOwnerQuery, table);
+  if (info.oid.empty() || info.trusted || info.grant.empty()) return;
+  run_alone(info.grant);
+  revokes += info.revoke;
+}
+
+std::string ScriptRunner::lend_copy_rights(const std::vector<std::string>& tables) {
+  std::string revokes;
+  for (const std::string& table : tables) lend_copy_rights(table, revokes);
+  return revokes;
 }
 
 void ScriptRunner::apply_early_acls() {
@@ -1831,6 +1855,12 @@ const ApplyStats& ScriptRunner::finish(bool may_be_torn) {
   flush_group();
   send_batch();
   wait_for_results();
+  if (!lent_revokes_.empty() && !done()) {
+    // The base's end: the owners' lent rights are taken back (in its
+    // transaction: a failed base leaves none behind).
+    run_alone(lent_revokes_);
+    lent_revokes_.clear();
+  }
   stats_.rows_merged = batcher_.rows_merged() + lane_rows_merged_;
   stats_.rows += stats_.copy_rows;
   return stats_;

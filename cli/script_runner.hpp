@@ -150,6 +150,17 @@ class ScriptRunner {
   // Base, --jobs: they ran on another runner of this restore: the same
   // statements in their place are skipped.
   void set_early_acls_applied() { early_acls_applied_ = true; }
+  // Base: a confined COPY first lends its table's owner the rights it
+  // lacks for the COPY (see lend_copy_rights), taken back by finish(). Off
+  // on --jobs' data connections: the rights are lent on the first before
+  // the data (lend_copy_rights(tables)), as GRANTs on one object from two
+  // sessions at once can fail.
+  void set_lend_rights(bool on) { lend_rights_ = on; }
+  // Base, --jobs: lends now (on this runner's connection, in its
+  // transaction) what the owners of these tables ("s.t" as written) lack
+  // for their COPY; returns the REVOKEs that take it back, for the
+  // caller to run once the base is restored.
+  std::string lend_copy_rights(const std::vector<std::string>& tables);
   // Base, --jobs: each statement sent alone, in a transaction of its own
   // (an index build's lock is not held while the connection goes on).
   void set_statements_alone(bool on) { statements_alone_ = on; }
@@ -296,6 +307,10 @@ class ScriptRunner {
     std::string revoke;   // ... and what takes them back
   };
   RoleInfo lookup(const char* sql, std::string_view key);
+  void lend_copy_rights(std::string_view table, std::string& revokes);
+  bool lend_rights_ = true;
+  std::set<std::string, std::less<>> lent_tables_;
+  std::string lent_revokes_;  // for finish()
 
   PGconn* conn_;
   Kind kind_;

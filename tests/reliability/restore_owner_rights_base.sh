@@ -18,10 +18,12 @@
 #    longer parse at replay ("permission denied for schema ty"); at the
 #    source, INSERT needs no right on the type's schema.
 #
-# Expected (secure): every restore completes and equals the source. On main
-# at 3f6e277 each pg_scribe --restore fails (psql alone passes).
+# Expected (secure): every restore completes and equals the source, with
+# and without --jobs, and the rights lent for the COPY are taken back (the
+# privileges compared are the source's). Before the base lent them (main
+# at 3f6e277), each pg_scribe --restore failed; psql alone passes.
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../.."
 source tests/lib/reliability.sh
 CLUSTER_EXTRA_CONF="log_min_messages = warning"
 start_throwaway_cluster restore_owner_rights_base
@@ -41,8 +43,23 @@ CREATE FUNCTION att.ok(v int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT 
 CREATE TABLE att.b (id int PRIMARY KEY, v int CHECK (att.ok(v)));
 INSERT INTO att.b SELECT g, g FROM generate_series(1, 5) g;
 REVOKE EXECUTE ON FUNCTION att.ok(int) FROM PUBLIC, attacker;
+-- The same through a domain's CHECK, on a second table (so that --jobs
+-- loads the two at once).
+CREATE FUNCTION att.small(v int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT v < 1000';
+CREATE DOMAIN att.small_int AS int CHECK (att.small(VALUE));
+CREATE TABLE att.d (id int PRIMARY KEY, v att.small_int);
+INSERT INTO att.d SELECT g, g FROM generate_series(1, 5) g;
+REVOKE EXECUTE ON FUNCTION att.small(int) FROM PUBLIC, attacker;
 SQL
 q -d based -c "SELECT chain_id FROM scribe.init('$backups/based', 'scribe_based')" >/dev/null
 oracle based "$backups/based" "base, EXECUTE revoked by the owner"
+target=based_j$RANDOM
+if "$PG_SCRIBE" --restore --create -d "$target" --jobs 2 --backup-dir "$backups/based" >"$work/restore_j2.out" 2>&1 &&
+  compare_databases based "$target" "$work"; then
+  ok "base, EXECUTE revoked by the owner: pg_scribe --restore --jobs 2 equals the source (the lent rights taken back)"
+else
+  fail "base, EXECUTE revoked by the owner: pg_scribe --restore --jobs 2 differs from the source or failed:"
+  tail -20 "$work/restore_j2.out" >&2
+fi
 
 finish restore_owner_rights_base
