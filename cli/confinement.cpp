@@ -19,8 +19,8 @@ bool install_run_as(PGconn* conn, std::string& why) {
                              "AS '$libdir/scribe', 'scribe_restore_run_as'; "
                              "CREATE FUNCTION " +
                              std::string(kCopyAsFunction) +
-                             "(pg_catalog.text, pg_catalog.bytea) RETURNS pg_catalog.int8 LANGUAGE c STRICT "
-                             "AS '$libdir/scribe', 'scribe_restore_copy_as'";
+                             "(pg_catalog.oid, pg_catalog.text, pg_catalog.bytea) RETURNS pg_catalog.int8 "
+                             "LANGUAGE c STRICT AS '$libdir/scribe', 'scribe_restore_copy_as_role'";
   ResultPtr r(PQexec(conn, create.c_str()));
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
     const char* message = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);

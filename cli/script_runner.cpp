@@ -52,48 +52,88 @@ constexpr std::size_t kConfinedGroupBytes = 64 << 10;
 
 constexpr std::size_t kDumpHeaderLineMax = 64 << 10;
 
-// The owner of a table, whether it is trusted, and the rights on the table
-// and its schema that the owner lacks for a row change (see
-// confine_statement).
+// The objects of table c whose code a row change (or the base's COPY)
+// evaluates: its CHECK constraints, defaults and generated columns, its
+// indexes (expressions, predicates), and the constraints of its columns'
+// domains, through domains over domains and arrays of them. For
+// "d.classid ... d.objid" of pg_depend.
+#define SCRIBE_WRITE_PATH_OBJECTS                                                                               \
+  "((d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass::pg_catalog.oid "         \
+  "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co "               \
+  "WHERE co.conrelid OPERATOR(pg_catalog.=) c.oid UNION ALL SELECT co.oid FROM pg_catalog.pg_constraint co "    \
+  "WHERE co.contypid OPERATOR(pg_catalog.=) ANY (ARRAY("                                                        \
+  "WITH RECURSIVE ty(t) AS (SELECT a.atttypid FROM pg_catalog.pg_attribute a "                                  \
+  "WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped " \
+  "UNION SELECT v.t FROM ty JOIN pg_catalog.pg_type y ON y.oid OPERATOR(pg_catalog.=) ty.t "                    \
+  "CROSS JOIN LATERAL (VALUES (y.typbasetype), (y.typelem)) v(t) "                                              \
+  "WHERE v.t OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid) SELECT t FROM ty))))) "                               \
+  "OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass::pg_catalog.oid "          \
+  "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT ad.oid FROM pg_catalog.pg_attrdef ad "                  \
+  "WHERE ad.adrelid OPERATOR(pg_catalog.=) c.oid))) "                                                           \
+  "OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid "            \
+  "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.indexrelid FROM pg_catalog.pg_index i "               \
+  "WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid))))"
+
+// The role a table's row changes run as, whether that is needed at all,
+// and the rights on the table and its schema that role lacks for a row
+// change (see confine_statement):
+//  - a table that a role other than a superuser (or the restorer) owns:
+//    its owner;
+//  - a superuser's table whose write path calls a function of such a role
+//    (its domain's CHECK, an index on its function, directly or through
+//    an operator): that role, so that no role's code runs with more rights
+//    than its own (with two or more such roles, the one of lowest OID: see
+//    README); not when the table has row-level security on, which would
+//    apply to a role that is not its owner (the rows would replay
+//    differently): then as the restorer, as before;
+//  - otherwise nobody: trusted.
+// Columns: role, trusted, the role is not the owner, the table privileges
+// it lacks, whether it lacks USAGE on the table's schema, schema, table,
+// role (quoted), and GRANT and REVOKE lines for the other rights it lacks.
 constexpr const char* kTableOwnerQuery =
-    "SELECT c.relowner, r.rolsuper OR r.rolname OPERATOR(pg_catalog.=) current_user, "
+    "SELECT r.oid, ru.runas IS NULL, r.oid OPERATOR(pg_catalog.<>) c.relowner, "
     "pg_catalog.concat_ws(', ', "
-    "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'SELECT') THEN 'SELECT' END, "
-    "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'INSERT') THEN 'INSERT' END, "
-    "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'UPDATE') THEN 'UPDATE' END, "
-    "CASE WHEN NOT pg_catalog.has_table_privilege(c.relowner, c.oid, 'DELETE') THEN 'DELETE' END), "
-    "NOT pg_catalog.has_schema_privilege(c.relowner, c.relnamespace, 'USAGE'), "
+    "CASE WHEN NOT pg_catalog.has_table_privilege(r.oid, c.oid, 'SELECT') THEN 'SELECT' END, "
+    "CASE WHEN NOT pg_catalog.has_table_privilege(r.oid, c.oid, 'INSERT') THEN 'INSERT' END, "
+    "CASE WHEN NOT pg_catalog.has_table_privilege(r.oid, c.oid, 'UPDATE') THEN 'UPDATE' END, "
+    "CASE WHEN NOT pg_catalog.has_table_privilege(r.oid, c.oid, 'DELETE') THEN 'DELETE' END), "
+    "NOT pg_catalog.has_schema_privilege(r.oid, c.relnamespace, 'USAGE'), "
     "pg_catalog.quote_ident(n.nspname), pg_catalog.quote_ident(c.relname), pg_catalog.quote_ident(r.rolname), "
     "x.grants, x.revokes "
-    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner "
     "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    // The functions the write path calls: named in an expression, or an
+    // operator's.
+    // (The referenced class is tested after the objects' rows are found by
+    // the depender index: as a condition of the scan it drew the planner
+    // to the referenced side's index, slower on a large catalog.)
+    "CROSS JOIN LATERAL (SELECT pg_catalog.array_agg(DISTINCT f.f) AS fns FROM (SELECT CASE WHEN d.refclassid "
+    "OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid THEN d.refobjid "
+    "WHEN d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass::pg_catalog.oid "
+    "THEN (SELECT op.oprcode::pg_catalog.oid FROM pg_catalog.pg_operator op "
+    "WHERE op.oid OPERATOR(pg_catalog.=) d.refobjid) END AS f "
+    "FROM pg_catalog.pg_depend d WHERE " SCRIBE_WRITE_PATH_OBJECTS
+    ") f WHERE f.f OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid) k "
+    "CROSS JOIN LATERAL (SELECT CASE WHEN NOT (o.rolsuper OR o.rolname OPERATOR(pg_catalog.=) current_user) "
+    "THEN c.relowner WHEN NOT c.relrowsecurity THEN (SELECT pg_catalog.min(fo.oid) FROM pg_catalog.pg_proc p "
+    "JOIN pg_catalog.pg_roles fo ON fo.oid OPERATOR(pg_catalog.=) p.proowner "
+    "WHERE p.oid OPERATOR(pg_catalog.=) ANY (k.fns) AND NOT fo.rolsuper "
+    "AND fo.rolname OPERATOR(pg_catalog.<>) current_user) END AS runas) ru "
+    "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) COALESCE(ru.runas, c.relowner) "
     // The other rights a row change of the table needs of whoever makes it:
-    // EXECUTE on the functions its CHECK constraints, defaults, generated
-    // columns, index expressions and its columns' domain checks call, and
-    // USAGE on the schemas of its columns' types (wal2sql writes values as
-    // '...'::schema.type). GRANT and REVOKE lines for those the owner lacks.
+    // EXECUTE on the functions of its write path, and USAGE on the schemas
+    // of its columns' types (wal2sql writes values as '...'::schema.type).
+    // GRANT and REVOKE lines for those the role lacks.
     "CROSS JOIN LATERAL (SELECT pg_catalog.string_agg(DISTINCT w.g, '') AS grants, "
     "pg_catalog.string_agg(DISTINCT w.rv, '') AS revokes FROM ("
-    "SELECT 'GRANT EXECUTE ON FUNCTION ' OPERATOR(pg_catalog.||) d.refobjid::pg_catalog.regprocedure::pg_catalog.text "
+    "SELECT 'GRANT EXECUTE ON FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::pg_catalog.text "
     "OPERATOR(pg_catalog.||) ' TO ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
     "OPERATOR(pg_catalog.||) E';\\n' AS g, "
-    "'REVOKE EXECUTE ON FUNCTION ' OPERATOR(pg_catalog.||) d.refobjid::pg_catalog.regprocedure::pg_catalog.text "
+    "'REVOKE EXECUTE ON FUNCTION ' OPERATOR(pg_catalog.||) p.oid::pg_catalog.regprocedure::pg_catalog.text "
     "OPERATOR(pg_catalog.||) ' FROM ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
     "OPERATOR(pg_catalog.||) E';\\n' AS rv "
-    "FROM pg_catalog.pg_depend d "
-    "WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid "
-    "AND NOT pg_catalog.has_function_privilege(c.relowner, d.refobjid, 'EXECUTE') "
-    "AND ((d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass::pg_catalog.oid "
-    "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT co.oid FROM pg_catalog.pg_constraint co "
-    "WHERE co.conrelid OPERATOR(pg_catalog.=) c.oid OR co.contypid OPERATOR(pg_catalog.=) ANY (ARRAY("
-    "SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid "
-    "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped))))) "
-    "OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass::pg_catalog.oid "
-    "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT ad.oid FROM pg_catalog.pg_attrdef ad "
-    "WHERE ad.adrelid OPERATOR(pg_catalog.=) c.oid))) "
-    "OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid "
-    "AND d.objid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT i.indexrelid FROM pg_catalog.pg_index i "
-    "WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid)))) "
+    "FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) ANY (k.fns) "
+    "AND NOT pg_catalog.has_function_privilege(r.oid, p.oid, 'EXECUTE') "
     "UNION ALL SELECT 'GRANT USAGE ON SCHEMA ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tn.nspname) "
     "OPERATOR(pg_catalog.||) ' TO ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "
     "OPERATOR(pg_catalog.||) E';\\n', "
@@ -104,8 +144,9 @@ constexpr const char* kTableOwnerQuery =
     "JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) t.typnamespace "
     "WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
     "AND t.typnamespace OPERATOR(pg_catalog.<>) c.relnamespace "
-    "AND NOT pg_catalog.has_schema_privilege(c.relowner, t.typnamespace, 'USAGE')) w) x "
+    "AND NOT pg_catalog.has_schema_privilege(r.oid, t.typnamespace, 'USAGE')) w) x "
     "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)";
+#undef SCRIBE_WRITE_PATH_OBJECTS
 
 // The statement without its ';' and surrounding blanks, upper-cased, when
 // it is short: to recognise END; and START TRANSACTION; (any case).
@@ -1321,21 +1362,22 @@ ScriptRunner::RoleInfo ScriptRunner::lookup(const char* sql, std::string_view ke
   if (PQntuples(r.get()) == 1) {
     info.oid = PQgetvalue(r.get(), 0, 0);
     info.trusted = std::string(PQgetvalue(r.get(), 0, 1)) == "t";
-    if (PQnfields(r.get()) == 9) {
+    if (PQnfields(r.get()) == 10) {
+      info.not_owner = std::string(PQgetvalue(r.get(), 0, 2)) == "t";
       // Names come quoted by the server (quote_ident).
-      const std::string privileges = PQgetvalue(r.get(), 0, 2);
-      const std::string schema = PQgetvalue(r.get(), 0, 4), table = PQgetvalue(r.get(), 0, 5),
-                        owner = PQgetvalue(r.get(), 0, 6);
+      const std::string privileges = PQgetvalue(r.get(), 0, 3);
+      const std::string schema = PQgetvalue(r.get(), 0, 5), table = PQgetvalue(r.get(), 0, 6),
+                        owner = PQgetvalue(r.get(), 0, 7);
       if (!privileges.empty()) {
         info.grant += "GRANT " + privileges + " ON TABLE " + schema + "." + table + " TO " + owner + ";\n";
         info.revoke += "REVOKE " + privileges + " ON TABLE " + schema + "." + table + " FROM " + owner + ";\n";
       }
-      if (std::string(PQgetvalue(r.get(), 0, 3)) == "t") {
+      if (std::string(PQgetvalue(r.get(), 0, 4)) == "t") {
         info.grant += "GRANT USAGE ON SCHEMA " + schema + " TO " + owner + ";\n";
         info.revoke += "REVOKE USAGE ON SCHEMA " + schema + " FROM " + owner + ";\n";
       }
-      info.grant += PQgetvalue(r.get(), 0, 7);
-      info.revoke += PQgetvalue(r.get(), 0, 8);
+      info.grant += PQgetvalue(r.get(), 0, 8);
+      info.revoke += PQgetvalue(r.get(), 0, 9);
     }
   }
   return info;
@@ -1528,7 +1570,10 @@ bool ScriptRunner::confine_foreign_key(std::string_view text) {
   std::string_view table, referenced;
   if (!parse_dump_foreign_key(text, table, referenced)) return false;
   const RoleInfo owner = lookup(kTableOwnerQuery, table);
-  if (owner.oid.empty() || owner.trusted) return false;
+  // A superuser's table with another role's code runs its row changes as
+  // that role, but ALTER TABLE needs the owner: as it is (open gap F2 on a
+  // superuser's table, see README).
+  if (owner.oid.empty() || owner.trusted || owner.not_owner) return false;
   static const char* const kLendQuery =
       "SELECT pg_catalog.string_agg(g, ''), pg_catalog.string_agg(rv, '') FROM ("
       "SELECT 'GRANT ' OPERATOR(pg_catalog.||) p.priv OPERATOR(pg_catalog.||) ' ON TABLE ' "
@@ -1569,10 +1614,12 @@ bool ScriptRunner::confine_foreign_key(std::string_view text) {
 
 bool ScriptRunner::confine_copy(std::string_view statement) {
   const std::string_view table = scribe::copy_target_table(statement);
+  copy_role_ = "0";  // a COPY not in pg_dump's form: as its table's owner
   if (!table.empty()) {
     const RoleInfo info = lookup(kTableOwnerQuery, table);
-    // No such table (the COPY fails as it would) or a trusted owner.
+    // No such table (the COPY fails as it would) or nothing to confine.
     if (info.oid.empty() || info.trusted) return false;
+    copy_role_ = info.oid;
   }
   apply_early_acls();
   if (!table.empty() && lend_rights_) lend_copy_rights(table, lent_revokes_);
@@ -1646,12 +1693,12 @@ void ScriptRunner::send_copy_chunk(std::uint64_t upto) {
     throw ApplyError("cannot apply " + file_name_ + ": the data of a COPY not in pg_dump's form is too large",
                      scribe::sqlstate::kProgramLimitExceeded, "Statement: " + first_line(copy_statement_) + ".",
                      "Such a COPY runs confined in one call, of at most 1 GB. Inspect the file.");
-  static const std::string sql = "SELECT " + std::string(kCopyAsFunction) + "($1, $2)";
-  const Oid types[] = {25 /* text */, 17 /* bytea */};
-  const char* values[] = {copy_statement_.c_str(), window_.data() + (copy_sent_ - window_base_)};
-  const int lengths[] = {0, static_cast<int>(n)};
-  const int formats[] = {0, 1};
-  if (PQsendQueryParams(conn_, sql.c_str(), 2, types, values, lengths, formats, 0) == 0) fail(nullptr, "COPY data");
+  static const std::string sql = "SELECT " + std::string(kCopyAsFunction) + "($1, $2, $3)";
+  const Oid types[] = {26 /* oid */, 25 /* text */, 17 /* bytea */};
+  const char* values[] = {copy_role_.c_str(), copy_statement_.c_str(), window_.data() + (copy_sent_ - window_base_)};
+  const int lengths[] = {0, 0, static_cast<int>(n)};
+  const int formats[] = {0, 0, 1};
+  if (PQsendQueryParams(conn_, sql.c_str(), 3, types, values, lengths, formats, 0) == 0) fail(nullptr, "COPY data");
   copy_chunk_in_flight_ = true;
   copy_sent_ = upto;
   stats_.messages++;

@@ -302,15 +302,17 @@ class ScriptRunner {
   void append_run_as(const std::string& role_oid, std::string_view sql);
   struct RoleInfo {
     std::string oid;
-    bool trusted = true;  // a superuser or the restoring role: nothing to confine
-    std::string grant;    // tables: what gives the owner the rights it lacks for a row change ...
-    std::string revoke;   // ... and what takes them back
+    bool trusted = true;     // a superuser or the restoring role: nothing to confine
+    bool not_owner = false;  // tables: a trusted owner's table run as the role whose code it calls
+    std::string grant;       // tables: what gives the owner the rights it lacks for a row change ...
+    std::string revoke;      // ... and what takes them back
   };
   RoleInfo lookup(const char* sql, std::string_view key);
   void lend_copy_rights(std::string_view table, std::string& revokes);
   bool lend_rights_ = true;
   std::set<std::string, std::less<>> lent_tables_;
   std::string lent_revokes_;  // for finish()
+  std::string copy_role_;     // the confined COPY's role (OID; "0": the table's owner)
 
   PGconn* conn_;
   Kind kind_;

@@ -15,9 +15,10 @@
 //
 // The base's COPY ... FROM stdin cannot go through SPI: a second function,
 // scribe_restore_copy_as, runs a COPY statement of pg_dump's over data
-// given as an argument (in chunks of whole lines), as the table's owner,
-// confined the same way; the restore client calls it for the tables that
-// a role other than a superuser owns.
+// given as an argument (in chunks of whole lines), as the table's owner
+// or a role the client names, confined the same way; the restore client
+// calls it for the tables that a role other than a superuser owns, and
+// for a superuser's tables whose write path calls another role's code.
 //
 // Both refuse any caller but a superuser outside such a context, so the
 // confined code itself (running as the owner, restricted) cannot call them
@@ -45,6 +46,8 @@ PGDLLEXPORT Datum scribe_restore_run_as(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(scribe_restore_run_as);
 PGDLLEXPORT Datum scribe_restore_copy_as(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(scribe_restore_copy_as);
+PGDLLEXPORT Datum scribe_restore_copy_as_role(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(scribe_restore_copy_as_role);
 }
 
 namespace scribe::restore {
@@ -127,18 +130,27 @@ CopyStmt* parse_copy_from_stdin(const char* sql) {
 }
 
 // Runs the COPY statement `sql` over `data` (whole lines of COPY data) as
-// the table's owner, confined; returns the rows copied. The table is
-// opened (its name resolved) as the calling superuser, and the owner's
-// rights on it are not checked: pg_dump grants them only after the data,
-// and the owner may have revoked them from itself; nor does row-level
-// security apply (as PostgreSQL itself copies, as a superuser or an owner
-// without FORCE ROW LEVEL SECURITY, and as the row changes replay).
-Datum copy_as(FunctionCallInfo fcinfo) {
+// `role` (without one: the table's owner), confined; returns the rows
+// copied. The client names a role other than the owner for a superuser's
+// table whose write path calls that role's code (its domain's CHECK, say).
+// The table is opened (its name resolved) as the calling superuser, and
+// the role's rights on it are not checked: pg_dump grants them only after
+// the data, and an owner may have revoked them from itself; nor does
+// row-level security apply (as PostgreSQL itself copies, as a superuser or
+// an owner without FORCE ROW LEVEL SECURITY, and as the row changes
+// replay; the client names no other role for a table with policies on).
+// The arguments: [role oid,] statement text, data bytea; `with_role` says
+// whether the first is there.
+Datum copy_as(FunctionCallInfo fcinfo, bool with_role) {
   uint64 rows = 0;
   scribe::pg::call_pg([&] {
     refuse_unless_trusted_caller();
-    char* sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-    bytea* data = PG_GETARG_BYTEA_PP(1);
+    const int first = with_role ? 1 : 0;
+    const Oid role = with_role ? PG_GETARG_OID(0) : InvalidOid;
+    if (OidIsValid(role) && !SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)))
+      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("role with OID %u does not exist", role)));
+    char* sql = text_to_cstring(PG_GETARG_TEXT_PP(first));
+    bytea* data = PG_GETARG_BYTEA_PP(first + 1);
     CopyStmt* copy = parse_copy_from_stdin(sql);
     Relation rel = table_openrv(copy->relation, RowExclusiveLock);
     ParseState* pstate = make_parsestate(nullptr);
@@ -148,8 +160,9 @@ Datum copy_as(FunctionCallInfo fcinfo) {
     int saved_context;
     GetUserIdAndSecContext(&saved_user, &saved_context);
     // As in run_as; an error's abort restores the user, context and settings.
-    SetUserIdAndSecContext(rel->rd_rel->relowner, saved_context | SECURITY_LOCAL_USERID_CHANGE |
-                                                      SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+    SetUserIdAndSecContext(
+        OidIsValid(role) ? role : rel->rd_rel->relowner,
+        saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
     const int guc_level = NewGUCNestLevel();
     copy_source = VARDATA_ANY(data);
     copy_source_left = VARSIZE_ANY_EXHDR(data);
@@ -167,8 +180,12 @@ Datum copy_as(FunctionCallInfo fcinfo) {
   PG_RETURN_INT64(static_cast<int64>(rows));
 }
 
+Datum copy_as_owner(FunctionCallInfo fcinfo) { return copy_as(fcinfo, false); }
+Datum copy_as_role(FunctionCallInfo fcinfo) { return copy_as(fcinfo, true); }
+
 }  // namespace
 }  // namespace scribe::restore
 
 SCRIBE_SQL_FUNCTION(scribe_restore_run_as, scribe::restore::run_as)
-SCRIBE_SQL_FUNCTION(scribe_restore_copy_as, scribe::restore::copy_as)
+SCRIBE_SQL_FUNCTION(scribe_restore_copy_as, scribe::restore::copy_as_owner)
+SCRIBE_SQL_FUNCTION(scribe_restore_copy_as_role, scribe::restore::copy_as_role)
