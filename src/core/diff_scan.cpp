@@ -359,24 +359,9 @@ std::size_t DiffScanner::scan_settled(const unsigned char* p, std::size_t len) {
     if (is_ident_start(c)) {
       // E'', B'', X'', N'' literals and U&'' are step()'s; a prefix letter
       // before anything else starts a word as any letter does.
-      switch (c) {
-        case 'e':
-        case 'E':
-        case 'b':
-        case 'B':
-        case 'x':
-        case 'X':
-        case 'n':
-        case 'N':
-          if (!has_next || next == '\'') return i;
-          break;
-        case 'u':
-        case 'U':
-          if (!has_next || next == '&') return i;
-          break;
-        default:
-          break;
-      }
+      const unsigned char lower = ascii_lower(c);
+      if ((lower == 'e' || lower == 'b' || lower == 'x' || lower == 'n') && (!has_next || next == '\'')) return i;
+      if (lower == 'u' && (!has_next || next == '&')) return i;
       std::size_t end = i + 1;
       while (end < len && is_ident_cont(p[end])) ++end;
       if (end >= len) return i;
